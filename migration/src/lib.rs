@@ -1,0 +1,18 @@
+//! Schema migrations of storedesk.
+//!
+//! Migrations are written with sea-query builders only, so the same files run on SQLite and
+//! PostgreSQL. Names follow `mYYYYMMDD_HHMMSS_what`.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261122_000001_accounts;
+
+/// The ordered list of migrations.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261122_000001_accounts::Migration)]
+    }
+}

@@ -1,0 +1,9 @@
+//! Accounts, sign-in, sessions and tokens.
+
+pub mod passwords;
+pub mod schema;
+pub mod service;
+pub mod throttle;
+pub mod tokens;
+pub mod types;
+pub mod validation;

@@ -1,0 +1,229 @@
+//! Password rules and argon2id hashing off the async workers.
+//!
+//! Hashing costs ~19 MiB and tens of milliseconds of CPU; on an async worker it would stall
+//! every request scheduled there. Each hash runs on the blocking pool, and a semaphore bounds
+//! how many run at once, so a login flood queues here instead of starving other requests.
+
+use std::sync::Arc;
+
+use argon2::password_hash::rand_core::OsRng;
+use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+use secrecy::{ExposeSecret, SecretString};
+use tokio::sync::{OnceCell, Semaphore};
+
+use crate::error::ApiError;
+
+/// Shortest accepted password, in characters.
+pub const MIN_LEN: usize = 8;
+/// Longest accepted password, in characters; longer input is refused before hashing.
+pub const MAX_LEN: usize = 128;
+
+/// A small list of the most common passwords (lowercase), refused outright.
+const COMMON: &str = include_str!("common_passwords.txt");
+
+/// Checks a new password against the rules of SECURITY.md: 8..=128 characters, no
+/// composition rules, not one of the most common passwords.
+pub fn check_new_password(field: &'static str, password: &str) -> Result<(), ApiError> {
+    // Bytes first: a 1 MB string is refused without walking it char by char.
+    if password.len() > MAX_LEN * 4 || password.chars().count() > MAX_LEN {
+        return Err(ApiError::validation(
+            field,
+            format!("Password must be at most {MAX_LEN} characters."),
+        ));
+    }
+    if password.chars().count() < MIN_LEN {
+        return Err(ApiError::validation(
+            field,
+            format!("Password must be at least {MIN_LEN} characters."),
+        ));
+    }
+    if password.contains('\0') {
+        return Err(ApiError::validation(
+            field,
+            "Password must not contain NUL characters.",
+        ));
+    }
+    let lowered = password.to_lowercase();
+    if COMMON.lines().any(|common| common == lowered) {
+        return Err(ApiError::validation(
+            field,
+            "This password is too common; choose another.",
+        ));
+    }
+    Ok(())
+}
+
+/// Whether a presented password can be a valid one at all; over-long input is not hashed.
+pub fn plausible(password: &str) -> bool {
+    !password.is_empty() && password.len() <= MAX_LEN * 4
+}
+
+/// argon2id with the crate defaults (m=19456 KiB, t=2, p=1), the OWASP minimum.
+fn argon2() -> Argon2<'static> {
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, Params::default())
+}
+
+/// Outcome of a verification.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verified {
+    /// Wrong password (or a malformed stored hash).
+    No,
+    /// Right password, stored parameters current.
+    Yes,
+    /// Right password, but the stored hash is weaker than today's parameters: re-hash it.
+    YesRehash,
+}
+
+/// Hashes and verifies passwords on the blocking pool with bounded concurrency.
+#[derive(Clone)]
+pub struct PasswordHasher {
+    permits: Arc<Semaphore>,
+    dummy_hash: Arc<OnceCell<String>>,
+}
+
+impl PasswordHasher {
+    /// At most `concurrency` hashes at once.
+    pub fn new(concurrency: usize) -> Self {
+        Self {
+            permits: Arc::new(Semaphore::new(concurrency.max(1))),
+            dummy_hash: Arc::new(OnceCell::new()),
+        }
+    }
+
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let _permit = self.permits.acquire().await.map_err(ApiError::internal)?;
+        tokio::task::spawn_blocking(work)
+            .await
+            .map_err(ApiError::internal)
+    }
+
+    /// A PHC string (`$argon2id$v=19$...`) for `password`.
+    pub async fn hash(&self, password: SecretString) -> Result<String, ApiError> {
+        self.run(move || {
+            let salt = SaltString::generate(&mut OsRng);
+            argon2()
+                .hash_password(password.expose_secret().as_bytes(), &salt)
+                .map(|hash| hash.to_string())
+                .map_err(|e| ApiError::internal(anyhow::anyhow!("hashing failed: {e}")))
+        })
+        .await?
+    }
+
+    /// Verifies `password` against a stored PHC string.
+    pub async fn verify(
+        &self,
+        password: SecretString,
+        stored: String,
+    ) -> Result<Verified, ApiError> {
+        self.run(move || {
+            let Ok(parsed) = PasswordHash::new(&stored) else {
+                return Verified::No;
+            };
+            if argon2()
+                .verify_password(password.expose_secret().as_bytes(), &parsed)
+                .is_err()
+            {
+                return Verified::No;
+            }
+            if is_weaker_than_current(&parsed) {
+                Verified::YesRehash
+            } else {
+                Verified::Yes
+            }
+        })
+        .await
+    }
+
+    /// Burns the same time as a real verification, for unknown emails, so timing does not
+    /// tell whether an account exists.
+    pub async fn verify_dummy(&self, password: SecretString) -> Result<(), ApiError> {
+        let stored = self
+            .dummy_hash
+            .get_or_try_init(|| self.hash(SecretString::from("storedesk-dummy-password")))
+            .await?
+            .clone();
+        self.verify(password, stored).await.map(|_| ())
+    }
+}
+
+fn is_weaker_than_current(parsed: &PasswordHash<'_>) -> bool {
+    if parsed.algorithm.as_str() != "argon2id" || parsed.version != Some(0x13) {
+        return true;
+    }
+    let Ok(params) = Params::try_from(parsed) else {
+        return true;
+    };
+    let current = Params::default();
+    params.m_cost() < current.m_cost()
+        || params.t_cost() < current.t_cost()
+        || params.p_cost() < current.p_cost()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn length_limits_are_in_characters_not_bytes() {
+        assert!(check_new_password("p", "가나다라마바사아").is_ok());
+        assert!(check_new_password("p", "short").is_err());
+        assert!(check_new_password("p", &"x".repeat(129)).is_err());
+        assert!(check_new_password("p", &"녕".repeat(128)).is_ok());
+    }
+
+    #[test]
+    fn common_passwords_are_refused_in_any_case() {
+        assert!(check_new_password("p", "Password123").is_err());
+        assert!(check_new_password("p", "QWERTY123").is_err());
+    }
+
+    #[tokio::test]
+    async fn hashes_are_argon2id_v19_and_verify() {
+        let hasher = PasswordHasher::new(1);
+        let hash = hasher
+            .hash(SecretString::from("correct horse"))
+            .await
+            .unwrap();
+        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
+        assert_eq!(
+            hasher
+                .verify(SecretString::from("correct horse"), hash.clone())
+                .await
+                .unwrap(),
+            Verified::Yes
+        );
+        assert_eq!(
+            hasher
+                .verify(SecretString::from("wrong horse"), hash)
+                .await
+                .unwrap(),
+            Verified::No
+        );
+    }
+
+    #[tokio::test]
+    async fn weaker_stored_hashes_ask_for_a_rehash() {
+        let weak = Argon2::new(
+            Algorithm::Argon2id,
+            Version::V0x13,
+            Params::new(8192, 1, 1, None).unwrap(),
+        );
+        let salt = SaltString::generate(&mut OsRng);
+        let hash = weak
+            .hash_password(b"correct horse", &salt)
+            .unwrap()
+            .to_string();
+        let hasher = PasswordHasher::new(1);
+        assert_eq!(
+            hasher
+                .verify(SecretString::from("correct horse"), hash)
+                .await
+                .unwrap(),
+            Verified::YesRehash
+        );
+    }
+}

@@ -1,0 +1,216 @@
+//! GraphQL types of the accounts domain, built from entity models.
+
+use async_graphql::{ComplexObject, Context, Enum, ID, InputObject, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+use entity::account::{self, AccountStatus as DbStatus, Role as DbRole};
+use entity::store;
+
+use crate::auth::AuthCtx;
+use crate::error::{ApiError, ApiResult};
+use crate::graphql::loaders::{AccountById, StoreByOwner, load_one};
+
+/// What an account may do.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// A shopper.
+    Buyer,
+    /// Owns one store.
+    Seller,
+    /// Support staff.
+    Agent,
+    /// Operator.
+    Admin,
+}
+
+impl From<DbRole> for Role {
+    fn from(role: DbRole) -> Self {
+        match role {
+            DbRole::Buyer => Self::Buyer,
+            DbRole::Seller => Self::Seller,
+            DbRole::Agent => Self::Agent,
+            DbRole::Admin => Self::Admin,
+        }
+    }
+}
+
+impl From<Role> for DbRole {
+    fn from(role: Role) -> Self {
+        match role {
+            Role::Buyer => Self::Buyer,
+            Role::Seller => Self::Seller,
+            Role::Agent => Self::Agent,
+            Role::Admin => Self::Admin,
+        }
+    }
+}
+
+/// Whether an account may sign in.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountStatus {
+    /// Normal.
+    Active,
+    /// Locked (compromise report or agent); recovery unlocks it.
+    Locked,
+    /// Switched off by an operator.
+    Disabled,
+}
+
+impl From<DbStatus> for AccountStatus {
+    fn from(status: DbStatus) -> Self {
+        match status {
+            DbStatus::Active => Self::Active,
+            DbStatus::Locked => Self::Locked,
+            DbStatus::Disabled => Self::Disabled,
+        }
+    }
+}
+
+impl From<AccountStatus> for DbStatus {
+    fn from(status: AccountStatus) -> Self {
+        match status {
+            AccountStatus::Active => Self::Active,
+            AccountStatus::Locked => Self::Locked,
+            AccountStatus::Disabled => Self::Disabled,
+        }
+    }
+}
+
+/// A person who signs in.
+pub struct Account(pub account::Model);
+
+#[Object]
+impl Account {
+    /// Opaque id.
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+
+    /// Normalised email.
+    async fn email(&self) -> &str {
+        &self.0.email
+    }
+
+    /// Display name.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// Phone number, if given.
+    async fn phone(&self) -> Option<&str> {
+        self.0.phone.as_deref()
+    }
+
+    /// Role.
+    async fn role(&self) -> Role {
+        self.0.role.into()
+    }
+
+    /// Status.
+    async fn status(&self) -> AccountStatus {
+        self.0.status.into()
+    }
+
+    /// Sign-up time.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+
+    /// Last successful login.
+    async fn last_login_at(&self) -> Option<DateTime<Utc>> {
+        self.0.last_login_at
+    }
+
+    /// The store a seller owns.
+    async fn store(&self, ctx: &Context<'_>) -> ApiResult<Option<Store>> {
+        if self.0.role != DbRole::Seller {
+            return Ok(None);
+        }
+        Ok(load_one::<StoreByOwner>(ctx, self.0.id).await?.map(Store))
+    }
+}
+
+/// A seller's store.
+pub struct Store(pub store::Model);
+
+#[Object]
+impl Store {
+    /// Opaque id.
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+
+    /// Name shown to buyers.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// The seller who owns it; visible to that seller and to staff only.
+    async fn owner(&self, ctx: &Context<'_>) -> ApiResult<Option<Account>> {
+        let visible = match ctx.data::<AuthCtx>().map_err(|_| ApiError::Forbidden)? {
+            AuthCtx::Anonymous => false,
+            AuthCtx::Account {
+                account_id, role, ..
+            } => *account_id == self.0.owner_id || matches!(role, DbRole::Agent | DbRole::Admin),
+        };
+        if !visible {
+            return Ok(None);
+        }
+        Ok(load_one::<AccountById>(ctx, self.0.owner_id)
+            .await?
+            .map(Account))
+    }
+}
+
+/// Tokens for a signed-in client.
+#[derive(SimpleObject)]
+#[graphql(complex)]
+pub struct AuthPayload {
+    /// Bearer token for `Authorization`, short-lived.
+    pub access_token: String,
+    /// Opaque token for `refreshSession`; single use.
+    pub refresh_token: String,
+    /// When the access token expires.
+    pub access_token_expires_at: DateTime<Utc>,
+    #[graphql(skip)]
+    /// The account (resolved by `account`).
+    pub account: account::Model,
+}
+
+#[ComplexObject]
+impl AuthPayload {
+    /// The signed-in account.
+    async fn account(&self) -> Account {
+        Account(self.account.clone())
+    }
+}
+
+/// Sign-up input.
+#[derive(InputObject)]
+pub struct RegisterInput {
+    /// Email; trimmed and lowercased.
+    pub email: String,
+    /// 8 to 128 characters.
+    pub password: String,
+    /// Display name.
+    pub name: String,
+    /// Optional phone for SMS notifications.
+    pub phone: Option<String>,
+    /// BUYER (default) or SELLER.
+    #[graphql(default_with = "Role::Buyer")]
+    pub role: Role,
+    /// Required for sellers: the store to create.
+    pub store_name: Option<String>,
+}
+
+/// Staff creation input.
+#[derive(InputObject)]
+pub struct CreateStaffAccountInput {
+    /// Email.
+    pub email: String,
+    /// Display name.
+    pub name: String,
+    /// AGENT or ADMIN.
+    pub role: Role,
+    /// Initial password (the person should change it).
+    pub password: String,
+}

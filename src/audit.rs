@@ -1,0 +1,102 @@
+//! The append-only audit log. Events are written with the same connection (transaction) as
+//! the change they record, so there is never a change without its event or the reverse.
+
+use chrono::{DateTime, Utc};
+use entity::audit_event;
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, Set};
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::auth::RequestMeta;
+
+/// What happened. The dotted names are stable: reports and later issues filter on them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditAction {
+    /// A buyer or seller signed up.
+    AccountRegistered,
+    /// A login succeeded.
+    LoginSucceeded,
+    /// A login failed (unknown email, wrong password, locked out).
+    LoginFailed,
+    /// A session was ended by its owner (one, or everywhere).
+    LoggedOut,
+    /// A consumed refresh token was presented again: the session was revoked.
+    RefreshReuseDetected,
+    /// The owner changed the password.
+    PasswordChanged,
+    /// An admin created an agent or admin account.
+    StaffCreated,
+}
+
+impl AuditAction {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::AccountRegistered => "account.registered",
+            Self::LoginSucceeded => "auth.login_succeeded",
+            Self::LoginFailed => "auth.login_failed",
+            Self::LoggedOut => "auth.logged_out",
+            Self::RefreshReuseDetected => "auth.refresh_reuse_detected",
+            Self::PasswordChanged => "account.password_changed",
+            Self::StaffCreated => "account.staff_created",
+        }
+    }
+}
+
+/// One event to record.
+#[derive(Debug, Clone)]
+pub struct AuditEvent {
+    /// Who acted; `None` for anonymous callers and the system.
+    pub actor_id: Option<Uuid>,
+    /// What happened.
+    pub action: AuditAction,
+    /// Kind and id of the object acted on.
+    pub target: Option<(&'static str, Uuid)>,
+    /// Details (reasons, before/after states).
+    pub details: Value,
+}
+
+impl AuditEvent {
+    /// An event about an account.
+    pub fn on_account(action: AuditAction, actor_id: Option<Uuid>, account_id: Uuid) -> Self {
+        Self {
+            actor_id,
+            action,
+            target: Some(("account", account_id)),
+            details: Value::Null,
+        }
+    }
+
+    /// Adds details.
+    pub fn with_details(mut self, details: Value) -> Self {
+        self.details = details;
+        self
+    }
+}
+
+/// Appends `event` using `conn`, normally the transaction of the change it records.
+pub async fn record(
+    conn: &impl ConnectionTrait,
+    meta: &RequestMeta,
+    at: DateTime<Utc>,
+    event: AuditEvent,
+) -> Result<(), DbErr> {
+    audit_event::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        actor_id: Set(event.actor_id),
+        action: Set(event.action.as_str().to_owned()),
+        target_type: Set(event.target.map(|(kind, _)| kind.to_owned())),
+        target_id: Set(event.target.map(|(_, id)| id)),
+        ip: Set(meta.ip.clone()),
+        user_agent: Set(meta.user_agent.clone()),
+        details: Set(if event.details.is_null() {
+            Value::Object(Default::default())
+        } else {
+            event.details
+        }),
+        created_at: Set(at),
+    }
+    .insert(conn)
+    .await?;
+    Ok(())
+}

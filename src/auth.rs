@@ -1,0 +1,76 @@
+//! Who is calling: built once per request from the bearer token and checked against the
+//! session row and the account status, so revocation and locking take effect at once.
+
+use entity::account::Role;
+use uuid::Uuid;
+
+use crate::error::ApiError;
+
+/// The caller of one request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthCtx {
+    /// No token.
+    Anonymous,
+    /// A signed-in account with a live session.
+    Account {
+        /// Account id.
+        account_id: Uuid,
+        /// Role, read from the database on this request (never from the token or input).
+        role: Role,
+        /// The session the access token belongs to.
+        session_id: Uuid,
+    },
+}
+
+/// A signed-in caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Caller {
+    /// Account id.
+    pub account_id: Uuid,
+    /// Role.
+    pub role: Role,
+    /// Session id.
+    pub session_id: Uuid,
+}
+
+impl Caller {
+    /// Agents and admins.
+    pub fn is_staff(&self) -> bool {
+        matches!(self.role, Role::Agent | Role::Admin)
+    }
+}
+
+impl AuthCtx {
+    /// The role, if signed in.
+    pub fn role(&self) -> Option<Role> {
+        match self {
+            Self::Anonymous => None,
+            Self::Account { role, .. } => Some(*role),
+        }
+    }
+
+    /// The signed-in caller, or `UNAUTHENTICATED`.
+    pub fn caller(&self) -> Result<Caller, ApiError> {
+        match *self {
+            Self::Anonymous => Err(ApiError::Unauthenticated("Sign in first.")),
+            Self::Account {
+                account_id,
+                role,
+                session_id,
+            } => Ok(Caller {
+                account_id,
+                role,
+                session_id,
+            }),
+        }
+    }
+}
+
+/// Where a request came from, for audit events and throttling.
+#[derive(Debug, Clone, Default)]
+pub struct RequestMeta {
+    /// Client IP (the socket peer unless forwarded headers are trusted).
+    pub ip: Option<String>,
+    /// Client user agent, truncated.
+    pub user_agent: Option<String>,
+}

@@ -1,0 +1,175 @@
+//! Typed settings from defaults, an optional TOML file, and the environment.
+//!
+//! Environment names are `STOREDESK_<FIELD>` (for example `STOREDESK_BIND`), plus the
+//! conventional `DATABASE_URL`. Later sources win: defaults < file < environment < CLI flags.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+
+/// Development or production behaviour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// Safe local defaults: generated secrets, GraphiQL, introspection, readable logs.
+    Development,
+    /// Refuses to start without configured secrets; JSON logs; no introspection.
+    Production,
+}
+
+/// All settings of a storedesk process. `Debug` never shows secrets.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Settings {
+    /// Address to listen on.
+    pub bind: String,
+    /// Database URL; `None` means an SQLite file in the data dir.
+    pub database_url: Option<String>,
+    /// Where the SQLite file, the generated JWT key and (later) mail and uploads live.
+    pub data_dir: PathBuf,
+    /// Development or production.
+    pub mode: Mode,
+    /// Base URL of the public site, used for links in emails. Never taken from a request.
+    pub public_url: String,
+    /// HS256 signing secret (base64, at least 32 bytes once decoded). Required in production.
+    #[serde(serialize_with = "ser_secret_opt")]
+    pub jwt_secret: Option<SecretString>,
+    /// Key id of `jwt_secret`, written into the `kid` header.
+    pub jwt_kid: String,
+    /// Older keys still accepted until their tokens expire: `kid:base64secret,kid2:...`.
+    #[serde(serialize_with = "ser_secret_opt")]
+    pub jwt_previous_keys: Option<SecretString>,
+    /// `iss` claim of access tokens.
+    pub jwt_issuer: String,
+    /// `aud` claim of access tokens.
+    pub jwt_audience: String,
+    /// Lifetime of an access token in seconds (at most 900).
+    pub access_token_ttl_secs: u64,
+    /// A session unused (no refresh) for this long ends.
+    pub session_idle_ttl_secs: u64,
+    /// A session ends this long after sign-in whatever its use.
+    pub session_absolute_ttl_secs: u64,
+    /// GraphQL introspection; defaults to on in development, must be off in production.
+    pub introspection: Option<bool>,
+    /// How many password hashes may be computed at once (defaults to the number of cores).
+    pub hash_concurrency: Option<usize>,
+    /// Failures per email before a temporary lockout.
+    pub login_max_failures_per_email: u32,
+    /// Failures per client IP before a temporary lockout (higher: many people share an IP).
+    pub login_max_failures_per_ip: u32,
+    /// First lockout length in seconds; it doubles with every further failure.
+    pub login_lockout_base_secs: u64,
+    /// Longest lockout in seconds.
+    pub login_lockout_max_secs: u64,
+    /// Failures older than this (seconds) are forgotten.
+    pub login_failure_window_secs: u64,
+    /// Largest accepted request body in bytes.
+    pub max_body_bytes: usize,
+    /// Largest accepted GraphQL query text in bytes.
+    pub max_query_bytes: usize,
+    /// Use `X-Forwarded-For`/`Forwarded` for the client IP; only behind a trusted proxy.
+    pub trust_forwarded_headers: bool,
+    /// HTTP worker threads (defaults to the number of cores).
+    pub workers: Option<usize>,
+}
+
+fn ser_secret_opt<S: serde::Serializer>(
+    value: &Option<SecretString>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match value {
+        Some(secret) => serializer.serialize_some(secret.expose_secret()),
+        None => serializer.serialize_none(),
+    }
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            bind: "127.0.0.1:8080".into(),
+            database_url: None,
+            data_dir: PathBuf::from("./storedesk-data"),
+            mode: Mode::Development,
+            public_url: "http://127.0.0.1:8080".into(),
+            jwt_secret: None,
+            jwt_kid: "k1".into(),
+            jwt_previous_keys: None,
+            jwt_issuer: "storedesk".into(),
+            jwt_audience: "storedesk-api".into(),
+            access_token_ttl_secs: 900,
+            session_idle_ttl_secs: 14 * 24 * 3600,
+            session_absolute_ttl_secs: 30 * 24 * 3600,
+            introspection: None,
+            hash_concurrency: None,
+            login_max_failures_per_email: 10,
+            login_max_failures_per_ip: 100,
+            login_lockout_base_secs: 60,
+            login_lockout_max_secs: 15 * 60,
+            login_failure_window_secs: 15 * 60,
+            max_body_bytes: 2 * 1024 * 1024,
+            max_query_bytes: 32 * 1024,
+            trust_forwarded_headers: false,
+            workers: None,
+        }
+    }
+}
+
+impl Settings {
+    /// Reads defaults, then `file` (if given and present), then the environment.
+    pub fn load(file: Option<&Path>) -> anyhow::Result<Self> {
+        let mut figment = Figment::from(Serialized::defaults(Settings::default()));
+        if let Some(path) = file {
+            if !path.exists() {
+                bail!("configuration file {} does not exist", path.display());
+            }
+            figment = figment.merge(Toml::file(path));
+        }
+        let settings: Settings = figment
+            .merge(Env::prefixed("STOREDESK_").ignore(&["config"]))
+            .merge(Env::raw().only(&["DATABASE_URL"]))
+            .extract()
+            .context("invalid configuration")?;
+        Ok(settings)
+    }
+
+    /// Checks values that cannot be expressed in types; production refuses unsafe set-ups.
+    pub fn validate(&self) -> anyhow::Result<()> {
+        if self.access_token_ttl_secs == 0 || self.access_token_ttl_secs > 900 {
+            bail!("access_token_ttl_secs must be between 1 and 900");
+        }
+        if self.session_idle_ttl_secs == 0 || self.session_absolute_ttl_secs == 0 {
+            bail!("session lifetimes must be positive");
+        }
+        if !(self.public_url.starts_with("http://") || self.public_url.starts_with("https://")) {
+            bail!("public_url must be an http(s) URL");
+        }
+        if self.mode == Mode::Production {
+            if self.jwt_secret.is_none() {
+                bail!("production mode requires STOREDESK_JWT_SECRET");
+            }
+            if self.introspection == Some(true) {
+                bail!("production mode refuses to start with introspection on");
+            }
+            if self.database_url.is_none() {
+                tracing::warn!("production mode on the embedded SQLite file: one instance only");
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether GraphQL introspection (and "did you mean" suggestions) are on.
+    pub fn introspection_enabled(&self) -> bool {
+        self.introspection.unwrap_or(self.mode == Mode::Development)
+    }
+
+    /// The database URL, defaulting to `<data_dir>/storedesk.db`.
+    pub fn effective_database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) => url.clone(),
+            None => format!("sqlite://{}", self.data_dir.join("storedesk.db").display()),
+        }
+    }
+}

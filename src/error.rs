@@ -1,0 +1,187 @@
+//! The one place where failures become GraphQL errors with `extensions.code`.
+//!
+//! Domain modules return their own error enums; they convert into [`ApiError`], and only
+//! [`ApiError`] becomes an `async_graphql::Error`. Internal causes are logged (inside the
+//! request span, so with its request id) and never reach the client.
+
+use std::sync::Arc;
+
+use async_graphql::{ErrorExtensions, ServerError, Value};
+
+/// The closed list of error codes of API.md.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorCode {
+    /// No valid credentials.
+    Unauthenticated,
+    /// Signed in but not allowed.
+    Forbidden,
+    /// Does not exist or may not be seen.
+    NotFound,
+    /// Bad input; `extensions.field` names the input.
+    Validation,
+    /// Clashes with existing data (duplicate email, idempotency key reuse).
+    Conflict,
+    /// The object is not in a state that allows this.
+    InvalidState,
+    /// A size, depth or count limit was exceeded.
+    LimitExceeded,
+    /// Too many attempts; try later.
+    RateLimited,
+    /// Something failed on our side.
+    Internal,
+}
+
+impl ErrorCode {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Unauthenticated => "UNAUTHENTICATED",
+            Self::Forbidden => "FORBIDDEN",
+            Self::NotFound => "NOT_FOUND",
+            Self::Validation => "VALIDATION",
+            Self::Conflict => "CONFLICT",
+            Self::InvalidState => "INVALID_STATE",
+            Self::LimitExceeded => "LIMIT_EXCEEDED",
+            Self::RateLimited => "RATE_LIMITED",
+            Self::Internal => "INTERNAL",
+        }
+    }
+}
+
+/// An error as the API reports it.
+///
+/// Deliberately not `Display`: async-graphql converts any `Display` error into a client
+/// message, which would bypass the codes below. Only [`From<ApiError>`] for
+/// `async_graphql::Error` turns it into something a client sees.
+#[derive(Debug, Clone)]
+pub enum ApiError {
+    /// See [`ErrorCode::Unauthenticated`].
+    Unauthenticated(&'static str),
+    /// See [`ErrorCode::Forbidden`].
+    Forbidden,
+    /// See [`ErrorCode::NotFound`]; the string names the kind of object.
+    NotFound(&'static str),
+    /// See [`ErrorCode::Validation`].
+    Validation {
+        /// Input field (camelCase, as in the schema).
+        field: &'static str,
+        /// What is wrong, for people.
+        message: String,
+    },
+    /// See [`ErrorCode::Conflict`].
+    Conflict {
+        /// Input field that clashes, when there is one.
+        field: Option<&'static str>,
+        /// What clashes.
+        message: String,
+    },
+    /// See [`ErrorCode::InvalidState`].
+    InvalidState(String),
+    /// See [`ErrorCode::LimitExceeded`].
+    LimitExceeded(String),
+    /// See [`ErrorCode::RateLimited`].
+    RateLimited(String),
+    /// See [`ErrorCode::Internal`]; the cause is logged, not shown.
+    Internal(Arc<anyhow::Error>),
+}
+
+impl ApiError {
+    /// A validation error on `field`.
+    pub fn validation(field: &'static str, message: impl Into<String>) -> Self {
+        Self::Validation {
+            field,
+            message: message.into(),
+        }
+    }
+
+    /// An internal error with its cause (logged, never shown).
+    pub fn internal(cause: impl Into<anyhow::Error>) -> Self {
+        Self::Internal(Arc::new(cause.into()))
+    }
+
+    /// The message a client sees.
+    pub fn message(&self) -> String {
+        match self {
+            Self::Unauthenticated(message) => (*message).to_owned(),
+            Self::Forbidden => "You are not allowed to do this.".to_owned(),
+            Self::NotFound(what) => format!("{what} not found."),
+            Self::Validation { message, .. } | Self::Conflict { message, .. } => message.clone(),
+            Self::InvalidState(message)
+            | Self::LimitExceeded(message)
+            | Self::RateLimited(message) => message.clone(),
+            Self::Internal(_) => "Internal error.".to_owned(),
+        }
+    }
+
+    /// The code of this error.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Self::Unauthenticated(_) => ErrorCode::Unauthenticated,
+            Self::Forbidden => ErrorCode::Forbidden,
+            Self::NotFound(_) => ErrorCode::NotFound,
+            Self::Validation { .. } => ErrorCode::Validation,
+            Self::Conflict { .. } => ErrorCode::Conflict,
+            Self::InvalidState(_) => ErrorCode::InvalidState,
+            Self::LimitExceeded(_) => ErrorCode::LimitExceeded,
+            Self::RateLimited(_) => ErrorCode::RateLimited,
+            Self::Internal(_) => ErrorCode::Internal,
+        }
+    }
+}
+
+impl From<sea_orm::DbErr> for ApiError {
+    fn from(err: sea_orm::DbErr) -> Self {
+        Self::internal(err)
+    }
+}
+
+impl From<ApiError> for async_graphql::Error {
+    fn from(err: ApiError) -> Self {
+        if let ApiError::Internal(cause) = &err {
+            tracing::error!(error = ?cause, "internal error while serving a request");
+        }
+        let code = err.code();
+        let field = match &err {
+            ApiError::Validation { field, .. } => Some(*field),
+            ApiError::Conflict { field, .. } => *field,
+            _ => None,
+        };
+        async_graphql::Error::new(err.message()).extend_with(|_, ext| {
+            ext.set("code", code.as_str());
+            if let Some(field) = field {
+                ext.set("field", field);
+            }
+        })
+    }
+}
+
+/// Result type of resolvers.
+pub type ApiResult<T> = Result<T, ApiError>;
+
+/// Gives every error that lacks a code one, from what async-graphql itself reports
+/// (parse and validation failures, limits), so clients can always switch on `code`.
+pub fn classify_server_error(err: &mut ServerError) {
+    let has_code = err
+        .extensions
+        .as_ref()
+        .is_some_and(|ext| ext.get("code").is_some());
+    if has_code {
+        return;
+    }
+    let message = err.message.as_str();
+    let code = if message.contains("nested too deep")
+        || message.contains("too complex")
+        || message.contains("too many directives")
+        || message.contains("recursion depth")
+        || message.contains("Too many")
+    {
+        ErrorCode::LimitExceeded
+    } else if message.contains("Internal") {
+        ErrorCode::Internal
+    } else {
+        ErrorCode::Validation
+    };
+    let mut ext = err.extensions.take().unwrap_or_default();
+    ext.set("code", Value::from(code.as_str()));
+    err.extensions = Some(ext);
+}

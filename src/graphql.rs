@@ -1,0 +1,56 @@
+//! Schema assembly: per-domain query and mutation parts, limits and access control.
+
+pub mod loaders;
+pub mod pagination;
+pub mod permissions;
+
+use async_graphql::{EmptySubscription, MergedObject, Schema};
+
+use crate::accounts::schema::{AccountsMutation, AccountsQuery};
+use crate::config::Settings;
+
+/// Maximum selection depth of a document.
+pub const MAX_DEPTH: usize = 15;
+/// Maximum complexity of a document (one per field, list fields times their page size).
+pub const MAX_COMPLEXITY: usize = 5_000;
+/// Maximum number of aliased fields in a document (a cheap way to multiply work).
+pub const MAX_ALIASES: usize = 30;
+/// Maximum directives on one field.
+pub const MAX_DIRECTIVES: usize = 5;
+
+/// All queries.
+#[derive(MergedObject, Default)]
+#[graphql(name = "Query")]
+pub struct QueryRoot(AccountsQuery);
+
+/// All mutations.
+#[derive(MergedObject, Default)]
+#[graphql(name = "Mutation")]
+pub struct MutationRoot(AccountsMutation);
+
+/// The storedesk schema type.
+pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+
+/// Builds the schema once per process, with the limits and the permission matrix.
+pub fn build_schema(settings: &Settings) -> AppSchema {
+    let mut builder = Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        EmptySubscription,
+    )
+    .limit_depth(MAX_DEPTH)
+    .limit_complexity(MAX_COMPLEXITY)
+    .limit_recursive_depth(32)
+    .limit_directives(MAX_DIRECTIVES)
+    .extension(permissions::AccessControl)
+    .extension(permissions::AliasLimit { max: MAX_ALIASES });
+    if !settings.introspection_enabled() {
+        builder = builder.disable_introspection().disable_suggestions();
+    }
+    builder.finish()
+}
+
+/// The schema in SDL, as committed in `schema.graphql`.
+pub fn sdl() -> String {
+    build_schema(&Settings::default()).sdl()
+}

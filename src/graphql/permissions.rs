@@ -1,0 +1,174 @@
+//! The role × operation matrix, enforced for every root field before its resolver runs.
+//!
+//! Deny by default: a root field missing from [`MATRIX`] cannot be called by anyone, and the
+//! permission test fails until it is listed. Object-level checks (whose order, whose ticket)
+//! happen in the services, in SQL; this layer only decides who may call an operation at all.
+
+use std::sync::Arc;
+
+use async_graphql::extensions::{
+    Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextResolve, ResolveInfo,
+};
+use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
+use async_graphql::{ServerError, ServerResult, Value, Variables};
+use entity::account::Role;
+
+use crate::auth::AuthCtx;
+use crate::error::ApiError;
+
+/// Who may call an operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone, signed in or not.
+    Anyone,
+    /// Any signed-in account.
+    SignedIn,
+    /// Signed-in accounts with one of these roles.
+    Roles(&'static [Role]),
+}
+
+const STAFF: &[Role] = &[Role::Agent, Role::Admin];
+const ADMIN: &[Role] = &[Role::Admin];
+
+/// Every root field of the schema with who may call it.
+pub const MATRIX: &[(&str, &str, Access)] = &[
+    ("Query", "me", Access::Anyone),
+    ("Query", "accounts", Access::Roles(STAFF)),
+    ("Mutation", "register", Access::Anyone),
+    ("Mutation", "login", Access::Anyone),
+    ("Mutation", "refreshSession", Access::Anyone),
+    ("Mutation", "logout", Access::Anyone),
+    ("Mutation", "changePassword", Access::SignedIn),
+    ("Mutation", "createStaffAccount", Access::Roles(ADMIN)),
+];
+
+/// The access rule of a root field, if it is listed.
+pub fn access_for(parent_type: &str, field: &str) -> Option<Access> {
+    MATRIX
+        .iter()
+        .find(|(ty, name, _)| *ty == parent_type && *name == field)
+        .map(|(_, _, access)| *access)
+}
+
+impl Access {
+    /// Whether `auth` may call; the error to answer otherwise.
+    pub fn check(self, auth: &AuthCtx) -> Result<(), ApiError> {
+        match (self, auth.role()) {
+            (Access::Anyone, _) => Ok(()),
+            (_, None) => Err(ApiError::Unauthenticated("Sign in first.")),
+            (Access::SignedIn, Some(_)) => Ok(()),
+            (Access::Roles(roles), Some(role)) if roles.contains(&role) => Ok(()),
+            (Access::Roles(_), Some(_)) => Err(ApiError::Forbidden),
+        }
+    }
+}
+
+fn to_server_error(err: ApiError) -> ServerError {
+    let err: async_graphql::Error = err.into();
+    err.into_server_error(Default::default())
+}
+
+/// Extension that applies [`MATRIX`] to every root field.
+pub struct AccessControl;
+
+impl ExtensionFactory for AccessControl {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(AccessControlExtension)
+    }
+}
+
+struct AccessControlExtension;
+
+#[async_graphql::async_trait::async_trait]
+impl Extension for AccessControlExtension {
+    async fn resolve(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        info: ResolveInfo<'_>,
+        next: NextResolve<'_>,
+    ) -> ServerResult<Option<Value>> {
+        let is_root = info.path_node.parent.is_none();
+        if is_root && !info.is_for_introspection && !info.name.starts_with("__") {
+            let auth = ctx
+                .data_opt::<AuthCtx>()
+                .copied()
+                .unwrap_or(AuthCtx::Anonymous);
+            match access_for(info.parent_type, info.name) {
+                Some(access) => access.check(&auth).map_err(to_server_error)?,
+                None => {
+                    tracing::error!(
+                        parent = info.parent_type,
+                        field = info.name,
+                        "root field missing from the permission matrix: denied"
+                    );
+                    return Err(to_server_error(ApiError::Forbidden));
+                }
+            }
+        }
+        next.run(ctx, info).await
+    }
+}
+
+/// Extension that refuses documents with more than `max` aliased fields.
+pub struct AliasLimit {
+    /// Largest number of aliases accepted.
+    pub max: usize,
+}
+
+impl ExtensionFactory for AliasLimit {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(AliasLimitExtension { max: self.max })
+    }
+}
+
+struct AliasLimitExtension {
+    max: usize,
+}
+
+fn count_aliases(set: &SelectionSet) -> usize {
+    set.items
+        .iter()
+        .map(|item| match &item.node {
+            Selection::Field(field) => {
+                usize::from(field.node.alias.is_some())
+                    + count_aliases(&field.node.selection_set.node)
+            }
+            Selection::InlineFragment(fragment) => count_aliases(&fragment.node.selection_set.node),
+            Selection::FragmentSpread(_) => 0,
+        })
+        .sum()
+}
+
+fn document_aliases(doc: &ExecutableDocument) -> usize {
+    let operations: usize = doc
+        .operations
+        .iter()
+        .map(|(_, op)| count_aliases(&op.node.selection_set.node))
+        .sum();
+    let fragments: usize = doc
+        .fragments
+        .values()
+        .map(|fragment| count_aliases(&fragment.node.selection_set.node))
+        .sum();
+    operations + fragments
+}
+
+#[async_graphql::async_trait::async_trait]
+impl Extension for AliasLimitExtension {
+    async fn parse_query(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        query: &str,
+        variables: &Variables,
+        next: NextParseQuery<'_>,
+    ) -> ServerResult<ExecutableDocument> {
+        let doc = next.run(ctx, query, variables).await?;
+        if document_aliases(&doc) > self.max {
+            return Err(to_server_error(ApiError::LimitExceeded(format!(
+                "A document may use at most {} aliases.",
+                self.max
+            ))));
+        }
+        Ok(doc)
+    }
+}

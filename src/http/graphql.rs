@@ -1,0 +1,224 @@
+//! GraphQL over HTTP: `POST /graphql` (JSON), `GET /graphql` (GraphiQL, or read-only queries).
+//!
+//! The request is read here rather than by the async-graphql extractor so that every refusal
+//! (oversized body, batch, mutation over GET, bad token) answers a GraphQL-shaped error with a
+//! code, and so that batching is refused outright.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse, web};
+use async_graphql::http::{GraphiQLSource, MultipartOptions, receive_body};
+use async_graphql::parser::types::OperationType;
+use futures_util::StreamExt;
+use serde_json::json;
+
+use crate::accounts::service as accounts;
+use crate::auth::{AuthCtx, RequestMeta};
+use crate::config::Mode;
+use crate::error::{ApiError, ErrorCode, classify_server_error};
+use crate::graphql::{AppSchema, loaders};
+use crate::state::AppState;
+
+fn error_response(status: StatusCode, code: ErrorCode, message: &str) -> HttpResponse {
+    let mut response = HttpResponse::build(status);
+    if code == ErrorCode::Unauthenticated {
+        response.insert_header((header::WWW_AUTHENTICATE, r#"Bearer error="invalid_token""#));
+    }
+    response.json(json!({
+        "errors": [{ "message": message, "extensions": { "code": code.as_str() } }]
+    }))
+}
+
+/// Where the request came from. The socket peer is the client unless a trusted proxy is
+/// configured: `X-Forwarded-For` from anyone else would let a client pick its own throttle key.
+fn request_meta(req: &HttpRequest, state: &AppState) -> RequestMeta {
+    let ip = if state.settings.trust_forwarded_headers {
+        req.connection_info()
+            .realip_remote_addr()
+            .map(str::to_owned)
+    } else {
+        req.peer_addr().map(|addr| addr.ip().to_string())
+    };
+    let user_agent = req
+        .headers()
+        .get(header::USER_AGENT)
+        .and_then(|value| value.to_str().ok())
+        .map(|ua| ua.chars().filter(|c| !c.is_control()).take(512).collect());
+    RequestMeta { ip, user_agent }
+}
+
+async fn auth_context(req: &HttpRequest, state: &AppState) -> Result<AuthCtx, HttpResponse> {
+    let Some(value) = req.headers().get(header::AUTHORIZATION) else {
+        return Ok(AuthCtx::Anonymous);
+    };
+    let refused = || {
+        error_response(
+            StatusCode::UNAUTHORIZED,
+            ErrorCode::Unauthenticated,
+            accounts::ACCESS_FAILED,
+        )
+    };
+    let token = value
+        .to_str()
+        .ok()
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(str::trim)
+        .filter(|t| !t.is_empty() && t.len() <= 4096)
+        .ok_or_else(refused)?;
+    match accounts::authenticate(state, token).await {
+        Ok(auth) => Ok(auth),
+        Err(ApiError::Unauthenticated(_)) => Err(refused()),
+        Err(err) => {
+            let _ = async_graphql::Error::from(err);
+            Err(error_response(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                ErrorCode::Internal,
+                "Internal error.",
+            ))
+        }
+    }
+}
+
+async fn execute(
+    req: &HttpRequest,
+    state: &AppState,
+    schema: &AppSchema,
+    request: async_graphql::Request,
+) -> HttpResponse {
+    if request.query.len() > state.settings.max_query_bytes {
+        return error_response(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorCode::LimitExceeded,
+            "Query text is too long.",
+        );
+    }
+    let auth = match auth_context(req, state).await {
+        Ok(auth) => auth,
+        Err(response) => return response,
+    };
+    let request = loaders::register(request, &state.db)
+        .data(state.clone())
+        .data(auth)
+        .data(request_meta(req, state));
+    let mut response = schema.execute(request).await;
+    for error in &mut response.errors {
+        classify_server_error(error);
+    }
+    HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
+        .json(response)
+}
+
+/// `POST /graphql`.
+pub async fn post(
+    req: HttpRequest,
+    mut payload: web::Payload,
+    state: web::Data<AppState>,
+    schema: web::Data<AppSchema>,
+) -> HttpResponse {
+    let limit = state.settings.max_body_bytes;
+    let too_large = || {
+        error_response(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorCode::LimitExceeded,
+            "Request body is too large.",
+        )
+    };
+    if req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok())
+        .is_some_and(|length| length > limit)
+    {
+        return too_large();
+    }
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let Ok(chunk) = chunk else {
+            return error_response(
+                StatusCode::BAD_REQUEST,
+                ErrorCode::Validation,
+                "Could not read the request body.",
+            );
+        };
+        if body.len() + chunk.len() > limit {
+            return too_large();
+        }
+        body.extend_from_slice(&chunk);
+    }
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let request = match receive_body(content_type, body.as_ref(), MultipartOptions::default()).await
+    {
+        Ok(request) => request,
+        Err(async_graphql::ParseRequestError::UnsupportedBatch) => {
+            return error_response(
+                StatusCode::BAD_REQUEST,
+                ErrorCode::Validation,
+                "Batched requests are not supported; send one operation per request.",
+            );
+        }
+        Err(_) => {
+            return error_response(
+                StatusCode::BAD_REQUEST,
+                ErrorCode::Validation,
+                "Malformed GraphQL request.",
+            );
+        }
+    };
+    execute(&req, &state, &schema, request).await
+}
+
+/// `GET /graphql`: GraphiQL in development; otherwise a query in the URL. Mutations are refused
+/// over GET (a link or an image tag must never change anything).
+pub async fn get(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    schema: web::Data<AppSchema>,
+) -> HttpResponse {
+    let query_string = req.query_string();
+    if query_string.is_empty() {
+        if state.settings.mode == Mode::Development {
+            return HttpResponse::Ok()
+                .content_type("text/html; charset=utf-8")
+                .body(GraphiQLSource::build().endpoint("/graphql").finish());
+        }
+        return error_response(
+            StatusCode::NOT_FOUND,
+            ErrorCode::NotFound,
+            "Send queries with POST.",
+        );
+    }
+    let Ok(request) = async_graphql::http::parse_query_string(query_string) else {
+        return error_response(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::Validation,
+            "Malformed GraphQL request.",
+        );
+    };
+    let is_mutation = async_graphql::parser::parse_query(&request.query).is_ok_and(|doc| {
+        doc.operations.iter().any(|(name, op)| {
+            let selected = match (&request.operation_name, name) {
+                (Some(wanted), Some(name)) => wanted.as_str() == name.as_str(),
+                (Some(_), None) => false,
+                (None, _) => true,
+            };
+            selected && op.node.ty != OperationType::Query
+        })
+    });
+    if is_mutation {
+        return error_response(
+            StatusCode::METHOD_NOT_ALLOWED,
+            ErrorCode::Validation,
+            "Mutations and subscriptions must be sent with POST.",
+        );
+    }
+    execute(&req, &state, &schema, request).await
+}

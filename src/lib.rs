@@ -1,0 +1,123 @@
+//! storedesk: the customer center of an online marketplace.
+//!
+//! [`Application::build`] wires configuration, database, schema and HTTP server; `main.rs`
+//! only parses the command line. Tests build the same application on port 0.
+
+pub mod accounts;
+pub mod audit;
+pub mod auth;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod graphql;
+pub mod http;
+pub mod seed;
+pub mod state;
+pub mod telemetry;
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::dev::{Server, Service as _};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::{App, HttpMessage as _, HttpServer, web};
+use anyhow::Context;
+use tracing_actix_web::{RequestId, TracingLogger};
+
+use crate::accounts::tokens::JwtKeys;
+use crate::clock::SharedClock;
+use crate::config::Settings;
+use crate::state::AppState;
+
+/// A built, not yet running, storedesk server.
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: AppState,
+}
+
+/// Connects to the database, applies migrations and builds the shared state.
+pub async fn prepare_state(settings: Settings, clock: SharedClock) -> anyhow::Result<AppState> {
+    settings.validate()?;
+    std::fs::create_dir_all(&settings.data_dir)
+        .with_context(|| format!("cannot create data dir {}", settings.data_dir.display()))?;
+    let db = db::connect(&settings.effective_database_url()).await?;
+    db::migrate(&db).await?;
+    let keys = JwtKeys::from_settings(&settings)?;
+    Ok(AppState::new(db, clock, settings, keys))
+}
+
+impl Application {
+    /// Builds the server on `settings.bind` (port 0 picks a free port).
+    pub async fn build(settings: Settings, clock: SharedClock) -> anyhow::Result<Self> {
+        let state = prepare_state(settings, clock).await?;
+        Self::from_state(state)
+    }
+
+    /// Builds the server around prepared state.
+    pub fn from_state(state: AppState) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(&state.settings.bind)
+            .with_context(|| format!("cannot listen on {}", state.settings.bind))?;
+        let port = listener.local_addr()?.port();
+        // Built once: building it inside the worker factory would build it per worker.
+        let schema = web::Data::new(graphql::build_schema(&state.settings));
+        let data = web::Data::new(state.clone());
+        let workers = state
+            .settings
+            .workers
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+        let request_id_header = HeaderName::from_static("x-request-id");
+        let server = HttpServer::new(move || {
+            let request_id_header = request_id_header.clone();
+            App::new()
+                .wrap_fn(move |req, srv| {
+                    let request_id = req.extensions().get::<RequestId>().copied();
+                    let header_name = request_id_header.clone();
+                    let fut = srv.call(req);
+                    async move {
+                        let mut response = fut.await?;
+                        if let Some(id) = request_id
+                            && let Ok(value) = HeaderValue::from_str(&id.to_string())
+                        {
+                            response.headers_mut().insert(header_name, value);
+                        }
+                        Ok(response)
+                    }
+                })
+                .wrap(TracingLogger::default())
+                .app_data(data.clone())
+                .app_data(schema.clone())
+                .configure(http::routes)
+        })
+        .workers(workers.max(1))
+        .shutdown_timeout(30)
+        .listen(listener)?
+        .run();
+        Ok(Self {
+            port,
+            server,
+            state,
+        })
+    }
+
+    /// The port actually bound.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The shared state (tests inspect the database through it).
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until SIGTERM/SIGINT, then finishes in-flight requests (graceful shutdown).
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// The system clock, shared.
+pub fn system_clock() -> SharedClock {
+    Arc::new(clock::SystemClock)
+}

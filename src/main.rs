@@ -1,0 +1,167 @@
+//! The `storedesk` command: serve, migrate, seed, export the schema, create staff.
+
+use std::io::Read as _;
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use entity::account::Role;
+use secrecy::SecretString;
+use storedesk::auth::RequestMeta;
+use storedesk::config::Settings;
+use storedesk::{Application, accounts, graphql, prepare_state, seed, system_clock, telemetry};
+
+#[derive(Parser)]
+#[command(
+    name = "storedesk",
+    version,
+    about = "Customer center for online marketplaces"
+)]
+struct Cli {
+    /// Optional TOML configuration file (environment variables override it).
+    #[arg(long, global = true, env = "STOREDESK_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server (the default).
+    Serve(ServeArgs),
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Fill an empty database with demo data.
+    Seed {
+        /// Demo accounts (and, later, orders, tickets and FAQ).
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Print the GraphQL schema (SDL).
+    ExportSchema {
+        /// Write to this file instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Create an agent or admin; the password is read from standard input.
+    CreateStaff {
+        /// Email.
+        #[arg(long)]
+        email: String,
+        /// Display name.
+        #[arg(long)]
+        name: String,
+        /// AGENT or ADMIN.
+        #[arg(long, value_enum)]
+        role: StaffRole,
+    },
+}
+
+#[derive(Args, Default)]
+struct ServeArgs {
+    /// Listen address (overrides STOREDESK_BIND).
+    #[arg(long)]
+    bind: Option<String>,
+    /// Database URL (overrides DATABASE_URL).
+    #[arg(long)]
+    database_url: Option<String>,
+    /// Data directory (overrides STOREDESK_DATA_DIR).
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    /// Seed demo data when the database is empty.
+    #[arg(long)]
+    demo: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+#[value(rename_all = "UPPER")]
+enum StaffRole {
+    Agent,
+    Admin,
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let mut settings = Settings::load(cli.config.as_deref())?;
+    let command = cli.command.unwrap_or(Command::Serve(ServeArgs::default()));
+    if let Command::Serve(args) = &command {
+        if let Some(bind) = &args.bind {
+            settings.bind = bind.clone();
+        }
+        if let Some(url) = &args.database_url {
+            settings.database_url = Some(url.clone());
+        }
+        if let Some(dir) = &args.data_dir {
+            settings.data_dir = dir.clone();
+        }
+    }
+    if let Command::ExportSchema { out } = &command {
+        let sdl = graphql::sdl();
+        match out {
+            Some(path) => std::fs::write(path, sdl)
+                .with_context(|| format!("cannot write {}", path.display()))?,
+            None => print!("{sdl}"),
+        }
+        return Ok(());
+    }
+    telemetry::init(settings.mode);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(run(command, settings))
+}
+
+async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
+    let mode = settings.mode;
+    let state = prepare_state(settings, system_clock()).await?;
+    match command {
+        Command::Serve(args) => {
+            if args.demo && seed::is_empty(&state).await? {
+                let created = seed::seed_demo(&state).await?;
+                seed::print_credentials(&created);
+            }
+            let app = Application::from_state(state)?;
+            tracing::info!(port = app.port(), mode = ?mode, "storedesk is listening");
+            app.run_until_stopped().await?;
+        }
+        Command::Migrate => tracing::info!("migrations applied"),
+        Command::Seed { demo } => {
+            if !demo {
+                bail!("say what to seed: --demo");
+            }
+            let created = seed::seed_demo(&state).await?;
+            seed::print_credentials(&created);
+        }
+        Command::CreateStaff { email, name, role } => {
+            let mut password = String::new();
+            std::io::stdin()
+                .read_to_string(&mut password)
+                .context("cannot read the password from stdin")?;
+            let password = password.trim_end_matches(['\r', '\n']).to_owned();
+            let role = match role {
+                StaffRole::Agent => Role::Agent,
+                StaffRole::Admin => Role::Admin,
+            };
+            let input = accounts::service::NewStaff {
+                email,
+                name,
+                role,
+                password: SecretString::from(password),
+            };
+            let meta = RequestMeta {
+                ip: None,
+                user_agent: Some("storedesk create-staff".into()),
+            };
+            let account = accounts::service::create_staff(&state, &meta, None, input)
+                .await
+                .map_err(|err| anyhow::anyhow!(err.message()))?;
+            println!(
+                "created {} {}",
+                accounts::service::role_name(account.role),
+                account.email
+            );
+        }
+        Command::ExportSchema { .. } => {}
+    }
+    Ok(())
+}
