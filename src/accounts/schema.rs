@@ -98,7 +98,7 @@ impl AccountsMutation {
             password: SecretString::from(input.password),
             name: input.name,
             phone: input.phone,
-            role: input.role.into(),
+            role: input.role.unwrap_or(Role::Buyer).into(),
             store_name: input.store_name,
         };
         Ok(service::register(state, meta, registration).await?.into())
@@ -135,10 +135,10 @@ impl AccountsMutation {
         &self,
         ctx: &Context<'_>,
         refresh_token: String,
-        #[graphql(default = false)] everywhere: bool,
+        #[graphql(default_with = "Some(false)")] everywhere: Option<bool>,
     ) -> ApiResult<bool> {
         let (state, _, meta) = parts(ctx)?;
-        service::logout(state, meta, &refresh_token, everywhere).await
+        service::logout(state, meta, &refresh_token, everywhere.unwrap_or(false)).await
     }
 
     /// Changes the caller's password; every other session ends.

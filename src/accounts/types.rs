@@ -196,8 +196,8 @@ pub struct RegisterInput {
     /// Optional phone for SMS notifications.
     pub phone: Option<String>,
     /// BUYER (default) or SELLER.
-    #[graphql(default_with = "Role::Buyer")]
-    pub role: Role,
+    #[graphql(default_with = "Some(Role::Buyer)")]
+    pub role: Option<Role>,
     /// Required for sellers: the store to create.
     pub store_name: Option<String>,
 }

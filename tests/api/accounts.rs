@@ -1,0 +1,423 @@
+//! Registration, login, password rules, staff accounts and the account list.
+
+use entity::account::{self, AccountStatus, Role};
+use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+use serde_json::json;
+
+use crate::engine_tests;
+use crate::helpers::{PASSWORD, TestApp, error_code, error_field};
+
+const REGISTER: &str = "mutation($input: RegisterInput!) { register(input: $input) {
+    accessToken account { id email role store { name } } } }";
+
+async fn register_raw(app: &TestApp, input: serde_json::Value) -> serde_json::Value {
+    app.gql(REGISTER, json!({ "input": input })).await
+}
+
+pub async fn a_buyer_registers_logs_in_and_sees_themself(app: TestApp) {
+    let registered = app.buyer("  Min.Ji@Example.COM ").await;
+    assert_eq!(registered.email, "min.ji@example.com");
+    let session = app.login("MIN.JI@example.com", PASSWORD).await;
+    let (status, body) = app.me(&session.access).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["data"]["me"]["email"], "min.ji@example.com");
+    assert_eq!(body["data"]["me"]["role"], "BUYER");
+    let (_, anonymous) = app.me_anonymous().await;
+    assert!(anonymous["data"]["me"].is_null());
+}
+
+pub async fn a_seller_registers_with_their_store(app: TestApp) {
+    let body = register_raw(
+        &app,
+        json!({ "email": "s@example.com", "password": PASSWORD, "name": "S", "role": "SELLER", "storeName": "하늘생활" }),
+    )
+    .await;
+    assert_eq!(body["data"]["register"]["account"]["role"], "SELLER");
+    assert_eq!(
+        body["data"]["register"]["account"]["store"]["name"],
+        "하늘생활"
+    );
+
+    let missing = register_raw(
+        &app,
+        json!({ "email": "s2@example.com", "password": PASSWORD, "name": "S", "role": "SELLER" }),
+    )
+    .await;
+    assert_eq!(
+        (error_code(&missing), error_field(&missing)),
+        ("VALIDATION", "storeName")
+    );
+    let buyer_store = register_raw(
+        &app,
+        json!({ "email": "b@example.com", "password": PASSWORD, "name": "B", "storeName": "x" }),
+    )
+    .await;
+    assert_eq!(
+        (error_code(&buyer_store), error_field(&buyer_store)),
+        ("VALIDATION", "storeName")
+    );
+    let taken = register_raw(
+        &app,
+        json!({ "email": "s3@example.com", "password": PASSWORD, "name": "S", "role": "SELLER", "storeName": "하늘생활" }),
+    )
+    .await;
+    assert_eq!(
+        (error_code(&taken), error_field(&taken)),
+        ("CONFLICT", "storeName")
+    );
+}
+
+pub async fn staff_roles_cannot_be_self_registered(app: TestApp) {
+    for role in ["AGENT", "ADMIN"] {
+        let body = register_raw(
+            &app,
+            json!({ "email": "x@example.com", "password": PASSWORD, "name": "X", "role": role }),
+        )
+        .await;
+        assert_eq!(
+            (error_code(&body), error_field(&body)),
+            ("VALIDATION", "role")
+        );
+    }
+}
+
+pub async fn a_duplicate_email_is_a_conflict_whatever_its_case(app: TestApp) {
+    app.buyer("dup@example.com").await;
+    let body = register_raw(
+        &app,
+        json!({ "email": " DUP@example.com", "password": PASSWORD, "name": "D" }),
+    )
+    .await;
+    assert_eq!(
+        (error_code(&body), error_field(&body)),
+        ("CONFLICT", "email")
+    );
+}
+
+pub async fn bad_emails_are_refused(app: TestApp) {
+    for email in [
+        "kim@example.com\r\nBcc: victim@example.com",
+        "kim\u{0}@example.com",
+        "kіm@example.com",
+        "not-an-email",
+        "",
+    ] {
+        let body = register_raw(
+            &app,
+            json!({ "email": email, "password": PASSWORD, "name": "K" }),
+        )
+        .await;
+        assert_eq!(
+            (error_code(&body), error_field(&body)),
+            ("VALIDATION", "email"),
+            "{email:?}"
+        );
+    }
+}
+
+pub async fn bad_passwords_are_refused_before_hashing(app: TestApp) {
+    let megabyte = "a".repeat(1_000_000);
+    for password in [
+        "short",
+        "password123",
+        "Qwerty123",
+        &"x".repeat(129),
+        "with\u{0}nul-byte",
+        &megabyte,
+    ] {
+        let body = register_raw(
+            &app,
+            json!({ "email": "p@example.com", "password": password, "name": "P" }),
+        )
+        .await;
+        assert_eq!(
+            (error_code(&body), error_field(&body)),
+            ("VALIDATION", "password")
+        );
+    }
+    // 128 characters of Hangul are fine: the limit counts characters, not bytes.
+    let long_ok = "가".repeat(128);
+    let body = register_raw(
+        &app,
+        json!({ "email": "p@example.com", "password": long_ok, "name": "P" }),
+    )
+    .await;
+    assert!(body["errors"].is_null(), "{body}");
+}
+
+pub async fn passwords_are_stored_as_argon2id(app: TestApp) {
+    let session = app.buyer("hash@example.com").await;
+    let row = account::Entity::find_by_id(session.id.parse::<uuid::Uuid>().unwrap())
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        row.password_hash
+            .starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+        "{}",
+        row.password_hash
+    );
+    assert!(!row.password_hash.contains(PASSWORD));
+}
+
+pub async fn a_weak_stored_hash_is_upgraded_at_login(app: TestApp) {
+    use argon2::password_hash::{PasswordHasher, SaltString, rand_core::OsRng};
+    let session = app.buyer("old@example.com").await;
+    let weak = argon2::Argon2::new(
+        argon2::Algorithm::Argon2id,
+        argon2::Version::V0x13,
+        argon2::Params::new(4096, 1, 1, None).unwrap(),
+    )
+    .hash_password(PASSWORD.as_bytes(), &SaltString::generate(&mut OsRng))
+    .unwrap()
+    .to_string();
+    let id = session.id.parse::<uuid::Uuid>().unwrap();
+    account::ActiveModel {
+        id: Set(id),
+        password_hash: Set(weak.clone()),
+        ..Default::default()
+    }
+    .update(&app.state.db)
+    .await
+    .unwrap();
+    app.login("old@example.com", PASSWORD).await;
+    let row = account::Entity::find_by_id(id)
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_ne!(row.password_hash, weak);
+    assert!(
+        row.password_hash
+            .starts_with("$argon2id$v=19$m=19456,t=2,p=1$")
+    );
+}
+
+pub async fn every_login_failure_looks_the_same(app: TestApp) {
+    app.buyer("known@example.com").await;
+    let locked = app.buyer("locked@example.com").await;
+    account::ActiveModel {
+        id: Set(locked.id.parse().unwrap()),
+        status: Set(AccountStatus::Locked),
+        ..Default::default()
+    }
+    .update(&app.state.db)
+    .await
+    .unwrap();
+    let unknown = app.try_login("nobody@example.com", PASSWORD).await;
+    let wrong = app.try_login("known@example.com", "not the password").await;
+    let locked = app.try_login("locked@example.com", PASSWORD).await;
+    let malformed = app.try_login("not-an-email", PASSWORD).await;
+    for body in [&unknown, &wrong, &locked, &malformed] {
+        assert_eq!(error_code(body), "UNAUTHENTICATED");
+        assert_eq!(
+            body["errors"][0]["message"],
+            unknown["errors"][0]["message"]
+        );
+        assert!(body["data"].is_null());
+    }
+}
+
+pub async fn repeated_failures_lock_the_email_for_a_growing_time(app: TestApp) {
+    app.buyer("target@example.com").await;
+    for _ in 0..10 {
+        let body = app.try_login("target@example.com", "wrong password").await;
+        assert_eq!(error_code(&body), "UNAUTHENTICATED");
+    }
+    // Locked now: even the right password gets the same answer.
+    let body = app.try_login("target@example.com", PASSWORD).await;
+    assert_eq!(error_code(&body), "UNAUTHENTICATED");
+    // That attempt counted too (11 failures): the lockout doubled to 2 minutes.
+    app.clock.advance(chrono::Duration::seconds(90));
+    assert_eq!(
+        error_code(&app.try_login("target@example.com", PASSWORD).await),
+        "UNAUTHENTICATED"
+    );
+    // 12 failures: 4 minutes from the last attempt.
+    app.clock.advance(chrono::Duration::seconds(241));
+    app.login("target@example.com", PASSWORD).await;
+    // Success reset the counter: one wrong attempt does not lock again.
+    app.try_login("target@example.com", "wrong password").await;
+    app.login("target@example.com", PASSWORD).await;
+}
+
+pub async fn aliased_logins_in_one_document_count_as_separate_attempts(app: TestApp) {
+    app.buyer("alias@example.com").await;
+    let fields: String = (0..10)
+        .map(|i| format!("a{i}: login(email: \"alias@example.com\", password: \"wrong password\") {{ accessToken }} "))
+        .collect();
+    let body = app
+        .gql(&format!("mutation {{ {fields} }}"), json!({}))
+        .await;
+    assert_eq!(body["errors"].as_array().unwrap().len(), 10);
+    assert_eq!(
+        error_code(&app.try_login("alias@example.com", PASSWORD).await),
+        "UNAUTHENTICATED"
+    );
+}
+
+pub async fn many_failures_from_one_ip_lock_that_ip(app: TestApp) {
+    // Per-IP threshold is 100 by default; 100 different emails from 127.0.0.1.
+    app.buyer("victim@example.com").await;
+    for i in 0..100 {
+        app.try_login(&format!("spray{i}@example.com"), "wrong password")
+            .await;
+    }
+    assert_eq!(
+        error_code(&app.try_login("victim@example.com", PASSWORD).await),
+        "UNAUTHENTICATED"
+    );
+    app.clock.advance(chrono::Duration::minutes(16));
+    app.login("victim@example.com", PASSWORD).await;
+}
+
+pub async fn an_admin_creates_staff_and_others_cannot(app: TestApp) {
+    let admin = app.staff("admin@example.com", Role::Admin).await;
+    let agent = app.staff("agent@example.com", Role::Agent).await;
+    let create = "mutation($input: CreateStaffAccountInput!) { createStaffAccount(input: $input) { email role status } }";
+    let input = |email: &str, role: &str| json!({ "input": { "email": email, "name": "New", "role": role, "password": PASSWORD } });
+
+    let body = app
+        .gql_as(
+            Some(&admin.access),
+            create,
+            input("New.Agent@example.com", "AGENT"),
+        )
+        .await;
+    assert_eq!(
+        body["data"]["createStaffAccount"],
+        json!({ "email": "new.agent@example.com", "role": "AGENT", "status": "ACTIVE" })
+    );
+    app.login("new.agent@example.com", PASSWORD).await;
+
+    let body = app
+        .gql_as(Some(&admin.access), create, input("b@example.com", "BUYER"))
+        .await;
+    assert_eq!(
+        (error_code(&body), error_field(&body)),
+        ("VALIDATION", "role")
+    );
+    let body = app
+        .gql_as(
+            Some(&admin.access),
+            create,
+            input("agent@example.com", "AGENT"),
+        )
+        .await;
+    assert_eq!(
+        (error_code(&body), error_field(&body)),
+        ("CONFLICT", "email")
+    );
+    let body = app
+        .gql_as(Some(&agent.access), create, input("x@example.com", "ADMIN"))
+        .await;
+    assert_eq!(error_code(&body), "FORBIDDEN");
+    let body = app.gql(create, input("x@example.com", "ADMIN")).await;
+    assert_eq!(error_code(&body), "UNAUTHENTICATED");
+}
+
+pub async fn agents_list_search_and_page_through_accounts(app: TestApp) {
+    let agent = app.staff("agent@example.com", Role::Agent).await;
+    for i in 0..5 {
+        app.buyer(&format!("buyer{i}@example.com")).await;
+    }
+    app.seller("seller@example.com", "바다마켓").await;
+    let list = "query($s: String, $r: Role, $f: Int, $a: String) {
+        accounts(search: $s, role: $r, first: $f, after: $a) {
+            totalCount pageInfo { hasNextPage endCursor } edges { cursor node { email role store { name owner { email } } } } } }";
+
+    let body = app
+        .gql_as(Some(&agent.access), list, json!({ "r": "BUYER", "f": 2 }))
+        .await;
+    let page = &body["data"]["accounts"];
+    assert_eq!(page["totalCount"], 5);
+    assert_eq!(page["pageInfo"]["hasNextPage"], true);
+    // Newest first.
+    assert_eq!(page["edges"][0]["node"]["email"], "buyer4@example.com");
+    assert_eq!(page["edges"][1]["node"]["email"], "buyer3@example.com");
+
+    let mut seen = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let body = app
+            .gql_as(
+                Some(&agent.access),
+                list,
+                json!({ "r": "BUYER", "f": 2, "a": after }),
+            )
+            .await;
+        let page = &body["data"]["accounts"];
+        for edge in page["edges"].as_array().unwrap() {
+            seen.push(edge["node"]["email"].as_str().unwrap().to_owned());
+        }
+        if page["pageInfo"]["hasNextPage"] != true {
+            break;
+        }
+        after = page["pageInfo"]["endCursor"].as_str().map(str::to_owned);
+    }
+    assert_eq!(seen.len(), 5);
+    seen.dedup();
+    assert_eq!(seen.len(), 5, "pages must not overlap");
+
+    let body = app
+        .gql_as(Some(&agent.access), list, json!({ "s": "SELLER@" }))
+        .await;
+    let edges = body["data"]["accounts"]["edges"].as_array().unwrap();
+    assert_eq!(edges.len(), 1);
+    assert_eq!(edges[0]["node"]["store"]["name"], "바다마켓");
+    assert_eq!(
+        edges[0]["node"]["store"]["owner"]["email"],
+        "seller@example.com"
+    );
+    // LIKE wildcards in the search are literal.
+    let body = app
+        .gql_as(Some(&agent.access), list, json!({ "s": "%" }))
+        .await;
+    assert_eq!(body["data"]["accounts"]["totalCount"], 0);
+
+    let body = app
+        .gql_as(Some(&agent.access), list, json!({ "f": 1_000_000 }))
+        .await;
+    assert_eq!(error_code(&body), "LIMIT_EXCEEDED");
+    let body = app
+        .gql_as(Some(&agent.access), list, json!({ "a": "not-a-cursor" }))
+        .await;
+    assert_eq!(
+        (error_code(&body), error_field(&body)),
+        ("VALIDATION", "after")
+    );
+}
+
+pub async fn a_store_owner_is_hidden_from_other_customers(app: TestApp) {
+    let seller = app.seller("owner@example.com", "하늘생활").await;
+    let body = app
+        .gql_as(
+            Some(&seller.access),
+            "{ me { store { name owner { email } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        body["data"]["me"]["store"]["owner"]["email"],
+        "owner@example.com"
+    );
+}
+
+engine_tests!(
+    a_buyer_registers_logs_in_and_sees_themself,
+    a_seller_registers_with_their_store,
+    staff_roles_cannot_be_self_registered,
+    a_duplicate_email_is_a_conflict_whatever_its_case,
+    bad_emails_are_refused,
+    bad_passwords_are_refused_before_hashing,
+    passwords_are_stored_as_argon2id,
+    a_weak_stored_hash_is_upgraded_at_login,
+    every_login_failure_looks_the_same,
+    repeated_failures_lock_the_email_for_a_growing_time,
+    aliased_logins_in_one_document_count_as_separate_attempts,
+    many_failures_from_one_ip_lock_that_ip,
+    an_admin_creates_staff_and_others_cannot,
+    agents_list_search_and_page_through_accounts,
+    a_store_owner_is_hidden_from_other_customers,
+);

@@ -1,0 +1,209 @@
+//! GraphQL and HTTP hardening: limits, batching, methods, error shapes, probes.
+
+use serde_json::{Value, json};
+
+use crate::engine_tests;
+use crate::helpers::{TestApp, error_code};
+
+async fn post_raw(app: &TestApp, body: Vec<u8>) -> (u16, Value) {
+    let response = app
+        .client
+        .post(app.graphql_url())
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+pub async fn deep_nesting_is_refused(app: TestApp) {
+    let mut query = String::from("id");
+    for _ in 0..25 {
+        query = format!("store {{ owner {{ {query} }} }}");
+    }
+    let body = app.gql(&format!("{{ me {{ {query} }} }}"), json!({})).await;
+    assert_eq!(error_code(&body), "LIMIT_EXCEEDED", "{body}");
+}
+
+pub async fn huge_pages_and_many_aliases_are_refused(app: TestApp) {
+    let body = app
+        .gql(
+            "{ accounts(first: 1000000) { edges { node { id } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(error_code(&body), "LIMIT_EXCEEDED", "{body}");
+    let aliases: String = (0..1000).map(|i| format!("a{i}: me {{ id }} ")).collect();
+    let body = app.gql(&format!("{{ {aliases} }}"), json!({})).await;
+    assert_eq!(error_code(&body), "LIMIT_EXCEEDED", "{body}");
+}
+
+pub async fn fragment_cycles_and_syntax_errors_are_validation_errors(app: TestApp) {
+    let body = app
+        .gql("query { me { ...A } } fragment A on Account { store { owner { ...B } } } fragment B on Account { ...A }", json!({}))
+        .await;
+    // Refused either by the recursion limit or by validation, whichever sees it first.
+    assert!(
+        ["VALIDATION", "LIMIT_EXCEEDED"].contains(&error_code(&body)),
+        "{body}"
+    );
+    assert!(body["data"].is_null());
+    let body = app.gql("{ me { id ", json!({})).await;
+    assert_eq!(error_code(&body), "VALIDATION", "{body}");
+    let body = app.gql("{ noSuchField }", json!({})).await;
+    assert_eq!(error_code(&body), "VALIDATION", "{body}");
+}
+
+pub async fn batches_are_refused(app: TestApp) {
+    let batch = json!([{ "query": "{ me { id } }" }, { "query": "{ me { id } }" }]);
+    let (status, body) = post_raw(&app, serde_json::to_vec(&batch).unwrap()).await;
+    assert_eq!(status, 400);
+    assert_eq!(error_code(&body), "VALIDATION");
+}
+
+pub async fn mutations_over_get_are_refused(app: TestApp) {
+    let url = format!(
+        "{}?query={}",
+        app.graphql_url(),
+        urlencode("mutation { logout(refreshToken: \"x\") }")
+    );
+    let response = app.client.get(&url).send().await.unwrap();
+    assert_eq!(response.status().as_u16(), 405);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(error_code(&body), "VALIDATION");
+    // Queries over GET work.
+    let url = format!("{}?query={}", app.graphql_url(), urlencode("{ me { id } }"));
+    let body: Value = app
+        .client
+        .get(&url)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        body["data"]["me"].is_null() && body["errors"].is_null(),
+        "{body}"
+    );
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+pub async fn oversized_bodies_and_queries_are_refused(app: TestApp) {
+    let padding = "x".repeat(10 * 1024 * 1024);
+    let big =
+        serde_json::to_vec(&json!({ "query": "{ me { id } }", "variables": { "pad": padding } }))
+            .unwrap();
+    let (status, body) = post_raw(&app, big).await;
+    assert_eq!(status, 413);
+    assert_eq!(error_code(&body), "LIMIT_EXCEEDED");
+
+    let long_query = format!("{{ me {{ id }} }} # {}", "x".repeat(40 * 1024));
+    let (status, body) = post_raw(
+        &app,
+        serde_json::to_vec(&json!({ "query": long_query })).unwrap(),
+    )
+    .await;
+    assert_eq!(status, 413);
+    assert_eq!(error_code(&body), "LIMIT_EXCEEDED");
+
+    let (status, body) = post_raw(&app, b"{ not json".to_vec()).await;
+    assert_eq!(status, 400);
+    assert_eq!(error_code(&body), "VALIDATION");
+}
+
+pub async fn internal_errors_do_not_leak_details(app: TestApp) {
+    let seller = app.seller("leak@example.com", "새는가게").await;
+    use sea_orm::ConnectionTrait;
+    app.state
+        .db
+        .execute_unprepared("DROP TABLE stores")
+        .await
+        .unwrap();
+    let body = app
+        .gql_as(Some(&seller.access), "{ me { store { name } } }", json!({}))
+        .await;
+    assert_eq!(error_code(&body), "INTERNAL", "{body}");
+    let text = body.to_string().to_lowercase();
+    for secret in [
+        "stores",
+        "select",
+        "sqlite",
+        "postgres",
+        "relation",
+        "/tmp",
+        "no such table",
+    ] {
+        assert!(!text.contains(secret), "leaked {secret:?}: {body}");
+    }
+}
+
+pub async fn probes_and_request_ids_work(app: TestApp) {
+    let health = app
+        .client
+        .get(format!("{}/healthz", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.status().as_u16(), 200);
+    assert!(health.headers().contains_key("x-request-id"));
+    let ready = app
+        .client
+        .get(format!("{}/readyz", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ready.status().as_u16(), 200);
+    let graphiql = app.client.get(app.graphql_url()).send().await.unwrap();
+    assert_eq!(graphiql.status().as_u16(), 200);
+    assert!(graphiql.text().await.unwrap().contains("graphiql"));
+}
+
+engine_tests!(
+    deep_nesting_is_refused,
+    huge_pages_and_many_aliases_are_refused,
+    fragment_cycles_and_syntax_errors_are_validation_errors,
+    batches_are_refused,
+    mutations_over_get_are_refused,
+    oversized_bodies_and_queries_are_refused,
+    internal_errors_do_not_leak_details,
+    probes_and_request_ids_work,
+);
+
+/// Production mode: no introspection, no suggestions (no server needed).
+#[tokio::test]
+async fn production_hides_the_schema() {
+    let settings = storedesk::config::Settings {
+        mode: storedesk::config::Mode::Production,
+        ..storedesk::config::Settings::default()
+    };
+    let schema = storedesk::graphql::build_schema(&settings);
+    let response = schema.execute("{ __schema { types { name } } }").await;
+    let data = serde_json::to_value(&response.data).unwrap();
+    assert!(
+        data["__schema"].is_null() || !response.errors.is_empty(),
+        "{data}"
+    );
+    let response = schema.execute("{ mee { id } }").await;
+    assert!(
+        !response.errors[0].message.contains("Did you mean"),
+        "{}",
+        response.errors[0].message
+    );
+
+    let dev = storedesk::graphql::build_schema(&storedesk::config::Settings::default());
+    let response = dev.execute("{ __schema { types { name } } }").await;
+    assert!(response.errors.is_empty());
+}

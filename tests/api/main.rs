@@ -1,0 +1,15 @@
+//! The integration test suite: one binary, the real server on port 0, a fresh database per
+//! test. Every test runs on SQLite, and on PostgreSQL when `STOREDESK_TEST_POSTGRES_URL` is set.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+mod helpers;
+
+mod accounts;
+mod audit;
+mod cli;
+mod hardening;
+mod permissions;
+mod schema;
+mod sessions;
+mod tokens;
