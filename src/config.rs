@@ -54,7 +54,7 @@ pub struct Settings {
     pub session_absolute_ttl_secs: u64,
     /// GraphQL introspection; defaults to on in development, must be off in production.
     pub introspection: Option<bool>,
-    /// How many password hashes may be computed at once (defaults to the number of cores).
+    /// How many password hashes may be computed at once (defaults to cores − 1, at least 1).
     pub hash_concurrency: Option<usize>,
     /// Failures per email before a temporary lockout.
     pub login_max_failures_per_email: u32,

@@ -329,13 +329,13 @@ impl From<&TestApp> for TestAppHandle {
 
 impl TestAppHandle {
     async fn teardown(self) {
-        if let (Some(name), Some(admin)) = (self.pg_database, pg_admin_url()) {
-            if let Ok(db) = Database::connect(&admin).await {
-                let _ = db
-                    .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-                    .await;
-                let _ = db.close().await;
-            }
+        if let (Some(name), Some(admin)) = (self.pg_database, pg_admin_url())
+            && let Ok(db) = Database::connect(&admin).await
+        {
+            let _ = db
+                .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                .await;
+            let _ = db.close().await;
         }
     }
 }
