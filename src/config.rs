@@ -173,3 +173,57 @@ impl Settings {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_never_shows_secrets() {
+        let settings = Settings {
+            jwt_secret: Some(SecretString::from(
+                "c3VwZXItc2VjcmV0LXZhbHVlLXRoYXQtaXMtbG9uZw==".to_owned(),
+            )),
+            jwt_previous_keys: Some(SecretString::from("old:b2xkLXNlY3JldA==".to_owned())),
+            ..Settings::default()
+        };
+        let debug = format!("{settings:?}");
+        assert!(!debug.contains("c3VwZXItc2VjcmV0"), "{debug}");
+        assert!(!debug.contains("b2xkLXNlY3JldA"), "{debug}");
+    }
+
+    #[test]
+    fn production_refuses_missing_secrets_and_introspection() {
+        let mut settings = Settings {
+            mode: Mode::Production,
+            ..Settings::default()
+        };
+        assert!(settings.validate().is_err());
+        settings.jwt_secret = Some(SecretString::from("x".repeat(44)));
+        assert!(settings.validate().is_ok());
+        assert!(!settings.introspection_enabled());
+        settings.introspection = Some(true);
+        assert!(settings.validate().is_err());
+    }
+
+    #[test]
+    fn access_tokens_live_at_most_fifteen_minutes() {
+        let settings = Settings {
+            access_token_ttl_secs: 3600,
+            ..Settings::default()
+        };
+        assert!(settings.validate().is_err());
+    }
+
+    #[test]
+    fn the_default_database_is_a_file_in_the_data_dir() {
+        let settings = Settings {
+            data_dir: PathBuf::from("/srv/sd"),
+            ..Settings::default()
+        };
+        assert_eq!(
+            settings.effective_database_url(),
+            "sqlite:///srv/sd/storedesk.db"
+        );
+    }
+}

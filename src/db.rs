@@ -1,5 +1,7 @@
 //! Database connection: SQLite (default, WAL, foreign keys on) or PostgreSQL.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use anyhow::Context;
@@ -10,8 +12,20 @@ use sea_orm::{
     DbErr, SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 
+/// Counts the SQL statements a connection pool has run: tests use it to prove that list
+/// queries do not grow with the page size (no N+1); later, a metrics endpoint reads it.
+#[derive(Debug, Clone, Default)]
+pub struct StatementCounter(Arc<AtomicU64>);
+
+impl StatementCounter {
+    /// Statements run so far.
+    pub fn get(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
 /// Opens a pool for `url`. SQLite files are created on first use.
-pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
+pub async fn connect(url: &str) -> anyhow::Result<(DatabaseConnection, StatementCounter)> {
     let mut options = ConnectOptions::new(url.to_owned());
     options
         .sqlx_logging(false)
@@ -30,10 +44,15 @@ pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
     } else {
         options.max_connections(16).min_connections(1);
     }
-    let db = Database::connect(options)
+    let mut db = Database::connect(options)
         .await
         .with_context(|| format!("cannot connect to the database ({})", redact_url(url)))?;
-    Ok(db)
+    let counter = StatementCounter::default();
+    let count = counter.0.clone();
+    db.set_metric_callback(move |_| {
+        count.fetch_add(1, Ordering::Relaxed);
+    });
+    Ok((db, counter))
 }
 
 /// Applies pending migrations.

@@ -42,10 +42,10 @@ pub async fn prepare_state(settings: Settings, clock: SharedClock) -> anyhow::Re
     settings.validate()?;
     std::fs::create_dir_all(&settings.data_dir)
         .with_context(|| format!("cannot create data dir {}", settings.data_dir.display()))?;
-    let db = db::connect(&settings.effective_database_url()).await?;
+    let (db, statements) = db::connect(&settings.effective_database_url()).await?;
     db::migrate(&db).await?;
     let keys = JwtKeys::from_settings(&settings)?;
-    Ok(AppState::new(db, clock, settings, keys))
+    Ok(AppState::new(db, statements, clock, settings, keys))
 }
 
 impl Application {

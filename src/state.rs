@@ -9,12 +9,15 @@ use crate::accounts::throttle::ThrottlePolicy;
 use crate::accounts::tokens::JwtKeys;
 use crate::clock::SharedClock;
 use crate::config::Settings;
+use crate::db::StatementCounter;
 
 /// Shared application state; cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
     /// Database pool.
     pub db: DatabaseConnection,
+    /// Statements run through `db`.
+    pub statements: StatementCounter,
     /// The injected clock.
     pub clock: SharedClock,
     /// Settings.
@@ -31,6 +34,7 @@ impl AppState {
     /// Wires the state from its parts.
     pub fn new(
         db: DatabaseConnection,
+        statements: StatementCounter,
         clock: SharedClock,
         settings: Settings,
         keys: JwtKeys,
@@ -42,6 +46,7 @@ impl AppState {
         let throttle = ThrottlePolicy::from_settings(&settings);
         Self {
             db,
+            statements,
             clock,
             settings: Arc::new(settings),
             keys: Arc::new(keys),

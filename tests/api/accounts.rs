@@ -420,4 +420,36 @@ engine_tests!(
     an_admin_creates_staff_and_others_cannot,
     agents_list_search_and_page_through_accounts,
     a_store_owner_is_hidden_from_other_customers,
+    the_account_list_does_not_query_per_row,
 );
+
+/// The account list with each seller's store and its owner is a fixed number of statements,
+/// whatever the page size: relations load through DataLoaders, not per row.
+pub async fn the_account_list_does_not_query_per_row(app: TestApp) {
+    let agent = app.staff("n1-agent@example.com", Role::Agent).await;
+    for i in 0..60 {
+        app.seller(&format!("n1-seller{i}@example.com"), &format!("가게{i}"))
+            .await;
+    }
+    let query = "query($f: Int) { accounts(role: SELLER, first: $f) {
+        totalCount edges { node { email store { name owner { email store { name } } } } } } }";
+    let mut counts = Vec::new();
+    for first in [5, 50] {
+        let before = app.state.statements.get();
+        let body = app
+            .gql_as(Some(&agent.access), query, json!({ "f": first }))
+            .await;
+        let after = app.state.statements.get();
+        assert_eq!(
+            body["data"]["accounts"]["edges"].as_array().unwrap().len(),
+            first,
+            "{body}"
+        );
+        counts.push(after - before);
+    }
+    assert_eq!(
+        counts[0], counts[1],
+        "statements for first=5 vs first=50: {counts:?}"
+    );
+    assert!(counts[1] <= 8, "{counts:?}");
+}

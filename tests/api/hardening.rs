@@ -207,3 +207,30 @@ async fn production_hides_the_schema() {
     let response = dev.execute("{ __schema { types { name } } }").await;
     assert!(response.errors.is_empty());
 }
+
+/// The embedded database runs in WAL mode with foreign keys enforced.
+#[tokio::test]
+async fn sqlite_runs_in_wal_mode_with_foreign_keys() {
+    use sea_orm::ConnectionTrait;
+    let app = TestApp::spawn(crate::helpers::Engine::Sqlite)
+        .await
+        .unwrap();
+    let backend = app.state.db.get_database_backend();
+    for (pragma, expected) in [("journal_mode", "wal"), ("foreign_keys", "1")] {
+        let row = app
+            .state
+            .db
+            .query_one_raw(sea_orm::Statement::from_string(
+                backend,
+                format!("PRAGMA {pragma}"),
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        let value: String = row
+            .try_get_by_index::<String>(0)
+            .or_else(|_| row.try_get_by_index::<i64>(0).map(|v| v.to_string()))
+            .unwrap();
+        assert_eq!(value, expected, "PRAGMA {pragma}");
+    }
+}
