@@ -197,14 +197,7 @@ pub async fn a_weak_stored_hash_is_upgraded_at_login(app: TestApp) {
 pub async fn every_login_failure_looks_the_same(app: TestApp) {
     app.buyer("known@example.com").await;
     let locked = app.buyer("locked@example.com").await;
-    account::ActiveModel {
-        id: Set(locked.id.parse().unwrap()),
-        status: Set(AccountStatus::Locked),
-        ..Default::default()
-    }
-    .update(&app.state.db)
-    .await
-    .unwrap();
+    app.set_status(&locked.id, AccountStatus::Locked).await;
     let unknown = app.try_login("nobody@example.com", PASSWORD).await;
     let wrong = app.try_login("known@example.com", "not the password").await;
     let locked = app.try_login("locked@example.com", PASSWORD).await;

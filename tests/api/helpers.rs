@@ -364,6 +364,19 @@ macro_rules! engine_tests {
 }
 
 impl TestApp {
+    /// Sets an account's status directly in the database (as a later lock flow would).
+    pub async fn set_status(&self, account_id: &str, status: entity::account::AccountStatus) {
+        use sea_orm::{ActiveModelTrait, Set};
+        entity::account::ActiveModel {
+            id: Set(account_id.parse().unwrap()),
+            status: Set(status),
+            ..Default::default()
+        }
+        .update(&self.state.db)
+        .await
+        .unwrap();
+    }
+
     /// `me` without a token.
     pub async fn me_anonymous(&self) -> (u16, Value) {
         let response = self.post(None, json!({ "query": "{ me { id } }" })).await;

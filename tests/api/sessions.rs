@@ -1,7 +1,6 @@
 //! Refresh rotation, reuse detection, logout, password change, session limits.
 
-use entity::account::{self, AccountStatus};
-use sea_orm::{ActiveModelTrait, Set};
+use entity::account::AccountStatus;
 use serde_json::json;
 
 use crate::engine_tests;
@@ -137,14 +136,7 @@ pub async fn changing_the_password_checks_both_passwords(app: TestApp) {
 pub async fn a_locked_account_fails_on_the_next_request(app: TestApp) {
     let session = app.buyer("lockme@example.com").await;
     assert_eq!(app.me(&session.access).await.0, 200);
-    account::ActiveModel {
-        id: Set(session.id.parse().unwrap()),
-        status: Set(AccountStatus::Locked),
-        ..Default::default()
-    }
-    .update(&app.state.db)
-    .await
-    .unwrap();
+    app.set_status(&session.id, AccountStatus::Locked).await;
     assert_eq!(app.me(&session.access).await.0, 401);
     assert_eq!(
         error_code(&app.refresh(&session.refresh).await),
