@@ -83,6 +83,10 @@ async fn main() {
         data_dir: dir.path().to_path_buf(),
         // High enough that the flood is never throttled: we measure hashing load, not lockouts.
         login_max_failures_per_ip: 1_000_000,
+        // BENCH_HASH_CONCURRENCY compares against other bounds (default: cores - 1).
+        hash_concurrency: std::env::var("BENCH_HASH_CONCURRENCY")
+            .ok()
+            .and_then(|v| v.parse().ok()),
         ..Settings::default()
     };
     let app = Application::build(settings, storedesk::system_clock())

@@ -169,11 +169,10 @@ pub fn classify_server_error(err: &mut ServerError) {
         return;
     }
     let message = err.message.as_str();
+    // The texts async-graphql uses for its depth, complexity, directive and recursion limits.
     let code = if message.contains("nested too deep")
         || message.contains("too complex")
-        || message.contains("too many directives")
-        || message.contains("recursion depth")
-        || message.contains("Too many")
+        || message.contains("cannot be greater than")
     {
         ErrorCode::LimitExceeded
     } else if message.contains("Internal") {

@@ -349,8 +349,14 @@ pub async fn login(
                 .verify(password.clone(), account.password_hash.clone())
                 .await?
         }
-        _ => {
-            state.hasher.verify_dummy(password.clone()).await?;
+        (_, plausible) => {
+            // Same cost as a real check, but never hash an over-long input.
+            let candidate = if plausible {
+                password.clone()
+            } else {
+                SecretString::from("")
+            };
+            state.hasher.verify_dummy(candidate).await?;
             Verified::No
         }
     };

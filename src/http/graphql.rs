@@ -72,7 +72,7 @@ async fn auth_context(req: &HttpRequest, state: &AppState) -> Result<AuthCtx, Ht
         Ok(auth) => Ok(auth),
         Err(ApiError::Unauthenticated(_)) => Err(refused()),
         Err(err) => {
-            let _ = async_graphql::Error::from(err);
+            tracing::error!(error = ?err, "could not check an access token");
             Err(error_response(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 ErrorCode::Internal,

@@ -382,7 +382,7 @@ pub async fn agents_list_search_and_page_through_accounts(app: TestApp) {
     );
 }
 
-pub async fn a_store_owner_is_hidden_from_other_customers(app: TestApp) {
+pub async fn a_seller_sees_their_store_and_its_owner(app: TestApp) {
     let seller = app.seller("owner@example.com", "하늘생활").await;
     let body = app
         .gql_as(
@@ -412,7 +412,7 @@ engine_tests!(
     many_failures_from_one_ip_lock_that_ip,
     an_admin_creates_staff_and_others_cannot,
     agents_list_search_and_page_through_accounts,
-    a_store_owner_is_hidden_from_other_customers,
+    a_seller_sees_their_store_and_its_owner,
     the_account_list_does_not_query_per_row,
 );
 

@@ -38,6 +38,11 @@ pub async fn huge_pages_and_many_aliases_are_refused(app: TestApp) {
     let aliases: String = (0..1000).map(|i| format!("a{i}: me {{ id }} ")).collect();
     let body = app.gql(&format!("{{ {aliases} }}"), json!({})).await;
     assert_eq!(error_code(&body), "LIMIT_EXCEEDED", "{body}");
+    let directives = "@include(if: true) ".repeat(10);
+    let body = app
+        .gql(&format!("{{ me {directives} {{ id }} }}"), json!({}))
+        .await;
+    assert_eq!(error_code(&body), "LIMIT_EXCEEDED", "{body}");
 }
 
 pub async fn fragment_cycles_and_syntax_errors_are_validation_errors(app: TestApp) {

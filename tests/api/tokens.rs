@@ -153,3 +153,38 @@ engine_tests!(
     forged_and_tampered_tokens_are_refused,
     a_token_issued_before_a_revocation_is_refused
 );
+
+/// During a key rotation, tokens signed with the previous key stay valid while that key is
+/// configured; once the key is dropped from the configuration they stop working.
+#[tokio::test]
+async fn tokens_of_a_previous_key_work_during_rotation() {
+    use base64::engine::general_purpose::STANDARD;
+    let old_secret = [9u8; 32];
+    let previous = format!("old-k0:{}", STANDARD.encode(old_secret));
+    let app = TestApp::spawn_with(crate::helpers::Engine::Sqlite, |settings| {
+        settings.jwt_previous_keys = Some(secrecy::SecretString::from(previous));
+    })
+    .await
+    .unwrap();
+    let session = app.buyer("rotate@example.com").await;
+    let claims = claims_of(&session);
+    let old = sign(Algorithm::HS256, Some("old-k0"), &claims, &old_secret);
+    assert_eq!(app.me(&old).await.0, 200);
+    // The old key id with the new secret, or the new id with the old secret: refused.
+    let mixed = sign(Algorithm::HS256, Some("old-k0"), &claims, &TEST_JWT_SECRET);
+    assert_refused(&app, &mixed, "old kid, new secret").await;
+    let mixed = sign(Algorithm::HS256, Some(TEST_KID), &claims, &old_secret);
+    assert_refused(&app, &mixed, "new kid, old secret").await;
+
+    let retired = TestApp::spawn(crate::helpers::Engine::Sqlite)
+        .await
+        .unwrap();
+    let stranger = retired.buyer("rotate@example.com").await;
+    let old = sign(
+        Algorithm::HS256,
+        Some("old-k0"),
+        &claims_of(&stranger),
+        &old_secret,
+    );
+    assert_refused(&retired, &old, "retired key").await;
+}
