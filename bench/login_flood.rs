@@ -141,8 +141,10 @@ async fn main() {
         flooder.await.unwrap();
     }
 
+    let bound =
+        std::env::var("BENCH_HASH_CONCURRENCY").unwrap_or_else(|_| "cores - 1 (default)".into());
     println!(
-        "storedesk login flood: {FLOODERS} concurrent login loops, {SAMPLES} `me` requests per phase"
+        "storedesk login flood: {FLOODERS} login loops, {SAMPLES} `me` requests per phase, hash concurrency {bound}"
     );
     report("me, idle server", &idle);
     report("me, during login flood", &flooded);

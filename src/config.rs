@@ -216,6 +216,23 @@ mod tests {
     }
 
     #[test]
+    fn a_toml_file_overrides_the_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("storedesk.toml");
+        std::fs::write(
+            &path,
+            "bind = \"0.0.0.0:9000\"\npublic_url = \"https://help.example.com\"\n",
+        )
+        .unwrap();
+        let settings = Settings::load(Some(&path)).unwrap();
+        assert_eq!(settings.public_url, "https://help.example.com");
+        if std::env::var("STOREDESK_BIND").is_err() {
+            assert_eq!(settings.bind, "0.0.0.0:9000");
+        }
+        assert!(Settings::load(Some(&dir.path().join("missing.toml"))).is_err());
+    }
+
+    #[test]
     fn the_default_database_is_a_file_in_the_data_dir() {
         let settings = Settings {
             data_dir: PathBuf::from("/srv/sd"),

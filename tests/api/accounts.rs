@@ -414,6 +414,9 @@ engine_tests!(
     agents_list_search_and_page_through_accounts,
     a_seller_sees_their_store_and_its_owner,
     the_account_list_does_not_query_per_row,
+    racing_registrations_of_one_email_have_one_winner,
+    concurrent_failures_are_all_counted,
+    forwarded_headers_are_ignored_by_default,
 );
 
 /// The account list with each seller's store and its owner is a fixed number of statements,
@@ -445,4 +448,77 @@ pub async fn the_account_list_does_not_query_per_row(app: TestApp) {
         "statements for first=5 vs first=50: {counts:?}"
     );
     assert!(counts[1] <= 8, "{counts:?}");
+}
+
+/// Racing sign-ups with one email: the unique index decides, exactly one wins, the others
+/// answer `CONFLICT` on `email` (never `INTERNAL`).
+pub async fn racing_registrations_of_one_email_have_one_winner(app: TestApp) {
+    let attempts = (0..6).map(|i| {
+        register_raw(
+            &app,
+            json!({ "email": "race@example.com", "password": PASSWORD, "name": format!("R{i}") }),
+        )
+    });
+    let results = futures_util::future::join_all(attempts).await;
+    let winners = results
+        .iter()
+        .filter(|b| b["data"]["register"].is_object())
+        .count();
+    assert_eq!(winners, 1, "{results:?}");
+    for body in results.iter().filter(|b| b["data"].is_null()) {
+        assert_eq!(
+            (error_code(body), error_field(body)),
+            ("CONFLICT", "email"),
+            "{body}"
+        );
+    }
+}
+
+/// Concurrent wrong guesses are all counted: the lockout cannot be outrun by parallelism.
+pub async fn concurrent_failures_are_all_counted(app: TestApp) {
+    app.buyer("parallel@example.com").await;
+    let passwords: Vec<String> = (0..10).map(|i| format!("guess number {i}")).collect();
+    let guesses = passwords
+        .iter()
+        .map(|p| app.try_login("parallel@example.com", p));
+    futures_util::future::join_all(guesses).await;
+    let body = app.try_login("parallel@example.com", PASSWORD).await;
+    assert_eq!(
+        error_code(&body),
+        "UNAUTHENTICATED",
+        "10 concurrent failures must lock the email"
+    );
+}
+
+/// Without a trusted proxy configured, a client cannot choose its IP with forwarded headers:
+/// the throttle and the audit log use the socket address.
+pub async fn forwarded_headers_are_ignored_by_default(app: TestApp) {
+    app.buyer("xff@example.com").await;
+    let response = app
+        .client
+        .post(app.graphql_url())
+        .header("x-forwarded-for", "203.0.113.9")
+        .header("forwarded", "for=203.0.113.9")
+        .json(&json!({ "query": "mutation { login(email: \"xff@example.com\", password: \"wrong password\") { accessToken } }" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    let failure = entity::audit_event::Entity::find()
+        .all(&app.state.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|e| e.action == "auth.login_failed")
+        .unwrap();
+    assert_eq!(failure.ip.as_deref(), Some("127.0.0.1"));
+    let keys: Vec<String> = entity::login_throttle::Entity::find()
+        .all(&app.state.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|row| row.key)
+        .collect();
+    assert!(keys.contains(&"ip:127.0.0.1".to_owned()), "{keys:?}");
+    assert!(!keys.iter().any(|k| k.contains("203.0.113.9")), "{keys:?}");
 }
