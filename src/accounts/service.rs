@@ -87,7 +87,7 @@ pub struct AccountFilter {
 fn map_unique(err: DbErr) -> ApiError {
     if db::is_unique_violation(&err) {
         let text = err.to_string();
-        if text.contains("stores") || text.contains("store") {
+        if text.contains("store") {
             return ApiError::Conflict {
                 field: Some("storeName"),
                 message: "A store with this name already exists.".into(),
@@ -198,6 +198,23 @@ async fn issue_refresh_token(
 
 fn secs(s: u64) -> Duration {
     Duration::seconds(i64::try_from(s).unwrap_or(i64::MAX / 1000))
+}
+
+/// Revokes one session if it is still live; `true` when this call revoked it.
+pub async fn revoke_session(
+    conn: &impl ConnectionTrait,
+    session_id: Uuid,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let result = session::Entity::update_many()
+        .col_expr(session::Column::RevokedAt, Expr::value(now))
+        .col_expr(session::Column::RevokedReason, Expr::value(reason))
+        .filter(session::Column::Id.eq(session_id))
+        .filter(session::Column::RevokedAt.is_null())
+        .exec(conn)
+        .await?;
+    Ok(result.rows_affected == 1)
 }
 
 /// Revokes every live session of `account_id` except `keep`.
@@ -455,15 +472,7 @@ pub async fn refresh(state: &AppState, meta: &RequestMeta, token: &str) -> ApiRe
     };
 
     if !consumed {
-        if session.revoked_at.is_none() {
-            session::ActiveModel {
-                id: Set(session.id),
-                revoked_at: Set(Some(now)),
-                revoked_reason: Set(Some("refresh_reuse".into())),
-                ..Default::default()
-            }
-            .update(&txn)
-            .await?;
+        if revoke_session(&txn, session.id, "refresh_reuse", now).await? {
             audit::record(
                 &txn,
                 meta,
@@ -537,14 +546,7 @@ pub async fn logout(
     let revoked = if everywhere {
         revoke_sessions(&txn, session.account_id, None, "logout_everywhere", now).await?
     } else {
-        session::Entity::update_many()
-            .col_expr(session::Column::RevokedAt, Expr::value(now))
-            .col_expr(session::Column::RevokedReason, Expr::value("logout"))
-            .filter(session::Column::Id.eq(session.id))
-            .filter(session::Column::RevokedAt.is_null())
-            .exec(&txn)
-            .await?
-            .rows_affected
+        u64::from(revoke_session(&txn, session.id, "logout", now).await?)
     };
     audit::record(
         &txn,
