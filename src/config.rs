@@ -74,6 +74,10 @@ pub struct Settings {
     pub trust_forwarded_headers: bool,
     /// HTTP worker threads (defaults to the number of cores).
     pub workers: Option<usize>,
+    /// Bearer token required by `/metrics`. Without one, `/metrics` is open in development
+    /// and absent in production.
+    #[serde(serialize_with = "ser_secret_opt")]
+    pub metrics_token: Option<SecretString>,
 }
 
 fn ser_secret_opt<S: serde::Serializer>(
@@ -113,6 +117,7 @@ impl Default for Settings {
             max_query_bytes: 32 * 1024,
             trust_forwarded_headers: false,
             workers: None,
+            metrics_token: None,
         }
     }
 }

@@ -1,7 +1,8 @@
-//! HTTP routes: GraphQL, health.
+//! HTTP routes: GraphQL, health, metrics.
 
 pub mod graphql;
 pub mod health;
+pub mod metrics;
 
 use actix_web::web;
 
@@ -9,6 +10,7 @@ use actix_web::web;
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(health::healthz))
         .route("/readyz", web::get().to(health::readyz))
+        .route("/metrics", web::get().to(metrics::render))
         .service(
             web::resource("/graphql")
                 .route(web::post().to(graphql::post))

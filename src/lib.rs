@@ -57,6 +57,7 @@ impl Application {
 
     /// Builds the server around prepared state.
     pub fn from_state(state: AppState) -> anyhow::Result<Self> {
+        telemetry::metrics();
         let listener = TcpListener::bind(&state.settings.bind)
             .with_context(|| format!("cannot listen on {}", state.settings.bind))?;
         let port = listener.local_addr()?.port();
@@ -85,6 +86,7 @@ impl Application {
                         Ok(response)
                     }
                 })
+                .wrap(actix_web::middleware::from_fn(http::metrics::record))
                 .wrap(TracingLogger::default())
                 .app_data(data.clone())
                 .app_data(schema.clone())

@@ -3,6 +3,9 @@
 //! Every HTTP request runs inside a span carrying its `request_id` (tracing-actix-web),
 //! so every line logged while serving it can be tied to the request.
 
+use std::sync::OnceLock;
+
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use tracing_subscriber::EnvFilter;
 
 use crate::config::Mode;
@@ -26,4 +29,24 @@ pub fn init(mode: Mode) {
     };
     // A subscriber is already installed (tests): keep it.
     let _ = result;
+}
+
+static METRICS: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
+
+/// The process-wide Prometheus recorder, installed on first use.
+///
+/// `None` only if another recorder was installed first (then `/metrics` answers 404).
+pub fn metrics() -> Option<&'static PrometheusHandle> {
+    METRICS
+        .get_or_init(|| {
+            let buckets = [
+                0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+            ];
+            PrometheusBuilder::new()
+                .set_buckets_for_metric(Matcher::Suffix("_seconds".into()), &buckets)
+                .and_then(PrometheusBuilder::install_recorder)
+                .map_err(|err| tracing::warn!(error = %err, "metrics recorder not installed"))
+                .ok()
+        })
+        .as_ref()
 }

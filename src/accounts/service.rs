@@ -407,6 +407,7 @@ pub async fn login(
         }
         audit::record(&txn, meta, now, event).await?;
         txn.commit().await?;
+        metrics::counter!("storedesk_logins_total", "outcome" => reason).increment(1);
         return Err(ApiError::Unauthenticated(LOGIN_FAILED));
     }
     let Some(account) = account else {
@@ -434,6 +435,7 @@ pub async fn login(
     .await?;
     let signed_in = start_session(&txn, state, meta, account, now).await?;
     txn.commit().await?;
+    metrics::counter!("storedesk_logins_total", "outcome" => "success").increment(1);
     Ok(signed_in)
 }
 

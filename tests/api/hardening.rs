@@ -239,3 +239,83 @@ async fn sqlite_runs_in_wal_mode_with_foreign_keys() {
         assert_eq!(value, expected, "PRAGMA {pragma}");
     }
 }
+
+/// `/metrics` speaks Prometheus; in production it needs the configured bearer token.
+#[tokio::test]
+async fn metrics_are_exposed_to_operators_only() {
+    let app = TestApp::spawn(crate::helpers::Engine::Sqlite)
+        .await
+        .unwrap();
+    app.try_login("nobody@example.com", "wrong password").await;
+    let text = app
+        .client
+        .get(format!("{}/metrics", app.address))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for metric in [
+        "storedesk_http_requests_total",
+        "storedesk_http_request_duration_seconds_bucket",
+        "storedesk_logins_total",
+        "storedesk_graphql_errors_total",
+        "storedesk_db_statements_total",
+    ] {
+        assert!(text.contains(metric), "{metric} missing from:\n{text}");
+    }
+    assert!(text.contains("route=\"/graphql\""), "{text}");
+
+    let production = TestApp::spawn_with(crate::helpers::Engine::Sqlite, |settings| {
+        settings.mode = storedesk::config::Mode::Production;
+    })
+    .await
+    .unwrap();
+    let url = format!("{}/metrics", production.address);
+    assert_eq!(
+        production
+            .client
+            .get(&url)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        404
+    );
+    let with_token = TestApp::spawn_with(crate::helpers::Engine::Sqlite, |settings| {
+        settings.mode = storedesk::config::Mode::Production;
+        settings.metrics_token = Some(secrecy::SecretString::from("scrape-me".to_owned()));
+    })
+    .await
+    .unwrap();
+    let url = format!("{}/metrics", with_token.address);
+    assert_eq!(
+        with_token
+            .client
+            .get(&url)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        404
+    );
+    let wrong = with_token
+        .client
+        .get(&url)
+        .bearer_auth("guess")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status().as_u16(), 404);
+    let right = with_token
+        .client
+        .get(&url)
+        .bearer_auth("scrape-me")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(right.status().as_u16(), 200);
+}
