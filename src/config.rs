@@ -74,6 +74,10 @@ pub struct Settings {
     pub trust_forwarded_headers: bool,
     /// HTTP worker threads (defaults to the number of cores).
     pub workers: Option<usize>,
+    /// Browser origins (e.g. `https://seller.example.com`) allowed to call the API from
+    /// another site. Empty: same-origin only. Tokens travel in headers, never cookies, so
+    /// allowing an origin does not expose users to CSRF.
+    pub cors_origins: Vec<String>,
     /// Bearer token required by `/metrics`. Without one, `/metrics` is open in development
     /// and absent in production.
     #[serde(serialize_with = "ser_secret_opt")]
@@ -118,6 +122,7 @@ impl Default for Settings {
             trust_forwarded_headers: false,
             workers: None,
             metrics_token: None,
+            cors_origins: Vec::new(),
         }
     }
 }
@@ -150,6 +155,16 @@ impl Settings {
         }
         if !(self.public_url.starts_with("http://") || self.public_url.starts_with("https://")) {
             bail!("public_url must be an http(s) URL");
+        }
+        for origin in &self.cors_origins {
+            let valid = (origin.starts_with("https://") || origin.starts_with("http://"))
+                && !origin.trim_end_matches('/').contains(['*', ' '])
+                && origin.matches('/').count() == 2;
+            if !valid {
+                bail!(
+                    "cors_origins entries must be exact origins like https://shop.example.com, got {origin:?}"
+                );
+            }
         }
         if self.mode == Mode::Production {
             if self.jwt_secret.is_none() {

@@ -69,9 +69,12 @@ impl Application {
             .workers
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
         let request_id_header = HeaderName::from_static("x-request-id");
+        let settings = state.settings.clone();
         let server = HttpServer::new(move || {
             let request_id_header = request_id_header.clone();
             App::new()
+                .wrap(http::security_headers())
+                .wrap(http::cors(&settings))
                 .wrap_fn(move |req, srv| {
                     let request_id = req.extensions().get::<RequestId>().copied();
                     let header_name = request_id_header.clone();

@@ -319,3 +319,52 @@ async fn metrics_are_exposed_to_operators_only() {
         .unwrap();
     assert_eq!(right.status().as_u16(), 200);
 }
+
+/// Browsers may call the API only from configured origins; every response carries the
+/// security headers.
+#[tokio::test]
+async fn cors_allows_configured_origins_only() {
+    let app = TestApp::spawn_with(crate::helpers::Engine::Sqlite, |settings| {
+        settings.cors_origins = vec!["https://seller.example.com".into()];
+    })
+    .await
+    .unwrap();
+    let preflight = |origin: &'static str| {
+        app.client
+            .request(reqwest::Method::OPTIONS, app.graphql_url())
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .header(
+                "access-control-request-headers",
+                "authorization, content-type",
+            )
+            .send()
+    };
+    let allowed = preflight("https://seller.example.com").await.unwrap();
+    assert_eq!(
+        allowed
+            .headers()
+            .get("access-control-allow-origin")
+            .unwrap(),
+        "https://seller.example.com"
+    );
+    let refused = preflight("https://evil.example.net").await.unwrap();
+    assert!(
+        refused
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none()
+    );
+
+    let response = app
+        .client
+        .get(format!("{}/healthz", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.headers().get("x-content-type-options").unwrap(),
+        "nosniff"
+    );
+    assert_eq!(response.headers().get("x-frame-options").unwrap(), "DENY");
+}
