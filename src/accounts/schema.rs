@@ -53,7 +53,8 @@ impl AccountsQuery {
     }
 
     /// Accounts, newest first (agents and admins).
-    #[graphql(complexity = "pagination::complexity(first, child_complexity)")]
+    #[graphql(complexity = "pagination::complexity(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
     async fn accounts(
         &self,
         ctx: &Context<'_>,
@@ -62,9 +63,11 @@ impl AccountsQuery {
         status: Option<AccountStatus>,
         first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> ApiResult<Connection<String, Account, ConnectionFields>> {
         let (state, _, _) = parts(ctx)?;
-        let page = pagination::PageArgs::parse(first, after.as_deref())?;
+        let page = pagination::PageArgs::parse(first, after.as_deref(), last, before.as_deref())?;
         if search.as_ref().is_some_and(|s| s.chars().count() > 100) {
             return Err(ApiError::validation("search", "At most 100 characters."));
         }
@@ -73,14 +76,10 @@ impl AccountsQuery {
             role: role.map(Into::into),
             status: status.map(Into::into),
         };
-        let (rows, has_next, total) =
-            service::list_accounts(&state.db, &filter, page.first, page.after).await?;
-        Ok(pagination::connection(
-            rows.into_iter().map(|row| (row.id, Account(row))),
-            page.after.is_some(),
-            has_next,
-            total,
-        ))
+        let (rows, total) = service::list_accounts(&state.db, &filter, &page).await?;
+        Ok(pagination::connection(rows, total, |row| {
+            (row.id, Account(row))
+        }))
     }
 }
 

@@ -7,7 +7,7 @@ use entity::{refresh_token, session, store};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set,
+    QueryFilter, Set,
 };
 use secrecy::SecretString;
 use serde_json::json;
@@ -21,6 +21,7 @@ use crate::audit::{self, AuditAction, AuditEvent};
 use crate::auth::{AuthCtx, Caller, RequestMeta};
 use crate::db;
 use crate::error::{ApiError, ApiResult};
+use crate::graphql::pagination::{self, Page, PageArgs};
 use crate::state::AppState;
 
 /// The one answer for every failed login, whatever the reason (SECURITY.md "Login").
@@ -711,13 +712,13 @@ pub async fn create_staff(
     Ok(account)
 }
 
-/// A page of accounts for staff, newest first, keyset-paginated on the UUIDv7 id.
+/// A page of accounts for staff, newest first, keyset-paginated on the UUIDv7 id, with
+/// the number of accounts matching the filter.
 pub async fn list_accounts(
     conn: &impl ConnectionTrait,
     filter: &AccountFilter,
-    first: u64,
-    after: Option<Uuid>,
-) -> ApiResult<(Vec<account::Model>, bool, u64)> {
+    page: &PageArgs,
+) -> ApiResult<(Page<account::Model>, u64)> {
     let mut condition = Condition::all();
     if let Some(search) = filter
         .search
@@ -753,16 +754,7 @@ pub async fn list_accounts(
         .filter(condition.clone())
         .count(conn)
         .await?;
-    let mut query = account::Entity::find().filter(condition);
-    if let Some(after) = after {
-        query = query.filter(account::Column::Id.lt(after));
-    }
-    let mut rows = query
-        .order_by_desc(account::Column::Id)
-        .limit(first + 1)
-        .all(conn)
-        .await?;
-    let has_next = rows.len() as u64 > first;
-    rows.truncate(usize::try_from(first).unwrap_or(usize::MAX));
-    Ok((rows, has_next, total))
+    let select = account::Entity::find().filter(condition);
+    let rows = pagination::fetch_newest_first(conn, select, account::Column::Id, page).await?;
+    Ok((rows, total))
 }

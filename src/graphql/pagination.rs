@@ -1,10 +1,13 @@
-//! Relay connections over keyset pagination on UUIDv7 ids.
+//! Relay connections over keyset pagination on UUIDv7 ids (never OFFSET).
 
 use async_graphql::OutputType;
 use async_graphql::SimpleObject;
 use async_graphql::connection::{Connection, Edge};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select,
+};
 use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult};
@@ -21,30 +24,130 @@ pub struct ConnectionFields {
     pub total_count: u64,
 }
 
-/// Validated `first`/`after`.
+/// Which way a page runs from its cursor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// `first`/`after`: from the newest towards older rows.
+    Forward,
+    /// `last`/`before`: the rows just newer than the cursor (or the oldest page).
+    Backward,
+}
+
+/// Validated Relay arguments.
 #[derive(Debug, Clone, Copy)]
 pub struct PageArgs {
     /// Page size.
-    pub first: u64,
-    /// Start after this id.
-    pub after: Option<Uuid>,
+    pub size: u64,
+    /// The `after` or `before` cursor.
+    pub cursor: Option<Uuid>,
+    /// Direction.
+    pub direction: Direction,
+}
+
+fn page_size(field: &'static str, n: i32) -> ApiResult<u64> {
+    if n < 0 {
+        return Err(ApiError::validation(field, "Must not be negative."));
+    }
+    let n = u64::try_from(n).unwrap_or(u64::MAX);
+    if n > MAX_PAGE {
+        return Err(ApiError::LimitExceeded(format!(
+            "`{field}` is at most {MAX_PAGE}."
+        )));
+    }
+    Ok(n)
 }
 
 impl PageArgs {
-    /// Checks `first` (0..=100) and decodes the `after` cursor.
-    pub fn parse(first: Option<i32>, after: Option<&str>) -> ApiResult<Self> {
-        let first = match first {
-            None => DEFAULT_PAGE,
-            Some(n) if n < 0 => return Err(ApiError::validation("first", "Must not be negative.")),
-            Some(n) if u64::try_from(n).unwrap_or(u64::MAX) > MAX_PAGE => {
-                return Err(ApiError::LimitExceeded(format!(
-                    "`first` is at most {MAX_PAGE}."
-                )));
-            }
-            Some(n) => u64::try_from(n).unwrap_or(DEFAULT_PAGE),
-        };
-        let after = after.map(decode_cursor).transpose()?;
-        Ok(Self { first, after })
+    /// Checks sizes (0..=100) and cursors; `first`/`after` and `last`/`before` do not mix.
+    pub fn parse(
+        first: Option<i32>,
+        after: Option<&str>,
+        last: Option<i32>,
+        before: Option<&str>,
+    ) -> ApiResult<Self> {
+        let backward = last.is_some() || before.is_some();
+        if backward && (first.is_some() || after.is_some()) {
+            return Err(ApiError::validation(
+                "last",
+                "Page forward with first/after or backward with last/before, not both.",
+            ));
+        }
+        if backward {
+            Ok(Self {
+                size: last
+                    .map(|n| page_size("last", n))
+                    .transpose()?
+                    .unwrap_or(DEFAULT_PAGE),
+                cursor: before.map(|c| decode_cursor("before", c)).transpose()?,
+                direction: Direction::Backward,
+            })
+        } else {
+            Ok(Self {
+                size: first
+                    .map(|n| page_size("first", n))
+                    .transpose()?
+                    .unwrap_or(DEFAULT_PAGE),
+                cursor: after.map(|c| decode_cursor("after", c)).transpose()?,
+                direction: Direction::Forward,
+            })
+        }
+    }
+}
+
+/// One page of rows, newest first, with what lies on either side.
+#[derive(Debug)]
+pub struct Page<T> {
+    /// The rows, newest first.
+    pub rows: Vec<T>,
+    /// Whether newer rows exist (exact when paging backward; "a cursor was given" forward).
+    pub has_previous: bool,
+    /// Whether older rows exist (exact when paging forward).
+    pub has_next: bool,
+}
+
+/// Fetches one keyset page of `select` ordered by the UUIDv7 column `id`, newest first.
+/// No OFFSET: the cursor is a bound on the indexed id, so every page costs the same.
+pub async fn fetch_newest_first<E>(
+    conn: &impl ConnectionTrait,
+    select: Select<E>,
+    id: E::Column,
+    args: &PageArgs,
+) -> Result<Page<E::Model>, DbErr>
+where
+    E: EntityTrait,
+{
+    let limit = args.size + 1;
+    let size = usize::try_from(args.size).unwrap_or(usize::MAX);
+    match args.direction {
+        Direction::Forward => {
+            let select = match args.cursor {
+                Some(cursor) => select.filter(id.lt(cursor)),
+                None => select,
+            };
+            let mut rows = select.order_by_desc(id).limit(limit).all(conn).await?;
+            let has_next = rows.len() > size;
+            rows.truncate(size);
+            Ok(Page {
+                rows,
+                has_previous: args.cursor.is_some(),
+                has_next,
+            })
+        }
+        Direction::Backward => {
+            let select = match args.cursor {
+                Some(cursor) => select.filter(id.gt(cursor)),
+                None => select,
+            };
+            let mut rows = select.order_by_asc(id).limit(limit).all(conn).await?;
+            let has_previous = rows.len() > size;
+            rows.truncate(size);
+            rows.reverse();
+            Ok(Page {
+                rows,
+                has_previous,
+                has_next: args.cursor.is_some(),
+            })
+        }
     }
 }
 
@@ -53,38 +156,36 @@ pub fn encode_cursor(id: Uuid) -> String {
     URL_SAFE_NO_PAD.encode(id.as_bytes())
 }
 
-fn decode_cursor(cursor: &str) -> ApiResult<Uuid> {
+fn decode_cursor(field: &'static str, cursor: &str) -> ApiResult<Uuid> {
     URL_SAFE_NO_PAD
         .decode(cursor)
         .ok()
         .and_then(|bytes| Uuid::from_slice(&bytes).ok())
-        .ok_or_else(|| ApiError::validation("after", "Invalid cursor."))
+        .ok_or_else(|| ApiError::validation(field, "Invalid cursor."))
 }
 
-/// Builds a connection from `(id, node)` pairs in page order.
-pub fn connection<N: OutputType>(
-    nodes: impl IntoIterator<Item = (Uuid, N)>,
-    has_previous: bool,
-    has_next: bool,
+/// Builds a connection from a page, turning each row into its `(id, node)`.
+pub fn connection<T, N: OutputType>(
+    page: Page<T>,
     total_count: u64,
+    node: impl Fn(T) -> (Uuid, N),
 ) -> Connection<String, N, ConnectionFields> {
     let mut connection = Connection::with_additional_fields(
-        has_previous,
-        has_next,
+        page.has_previous,
+        page.has_next,
         ConnectionFields { total_count },
     );
-    connection.edges.extend(
-        nodes
-            .into_iter()
-            .map(|(id, node)| Edge::new(encode_cursor(id), node)),
-    );
+    connection.edges.extend(page.rows.into_iter().map(|row| {
+        let (id, node) = node(row);
+        Edge::new(encode_cursor(id), node)
+    }));
     connection
 }
 
 /// Complexity of a list field: what one node costs, times the page size asked for.
-pub fn complexity(first: Option<i32>, child_complexity: usize) -> usize {
-    let first = first.map_or(DEFAULT_PAGE as usize, |n| {
+pub fn complexity(first: Option<i32>, last: Option<i32>, child_complexity: usize) -> usize {
+    let size = first.or(last).map_or(DEFAULT_PAGE as usize, |n| {
         usize::try_from(n.max(0)).unwrap_or(0)
     });
-    first.max(1).saturating_mul(child_complexity.max(1))
+    size.max(1).saturating_mul(child_complexity.max(1))
 }

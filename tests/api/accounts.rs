@@ -417,6 +417,7 @@ engine_tests!(
     racing_registrations_of_one_email_have_one_winner,
     concurrent_failures_are_all_counted,
     forwarded_headers_are_ignored_by_default,
+    accounts_page_backward_as_well_as_forward,
 );
 
 /// The account list with each seller's store and its owner is a fixed number of statements,
@@ -524,4 +525,70 @@ pub async fn forwarded_headers_are_ignored_by_default(app: TestApp) {
         .collect();
     assert!(keys.contains(&"ip:127.0.0.1".to_owned()), "{keys:?}");
     assert!(!keys.iter().any(|k| k.contains("203.0.113.9")), "{keys:?}");
+}
+
+/// `last`/`before` walk back through the same pages `first`/`after` walked forward.
+pub async fn accounts_page_backward_as_well_as_forward(app: TestApp) {
+    let agent = app.staff("pager@example.com", Role::Agent).await;
+    for i in 0..5 {
+        app.buyer(&format!("page{i}@example.com")).await;
+    }
+    let list = "query($f: Int, $a: String, $l: Int, $b: String) {
+        accounts(role: BUYER, first: $f, after: $a, last: $l, before: $b) {
+            pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+            edges { node { email } } } }";
+    let emails = |body: &serde_json::Value| -> Vec<String> {
+        body["data"]["accounts"]["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["node"]["email"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    // Newest first: page4, page3 | page2, page1 | page0.
+    let first = app
+        .gql_as(Some(&agent.access), list, json!({ "f": 2 }))
+        .await;
+    let after = first["data"]["accounts"]["pageInfo"]["endCursor"].clone();
+    let second = app
+        .gql_as(Some(&agent.access), list, json!({ "f": 2, "a": after }))
+        .await;
+    assert_eq!(emails(&second), ["page2@example.com", "page1@example.com"]);
+    assert_eq!(
+        second["data"]["accounts"]["pageInfo"]["hasPreviousPage"],
+        true
+    );
+
+    let before = second["data"]["accounts"]["pageInfo"]["startCursor"].clone();
+    let back = app
+        .gql_as(Some(&agent.access), list, json!({ "l": 2, "b": before }))
+        .await;
+    assert_eq!(emails(&back), emails(&first));
+    assert_eq!(
+        back["data"]["accounts"]["pageInfo"]["hasPreviousPage"],
+        false
+    );
+    assert_eq!(back["data"]["accounts"]["pageInfo"]["hasNextPage"], true);
+
+    // `last` alone is the oldest page.
+    let oldest = app
+        .gql_as(Some(&agent.access), list, json!({ "l": 2 }))
+        .await;
+    assert_eq!(emails(&oldest), ["page1@example.com", "page0@example.com"]);
+    assert_eq!(
+        oldest["data"]["accounts"]["pageInfo"]["hasPreviousPage"],
+        true
+    );
+
+    let mixed = app
+        .gql_as(Some(&agent.access), list, json!({ "f": 2, "l": 2 }))
+        .await;
+    assert_eq!(
+        (error_code(&mixed), error_field(&mixed)),
+        ("VALIDATION", "last")
+    );
+    let huge = app
+        .gql_as(Some(&agent.access), list, json!({ "l": 101 }))
+        .await;
+    assert_eq!(error_code(&huge), "LIMIT_EXCEEDED");
 }
