@@ -89,8 +89,8 @@ impl Application {
                         Ok(response)
                     }
                 })
-                .wrap(actix_web::middleware::from_fn(http::metrics::record))
-                .wrap(TracingLogger::default())
+                .wrap(actix_web::middleware::from_fn(http::metrics::observe))
+                .wrap(TracingLogger::<telemetry::RequestSpan>::new())
                 .app_data(data.clone())
                 .app_data(schema.clone())
                 .configure(http::routes)

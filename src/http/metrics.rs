@@ -1,4 +1,5 @@
-//! `GET /metrics` in the Prometheus text format, and the request metrics middleware.
+//! `GET /metrics` in the Prometheus text format, and the middleware that feeds it and writes
+//! the access log.
 
 use std::time::Instant;
 
@@ -40,8 +41,9 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 }
 
 /// Counts requests and their durations by method, route pattern (never the raw path, which
-/// would let clients create unbounded series) and status.
-pub async fn record(
+/// would let clients create unbounded series) and status, and writes the access-log line
+/// (inside the request span, so it carries the request id).
+pub async fn observe(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
@@ -51,10 +53,17 @@ pub async fn record(
         .match_pattern()
         .unwrap_or_else(|| "unmatched".to_owned());
     let response = next.call(req).await?;
-    let status = response.status().as_u16().to_string();
+    let elapsed = started.elapsed();
+    let status_code = response.status().as_u16();
+    tracing::info!(
+        status = status_code,
+        latency_ms = elapsed.as_secs_f64() * 1000.0,
+        "request served"
+    );
+    let status = status_code.to_string();
     let labels = [("method", method), ("route", route), ("status", status)];
     metrics::counter!("storedesk_http_requests_total", &labels).increment(1);
     metrics::histogram!("storedesk_http_request_duration_seconds", &labels)
-        .record(started.elapsed().as_secs_f64());
+        .record(elapsed.as_secs_f64());
     Ok(response)
 }

@@ -126,3 +126,66 @@ fn production_refuses_to_start_without_secrets() {
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("STOREDESK_JWT_SECRET"));
 }
+
+/// The server logs one line per request with its request id, and never a query string: a
+/// password sent in a GET URL stays out of the logs.
+#[test]
+fn the_access_log_carries_request_ids_and_no_query_strings() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_storedesk"))
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .env("STOREDESK_DATA_DIR", dir.path())
+        .env("STOREDESK_MODE", "production")
+        .env(
+            "STOREDESK_JWT_SECRET",
+            "KioqKioqKioqKioqKioqKioqKioqKioqKioqKioqKio=",
+        )
+        .env("RUST_LOG", "info")
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let port = loop {
+        let line = lines
+            .next()
+            .expect("server log ends before listening")
+            .unwrap();
+        if line.contains("storedesk is listening") {
+            let value: serde_json::Value = serde_json::from_str(&line).unwrap();
+            break value["fields"]["port"].as_u64().unwrap();
+        }
+    };
+    let secret = "Sup3rSecretPassw0rd";
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let request_id = runtime.block_on(async {
+        let client = reqwest::Client::new();
+        let url = format!(
+            "http://127.0.0.1:{port}/graphql?query=mutation%7Blogin(email%3A%22a%40b.co%22%2Cpassword%3A%22{secret}%22)%7BaccessToken%7D%7D"
+        );
+        let response = client.get(url).send().await.unwrap();
+        assert_eq!(response.status().as_u16(), 405);
+        response.headers()["x-request-id"].to_str().unwrap().to_owned()
+    });
+    terminate(&mut child);
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    let log = rest.join("\n");
+    assert!(
+        !log.contains(secret),
+        "password leaked into the log:\n{log}"
+    );
+    let served = rest
+        .iter()
+        .find(|line| line.contains("request served") && line.contains(&request_id))
+        .unwrap_or_else(|| panic!("no access-log line with the request id:\n{log}"));
+    assert!(served.contains("\"status\":405"), "{served}");
+}
+
+fn terminate(child: &mut std::process::Child) {
+    // SIGTERM: the graceful path production uses.
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let _ = child.wait();
+}
