@@ -55,11 +55,28 @@ pub async fn connect(url: &str) -> anyhow::Result<(DatabaseConnection, Statement
     Ok((db, counter))
 }
 
-/// Applies pending migrations.
+/// Arbitrary constant naming storedesk's migration lock among PostgreSQL advisory locks.
+const MIGRATION_LOCK: i64 = 0x5354_4F52_4544_534B; // "STOREDSK"
+
+/// Applies pending migrations, once, even when several instances start together.
+///
+/// The migrations run in one transaction that first takes a lock: a PostgreSQL advisory lock,
+/// or SQLite's write lock (`BEGIN IMMEDIATE`). A second instance waits, then finds nothing
+/// pending; a failed migration leaves no half-applied schema (DDL is transactional on both).
 pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
-    Migrator::up(db, None)
+    let txn = begin_write(db)
         .await
-        .context("database migration failed")
+        .context("cannot start the migration transaction")?;
+    if db.get_database_backend() == DbBackend::Postgres {
+        txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({MIGRATION_LOCK})"))
+            .await
+            .context("cannot take the migration lock")?;
+    }
+    Migrator::up(&txn, None)
+        .await
+        .context("database migration failed")?;
+    txn.commit().await.context("cannot commit the migrations")?;
+    Ok(())
 }
 
 /// Starts a transaction that will write.

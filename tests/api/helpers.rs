@@ -72,6 +72,66 @@ fn with_database(url: &str, database: &str) -> String {
 
 static PG_CLEANUP: OnceCell<()> = OnceCell::const_new();
 
+/// An empty database of its own: an SQLite file in a temp dir, or a new PostgreSQL database.
+pub struct TestDatabase {
+    pub url: String,
+    pub pg_name: Option<String>,
+    pub dir: TempDir,
+}
+
+impl TestDatabase {
+    /// `None` when the engine is PostgreSQL and no server is configured.
+    pub async fn create(engine: Engine) -> Option<Self> {
+        let dir = tempfile::tempdir().expect("temp dir");
+        match engine {
+            Engine::Sqlite => Some(Self {
+                url: format!("sqlite://{}", dir.path().join("test.db").display()),
+                pg_name: None,
+                dir,
+            }),
+            Engine::Postgres => {
+                let admin = pg_admin_url()?;
+                PG_CLEANUP
+                    .get_or_init(|| cleanup_stale_pg_databases(&admin))
+                    .await;
+                let name = format!(
+                    "sdt_{}_{}",
+                    std::process::id(),
+                    uuid::Uuid::now_v7().simple()
+                );
+                let db = Database::connect(&admin)
+                    .await
+                    .expect("connect to PostgreSQL");
+                db.execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                    .await
+                    .expect("create test database");
+                let _ = db.close().await;
+                Some(Self {
+                    url: with_database(&admin, &name),
+                    pg_name: Some(name),
+                    dir,
+                })
+            }
+        }
+    }
+
+    /// Drops a PostgreSQL database (SQLite files go with the temp dir).
+    pub async fn drop_database(&self) {
+        drop_pg_database(self.pg_name.clone()).await;
+    }
+}
+
+async fn drop_pg_database(name: Option<String>) {
+    if let (Some(name), Some(admin)) = (name, pg_admin_url())
+        && let Ok(db) = Database::connect(&admin).await
+    {
+        let _ = db
+            .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+            .await;
+        let _ = db.close().await;
+    }
+}
+
 /// Drops databases left behind by earlier runs (a panicking test cannot clean up).
 async fn cleanup_stale_pg_databases(admin_url: &str) {
     let db = Database::connect(admin_url)
@@ -116,55 +176,47 @@ impl TestApp {
 
     /// Like [`TestApp::spawn`], with settings adjusted first.
     pub async fn spawn_with(engine: Engine, adjust: impl FnOnce(&mut Settings)) -> Option<Self> {
+        let database = TestDatabase::create(engine).await?;
+        let clock = ManualClock::new(Utc.with_ymd_and_hms(2026, 11, 2, 9, 0, 0).unwrap());
+        let mut app = Self::start(&database.url, clock, adjust).await;
+        app.pg_database = database.pg_name;
+        app._dir = database.dir;
+        Some(app)
+    }
+
+    /// Another server on this app's database and clock, as a second instance behind a load
+    /// balancer would be. Its database is dropped with the first app's.
+    pub async fn sibling(&self) -> TestApp {
+        Self::start(&self.database_url, self.clock.clone(), |_| {}).await
+    }
+
+    async fn start(
+        database_url: &str,
+        clock: ManualClock,
+        adjust: impl FnOnce(&mut Settings),
+    ) -> Self {
         if std::env::var("TEST_LOG").is_ok() {
             storedesk::telemetry::init(storedesk::config::Mode::Development);
         }
         let dir = tempfile::tempdir().expect("temp dir");
-        let (database_url, pg_database) = match engine {
-            Engine::Sqlite => (
-                format!("sqlite://{}", dir.path().join("test.db").display()),
-                None,
-            ),
-            Engine::Postgres => {
-                let admin = pg_admin_url()?;
-                PG_CLEANUP
-                    .get_or_init(|| cleanup_stale_pg_databases(&admin))
-                    .await;
-                let name = format!(
-                    "sdt_{}_{}",
-                    std::process::id(),
-                    uuid::Uuid::now_v7().simple()
-                );
-                let db = Database::connect(&admin)
-                    .await
-                    .expect("connect to PostgreSQL");
-                db.execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
-                    .await
-                    .expect("create test database");
-                let _ = db.close().await;
-                (with_database(&admin, &name), Some(name))
-            }
-        };
         let mut settings = test_settings(&dir);
-        settings.database_url = Some(database_url.clone());
+        settings.database_url = Some(database_url.to_owned());
         adjust(&mut settings);
-        let clock = ManualClock::new(Utc.with_ymd_and_hms(2026, 11, 2, 9, 0, 0).unwrap());
         let app = Application::build(settings, Arc::new(clock.clone()))
             .await
             .expect("application builds");
         let address = format!("http://127.0.0.1:{}", app.port());
         let state = app.state().clone();
         tokio::spawn(app.run_until_stopped());
-        Some(Self {
+        Self {
             address,
             client: reqwest::Client::builder().build().unwrap(),
             clock,
             state,
-
-            database_url,
-            pg_database,
+            database_url: database_url.to_owned(),
+            pg_database: None,
             _dir: dir,
-        })
+        }
     }
 
     pub fn graphql_url(&self) -> String {
@@ -329,14 +381,7 @@ impl From<&TestApp> for TestAppHandle {
 
 impl TestAppHandle {
     async fn teardown(self) {
-        if let (Some(name), Some(admin)) = (self.pg_database, pg_admin_url())
-            && let Ok(db) = Database::connect(&admin).await
-        {
-            let _ = db
-                .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-                .await;
-            let _ = db.close().await;
-        }
+        drop_pg_database(self.pg_database).await;
     }
 }
 

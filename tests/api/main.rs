@@ -9,6 +9,7 @@ mod accounts;
 mod audit;
 mod cli;
 mod hardening;
+mod instances;
 mod permissions;
 mod schema;
 mod sessions;
