@@ -12,6 +12,7 @@ pub mod db;
 pub mod error;
 pub mod graphql;
 pub mod http;
+pub mod jobs;
 pub mod seed;
 pub mod state;
 pub mod telemetry;
@@ -118,6 +119,7 @@ impl Application {
 
     /// Serves until SIGTERM/SIGINT, then finishes in-flight requests (graceful shutdown).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        jobs::spawn_housekeeping(self.state.clone());
         self.server.await
     }
 }

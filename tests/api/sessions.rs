@@ -185,4 +185,59 @@ engine_tests!(
     a_locked_account_fails_on_the_next_request,
     sessions_end_after_idle_and_absolute_limits,
     an_access_token_expires_after_fifteen_minutes,
+    housekeeping_purges_only_long_ended_sessions,
 );
+
+/// Housekeeping removes sessions 30 days after they ended (with their refresh tokens) and
+/// counters that lock nothing, and keeps live sessions and the audit log.
+pub async fn housekeeping_purges_only_long_ended_sessions(app: TestApp) {
+    use entity::{audit_event, refresh_token, session};
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    use storedesk::clock::Clock;
+    let ended = app.buyer("ended@example.com").await;
+    app.gql(LOGOUT, json!({ "t": ended.refresh })).await;
+    app.try_login("ended@example.com", "wrong password").await;
+    let audit_before = audit_event::Entity::find()
+        .count(&app.state.db)
+        .await
+        .unwrap();
+
+    app.clock.advance(chrono::Duration::days(29));
+    let live = app.login("ended@example.com", PASSWORD).await;
+    let purged = storedesk::jobs::purge_expired(&app.state.db, &app.state, app.clock.now())
+        .await
+        .unwrap();
+    assert_eq!(purged.sessions, 0, "ended 29 days ago: kept");
+    assert_eq!(
+        purged.throttle_rows, 1,
+        "the failure counter no longer locks anything"
+    );
+
+    app.clock.advance(chrono::Duration::days(2));
+    let purged = storedesk::jobs::purge_expired(&app.state.db, &app.state, app.clock.now())
+        .await
+        .unwrap();
+    assert_eq!(purged.sessions, 1);
+    assert_eq!(
+        session::Entity::find().count(&app.state.db).await.unwrap(),
+        1
+    );
+    assert_eq!(
+        refresh_token::Entity::find()
+            .count(&app.state.db)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        app.me(&live.access).await.0,
+        401,
+        "the access token itself expired long ago"
+    );
+    assert!(app.refresh(&live.refresh).await["data"]["refreshSession"].is_object());
+    let audit_after = audit_event::Entity::find()
+        .count(&app.state.db)
+        .await
+        .unwrap();
+    assert!(audit_after > audit_before, "audit events are never purged");
+}
