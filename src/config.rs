@@ -56,6 +56,8 @@ pub struct Settings {
     pub introspection: Option<bool>,
     /// How many password hashes may be computed at once (defaults to cores − 1, at least 1).
     pub hash_concurrency: Option<usize>,
+    /// Callers that may wait for a password hash; beyond, logins answer `RATE_LIMITED` at once.
+    pub hash_queue_limit: usize,
     /// Failures per email before a temporary lockout.
     pub login_max_failures_per_email: u32,
     /// Failures per client IP before a temporary lockout (higher: many people share an IP).
@@ -112,6 +114,7 @@ impl Default for Settings {
             session_absolute_ttl_secs: 30 * 24 * 3600,
             introspection: None,
             hash_concurrency: None,
+            hash_queue_limit: 64,
             login_max_failures_per_email: 10,
             login_max_failures_per_ip: 100,
             login_lockout_base_secs: 60,

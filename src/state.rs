@@ -42,7 +42,10 @@ impl AppState {
         // One core stays free for request handling, so a login flood cannot starve it.
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         let default_concurrency = cores.saturating_sub(1).max(1);
-        let hasher = PasswordHasher::new(settings.hash_concurrency.unwrap_or(default_concurrency));
+        let hasher = PasswordHasher::new(
+            settings.hash_concurrency.unwrap_or(default_concurrency),
+            settings.hash_queue_limit,
+        );
         let throttle = ThrottlePolicy::from_settings(&settings);
         Self {
             db,

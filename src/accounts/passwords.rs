@@ -5,6 +5,7 @@
 //! how many run at once, so a login flood queues here instead of starving other requests.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString};
@@ -75,18 +76,33 @@ pub enum Verified {
     YesRehash,
 }
 
-/// Hashes and verifies passwords on the blocking pool with bounded concurrency.
+/// Hashes and verifies passwords on the blocking pool with bounded concurrency and a bounded
+/// queue: past `max_waiting` callers, more work is refused at once (`RATE_LIMITED`) instead
+/// of making every login wait longer and longer.
 #[derive(Clone)]
 pub struct PasswordHasher {
     permits: Arc<Semaphore>,
+    waiting: Arc<AtomicUsize>,
+    max_waiting: usize,
     dummy_hash: Arc<OnceCell<String>>,
 }
 
+/// Counts a caller as waiting until it is dropped (also when its request is cancelled).
+struct Waiting<'a>(&'a AtomicUsize);
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
 impl PasswordHasher {
-    /// At most `concurrency` hashes at once.
-    pub fn new(concurrency: usize) -> Self {
+    /// At most `concurrency` hashes at once and `max_waiting` callers queued.
+    pub fn new(concurrency: usize, max_waiting: usize) -> Self {
         Self {
             permits: Arc::new(Semaphore::new(concurrency.max(1))),
+            waiting: Arc::new(AtomicUsize::new(0)),
+            max_waiting,
             dummy_hash: Arc::new(OnceCell::new()),
         }
     }
@@ -95,7 +111,20 @@ impl PasswordHasher {
         &self,
         work: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, ApiError> {
-        let _permit = self.permits.acquire().await.map_err(ApiError::internal)?;
+        let _permit = match self.permits.try_acquire() {
+            Ok(permit) => permit,
+            Err(_) => {
+                let queued = self.waiting.fetch_add(1, Ordering::SeqCst);
+                let _waiting = Waiting(&self.waiting);
+                if queued >= self.max_waiting {
+                    metrics::counter!("storedesk_password_hash_shed_total").increment(1);
+                    return Err(ApiError::RateLimited(
+                        "The server is busy; try again in a moment.".into(),
+                    ));
+                }
+                self.permits.acquire().await.map_err(ApiError::internal)?
+            }
+        };
         tokio::task::spawn_blocking(work)
             .await
             .map_err(ApiError::internal)
@@ -183,7 +212,7 @@ mod tests {
 
     #[tokio::test]
     async fn hashes_are_argon2id_v19_and_verify() {
-        let hasher = PasswordHasher::new(1);
+        let hasher = PasswordHasher::new(1, 8);
         let hash = hasher
             .hash(SecretString::from("correct horse"))
             .await
@@ -206,6 +235,30 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_full_queue_refuses_at_once_and_recovers() {
+        let hasher = PasswordHasher::new(1, 1);
+        let held = hasher.permits.clone().acquire_owned().await.unwrap();
+        let queued = tokio::spawn({
+            let hasher = hasher.clone();
+            async move { hasher.hash(SecretString::from("first in line")).await }
+        });
+        while hasher.waiting.load(Ordering::SeqCst) == 0 {
+            tokio::task::yield_now().await;
+        }
+        let refused = hasher.hash(SecretString::from("one too many")).await;
+        assert!(matches!(refused, Err(ApiError::RateLimited(_))));
+        drop(held);
+        assert!(queued.await.unwrap().is_ok());
+        assert_eq!(hasher.waiting.load(Ordering::SeqCst), 0);
+        assert!(
+            hasher
+                .hash(SecretString::from("after the rush"))
+                .await
+                .is_ok()
+        );
+    }
+
+    #[tokio::test]
     async fn weaker_stored_hashes_ask_for_a_rehash() {
         let weak = Argon2::new(
             Algorithm::Argon2id,
@@ -217,7 +270,7 @@ mod tests {
             .hash_password(b"correct horse", &salt)
             .unwrap()
             .to_string();
-        let hasher = PasswordHasher::new(1);
+        let hasher = PasswordHasher::new(1, 8);
         assert_eq!(
             hasher
                 .verify(SecretString::from("correct horse"), hash)
