@@ -4,12 +4,15 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::Context;
-use async_graphql::dataloader::{DataLoader, Loader};
+use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use entity::{account, store};
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult};
+
+/// The loader type every request carries.
+pub type RequestLoader<L> = DataLoader<L, HashMapCache>;
 
 /// Accounts by id.
 pub struct AccountById(pub DatabaseConnection);
@@ -48,8 +51,14 @@ pub fn register(
     db: &DatabaseConnection,
 ) -> async_graphql::Request {
     request
-        .data(DataLoader::new(AccountById(db.clone()), tokio::spawn))
-        .data(DataLoader::new(StoreByOwner(db.clone()), tokio::spawn))
+        .data(cached(AccountById(db.clone())))
+        .data(cached(StoreByOwner(db.clone())))
+}
+
+/// A loader that remembers what it loaded for the rest of the request (never longer: the next
+/// request sees fresh data), so a relation reached twice in one document is fetched once.
+fn cached<L: Loader<Uuid>>(loader: L) -> RequestLoader<L> {
+    DataLoader::with_cache(loader, tokio::spawn, HashMapCache::default())
 }
 
 /// Loads one value through the request's loader `L`.
@@ -58,7 +67,7 @@ where
     L: Loader<Uuid, Error = Arc<DbErr>> + Send + Sync + 'static,
 {
     let loader = ctx
-        .data::<DataLoader<L>>()
+        .data::<RequestLoader<L>>()
         .map_err(|_| ApiError::internal(anyhow::anyhow!("data loader not registered")))?;
     loader
         .load_one(key)
