@@ -2,7 +2,6 @@
 
 use async_graphql::connection::Connection;
 use async_graphql::{Context, Object};
-use sea_orm::EntityTrait;
 use secrecy::SecretString;
 
 use super::service::{self, AccountFilter, NewStaff, Registration, SignedIn};
@@ -11,6 +10,7 @@ use super::types::{
 };
 use crate::auth::{AuthCtx, RequestMeta};
 use crate::error::{ApiError, ApiResult};
+use crate::graphql::loaders::{AccountById, load_one};
 use crate::graphql::pagination::{self, ConnectionFields};
 use crate::state::AppState;
 
@@ -42,14 +42,13 @@ pub struct AccountsQuery;
 impl AccountsQuery {
     /// The signed-in account, or null when anonymous.
     async fn me(&self, ctx: &Context<'_>) -> ApiResult<Option<Account>> {
-        let (state, auth, _) = parts(ctx)?;
+        let (_, auth, _) = parts(ctx)?;
         let AuthCtx::Account { account_id, .. } = auth else {
             return Ok(None);
         };
-        let account = entity::account::Entity::find_by_id(*account_id)
-            .one(&state.db)
-            .await?;
-        Ok(account.map(Account))
+        Ok(load_one::<AccountById>(ctx, *account_id)
+            .await?
+            .map(Account))
     }
 
     /// Accounts, newest first (agents and admins).

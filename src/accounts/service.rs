@@ -571,7 +571,12 @@ pub async fn logout(
 
 /// Resolves a bearer token to the caller, checking the session row and the account status
 /// on every request so revocation and locking apply to the very next request.
-pub async fn authenticate(state: &AppState, bearer: &str) -> Result<AuthCtx, ApiError> {
+///
+/// Returns the account row too, so the request need not load it again.
+pub async fn authenticate(
+    state: &AppState,
+    bearer: &str,
+) -> Result<(AuthCtx, account::Model), ApiError> {
     let now = state.clock.now();
     let claims = state.keys.verify(bearer, now).map_err(|err| {
         if !matches!(err, TokenError::Expired) {
@@ -590,11 +595,12 @@ pub async fn authenticate(state: &AppState, bearer: &str) -> Result<AuthCtx, Api
                 && now < session.absolute_expires_at
                 && account.status == AccountStatus::Active =>
         {
-            Ok(AuthCtx::Account {
+            let auth = AuthCtx::Account {
                 account_id: account.id,
                 role: account.role,
                 session_id: session.id,
-            })
+            };
+            Ok((auth, account))
         }
         _ => Err(ApiError::Unauthenticated(ACCESS_FAILED)),
     }

@@ -46,12 +46,20 @@ impl Loader<Uuid> for StoreByOwner {
 }
 
 /// The per-request set of loaders, added to every GraphQL request's data.
-pub fn register(
+///
+/// The caller's own account, already read by the authentication check, is seeded into the
+/// account loader, so `me` costs no second query.
+pub async fn register(
     request: async_graphql::Request,
     db: &DatabaseConnection,
+    caller: Option<account::Model>,
 ) -> async_graphql::Request {
+    let accounts = cached(AccountById(db.clone()));
+    if let Some(caller) = caller {
+        accounts.feed_one(caller.id, caller).await;
+    }
     request
-        .data(cached(AccountById(db.clone())))
+        .data(accounts)
         .data(cached(StoreByOwner(db.clone())))
 }
 

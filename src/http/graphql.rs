@@ -12,6 +12,8 @@ use async_graphql::parser::types::OperationType;
 use futures_util::StreamExt;
 use serde_json::json;
 
+use entity::account;
+
 use crate::accounts::service as accounts;
 use crate::auth::{AuthCtx, RequestMeta};
 use crate::config::Mode;
@@ -47,9 +49,12 @@ fn request_meta(req: &HttpRequest, state: &AppState) -> RequestMeta {
     RequestMeta { ip, user_agent }
 }
 
-async fn auth_context(req: &HttpRequest, state: &AppState) -> Result<AuthCtx, HttpResponse> {
+async fn auth_context(
+    req: &HttpRequest,
+    state: &AppState,
+) -> Result<(AuthCtx, Option<account::Model>), HttpResponse> {
     let Some(value) = req.headers().get(header::AUTHORIZATION) else {
-        return Ok(AuthCtx::Anonymous);
+        return Ok((AuthCtx::Anonymous, None));
     };
     let refused = || {
         error_response(
@@ -69,7 +74,7 @@ async fn auth_context(req: &HttpRequest, state: &AppState) -> Result<AuthCtx, Ht
         .filter(|t| !t.is_empty() && t.len() <= 4096)
         .ok_or_else(refused)?;
     match accounts::authenticate(state, token).await {
-        Ok(auth) => Ok(auth),
+        Ok((auth, account)) => Ok((auth, Some(account))),
         Err(ApiError::Unauthenticated(_)) => Err(refused()),
         Err(err) => {
             tracing::error!(error = ?err, "could not check an access token");
@@ -95,11 +100,12 @@ async fn execute(
             "Query text is too long.",
         );
     }
-    let auth = match auth_context(req, state).await {
-        Ok(auth) => auth,
+    let (auth, caller) = match auth_context(req, state).await {
+        Ok(found) => found,
         Err(response) => return response,
     };
-    let request = loaders::register(request, &state.db)
+    let request = loaders::register(request, &state.db, caller)
+        .await
         .data(state.clone())
         .data(auth)
         .data(request_meta(req, state));

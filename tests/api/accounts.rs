@@ -418,6 +418,7 @@ engine_tests!(
     concurrent_failures_are_all_counted,
     forwarded_headers_are_ignored_by_default,
     accounts_page_backward_as_well_as_forward,
+    me_reuses_the_row_read_by_the_token_check,
 );
 
 /// The account list with each seller's store and its owner is a fixed number of statements,
@@ -455,6 +456,28 @@ pub async fn the_account_list_does_not_query_per_row(app: TestApp) {
         "statements for first=5 vs first=50: {counts:?}"
     );
     assert!(counts[1] < 20, "{counts:?}");
+}
+
+/// `me` is answered from the row the token check already read.
+pub async fn me_reuses_the_row_read_by_the_token_check(app: TestApp) {
+    let session = app.seller("me-once@example.com", "한번가게").await;
+    let statements = |query: &'static str| {
+        let app = &app;
+        let token = session.access.clone();
+        async move {
+            let before = app.state.statements.get();
+            let body = app.gql_as(Some(&token), query, json!({})).await;
+            assert!(body["errors"].is_null(), "{body}");
+            app.state.statements.get() - before
+        }
+    };
+    // Only the token check.
+    assert_eq!(statements("{ me { id email role } }").await, 1);
+    // The token check, then the store; the owner is the caller, already loaded.
+    assert_eq!(
+        statements("{ me { store { name owner { email } } } }").await,
+        2
+    );
 }
 
 /// Racing sign-ups with one email: the unique index decides, exactly one wins, the others
