@@ -32,6 +32,24 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
+    /// Every code.
+    pub const ALL: [ErrorCode; 9] = [
+        Self::Unauthenticated,
+        Self::Forbidden,
+        Self::NotFound,
+        Self::Validation,
+        Self::Conflict,
+        Self::InvalidState,
+        Self::LimitExceeded,
+        Self::RateLimited,
+        Self::Internal,
+    ];
+
+    /// The code with this wire name.
+    pub fn from_wire(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|code| code.as_str() == name)
+    }
+
     /// The wire name.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -160,13 +178,18 @@ pub type ApiResult<T> = Result<T, ApiError>;
 
 /// Gives every error that lacks a code one, from what async-graphql itself reports
 /// (parse and validation failures, limits), so clients can always switch on `code`.
-pub fn classify_server_error(err: &mut ServerError) {
-    let has_code = err
+/// Returns the error's code.
+pub fn classify_server_error(err: &mut ServerError) -> ErrorCode {
+    let existing = err
         .extensions
         .as_ref()
-        .is_some_and(|ext| ext.get("code").is_some());
-    if has_code {
-        return;
+        .and_then(|ext| ext.get("code"))
+        .and_then(|code| match code {
+            Value::String(name) => ErrorCode::from_wire(name),
+            _ => None,
+        });
+    if let Some(code) = existing {
+        return code;
     }
     let message = err.message.as_str();
     // The texts async-graphql uses for its depth, complexity, directive and recursion limits.
@@ -175,12 +198,55 @@ pub fn classify_server_error(err: &mut ServerError) {
         || message.contains("cannot be greater than")
     {
         ErrorCode::LimitExceeded
-    } else if message.contains("Internal") {
-        ErrorCode::Internal
     } else {
         ErrorCode::Validation
     };
     let mut ext = err.extensions.take().unwrap_or_default();
     ext.set("code", Value::from(code.as_str()));
     err.extensions = Some(ext);
+    code
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn classify(message: &str) -> (ErrorCode, ServerError) {
+        let mut err = ServerError::new(message, None);
+        let code = classify_server_error(&mut err);
+        (code, err)
+    }
+
+    #[test]
+    fn async_graphql_limits_are_limit_exceeded_and_the_rest_validation() {
+        assert_eq!(
+            classify("Query is nested too deep.").0,
+            ErrorCode::LimitExceeded
+        );
+        assert_eq!(
+            classify("Query is too complex.").0,
+            ErrorCode::LimitExceeded
+        );
+        let (code, err) = classify("Unknown field \"nope\" on type \"Query\".");
+        assert_eq!(code, ErrorCode::Validation);
+        assert_eq!(
+            err.extensions.unwrap().get("code"),
+            Some(&Value::from("VALIDATION"))
+        );
+    }
+
+    #[test]
+    fn an_existing_code_is_kept() {
+        let mut err: ServerError = async_graphql::Error::from(ApiError::NotFound("Order"))
+            .into_server_error(Default::default());
+        assert_eq!(classify_server_error(&mut err), ErrorCode::NotFound);
+        assert_eq!(err.message, "Order not found.");
+    }
+
+    #[test]
+    fn every_code_round_trips_through_its_wire_name() {
+        for code in ErrorCode::ALL {
+            assert_eq!(ErrorCode::from_wire(code.as_str()), Some(code));
+        }
+    }
 }

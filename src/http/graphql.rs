@@ -111,16 +111,8 @@ async fn execute(
         .data(request_meta(req, state));
     let mut response = schema.execute(request).await;
     for error in &mut response.errors {
-        classify_server_error(error);
-        let code = error
-            .extensions
-            .as_ref()
-            .and_then(|ext| ext.get("code"))
-            .map_or_else(
-                || "UNKNOWN".to_owned(),
-                |code| code.to_string().trim_matches('"').to_owned(),
-            );
-        metrics::counter!("storedesk_graphql_errors_total", "code" => code).increment(1);
+        let code = classify_server_error(error);
+        metrics::counter!("storedesk_graphql_errors_total", "code" => code.as_str()).increment(1);
     }
     HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
