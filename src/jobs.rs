@@ -62,7 +62,10 @@ pub async fn purge_expired(
 /// once: deletes by condition do not conflict.
 pub fn spawn_housekeeping(state: AppState) {
     tokio::spawn(async move {
-        let mut interval = tokio::time::interval(StdDuration::from_secs(3600));
+        // The first pass waits a full period: nothing is urgent at start-up, and a purge racing
+        // the first requests of a fresh process only adds load (and noise to measurements).
+        let period = StdDuration::from_secs(3600);
+        let mut interval = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
         interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             interval.tick().await;
