@@ -6,6 +6,9 @@ use uuid::Uuid;
 
 use crate::error::ApiError;
 
+/// The answer to an anonymous caller of something that needs an account.
+pub const SIGN_IN_FIRST: &str = "Sign in first.";
+
 /// The caller of one request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AuthCtx {
@@ -52,7 +55,7 @@ impl AuthCtx {
     /// The signed-in caller, or `UNAUTHENTICATED`.
     pub fn caller(&self) -> Result<Caller, ApiError> {
         match *self {
-            Self::Anonymous => Err(ApiError::Unauthenticated("Sign in first.")),
+            Self::Anonymous => Err(ApiError::Unauthenticated(SIGN_IN_FIRST)),
             Self::Account {
                 account_id,
                 role,

@@ -4,10 +4,13 @@ pub mod loaders;
 pub mod pagination;
 pub mod permissions;
 
-use async_graphql::{EmptySubscription, MergedObject, Schema};
+use async_graphql::{Context, EmptySubscription, MergedObject, Schema};
 
 use crate::accounts::schema::{AccountsMutation, AccountsQuery};
+use crate::auth::{AuthCtx, RequestMeta};
 use crate::config::Settings;
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
 
 /// Maximum selection depth of a document.
 pub const MAX_DEPTH: usize = 15;
@@ -53,4 +56,17 @@ pub fn build_schema(settings: &Settings) -> AppSchema {
 /// The schema in SDL, as committed in `schema.graphql`.
 pub fn sdl() -> String {
     build_schema(&Settings::default()).sdl()
+}
+
+/// What every resolver may need: the shared state, the caller and where the request came
+/// from. Missing data is a wiring bug, answered as an internal error.
+pub fn request_parts<'a>(
+    ctx: &'a Context<'_>,
+) -> ApiResult<(&'a AppState, &'a AuthCtx, &'a RequestMeta)> {
+    let missing = |_| ApiError::internal(anyhow::anyhow!("request context not set up"));
+    Ok((
+        ctx.data::<AppState>().map_err(missing)?,
+        ctx.data::<AuthCtx>().map_err(missing)?,
+        ctx.data::<RequestMeta>().map_err(missing)?,
+    ))
 }

@@ -3,6 +3,7 @@
 pub mod graphql;
 pub mod health;
 pub mod metrics;
+pub mod observe;
 
 use actix_cors::Cors;
 use actix_web::http::{Method, header};

@@ -20,11 +20,10 @@ pub mod telemetry;
 use std::net::TcpListener;
 use std::sync::Arc;
 
-use actix_web::dev::{Server, Service as _};
-use actix_web::http::header::{HeaderName, HeaderValue};
-use actix_web::{App, HttpMessage as _, HttpServer, web};
+use actix_web::dev::Server;
+use actix_web::{App, HttpServer, web};
 use anyhow::Context;
-use tracing_actix_web::{RequestId, TracingLogger};
+use tracing_actix_web::TracingLogger;
 
 use crate::accounts::tokens::JwtKeys;
 use crate::clock::SharedClock;
@@ -69,28 +68,12 @@ impl Application {
             .settings
             .workers
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
-        let request_id_header = HeaderName::from_static("x-request-id");
         let settings = state.settings.clone();
         let server = HttpServer::new(move || {
-            let request_id_header = request_id_header.clone();
             App::new()
                 .wrap(http::security_headers())
                 .wrap(http::cors(&settings))
-                .wrap_fn(move |req, srv| {
-                    let request_id = req.extensions().get::<RequestId>().copied();
-                    let header_name = request_id_header.clone();
-                    let fut = srv.call(req);
-                    async move {
-                        let mut response = fut.await?;
-                        if let Some(id) = request_id
-                            && let Ok(value) = HeaderValue::from_str(&id.to_string())
-                        {
-                            response.headers_mut().insert(header_name, value);
-                        }
-                        Ok(response)
-                    }
-                })
-                .wrap(actix_web::middleware::from_fn(http::metrics::observe))
+                .wrap(actix_web::middleware::from_fn(http::observe::observe))
                 .wrap(TracingLogger::<telemetry::RequestSpan>::new())
                 .app_data(data.clone())
                 .app_data(schema.clone())

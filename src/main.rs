@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use entity::account::Role;
+use sea_orm::ActiveEnum;
 use secrecy::SecretString;
 use storedesk::auth::RequestMeta;
 use storedesk::config::Settings;
@@ -155,11 +156,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             let account = accounts::service::create_staff(&state, &meta, None, input)
                 .await
                 .map_err(|err| anyhow::anyhow!(err.message()))?;
-            println!(
-                "created {} {}",
-                accounts::service::role_name(account.role),
-                account.email
-            );
+            println!("created {} {}", account.role.to_value(), account.email);
         }
         Command::ExportSchema { .. } => {}
     }

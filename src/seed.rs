@@ -4,7 +4,7 @@ use anyhow::bail;
 use entity::account::{self, Role};
 use rand::Rng;
 use rand::distr::Alphanumeric;
-use sea_orm::{EntityTrait, PaginatorTrait};
+use sea_orm::{ActiveEnum, EntityTrait, PaginatorTrait};
 use secrecy::SecretString;
 
 use crate::accounts::service::{self, NewStaff, Registration};
@@ -121,7 +121,7 @@ pub fn print_credentials(accounts: &[DemoAccount]) {
     for account in accounts {
         println!(
             "  {:<7} {:<32} {}",
-            service::role_name(account.role),
+            account.role.to_value(),
             account.email,
             account.password
         );

@@ -8,20 +8,11 @@ use super::service::{self, AccountFilter, NewStaff, Registration, SignedIn};
 use super::types::{
     Account, AccountStatus, AuthPayload, CreateStaffAccountInput, RegisterInput, Role,
 };
-use crate::auth::{AuthCtx, RequestMeta};
+use crate::auth::AuthCtx;
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::loaders::{AccountById, load_one};
 use crate::graphql::pagination::{self, ConnectionFields};
-use crate::state::AppState;
-
-fn parts<'a>(ctx: &'a Context<'_>) -> ApiResult<(&'a AppState, &'a AuthCtx, &'a RequestMeta)> {
-    let missing = |_| ApiError::internal(anyhow::anyhow!("request context not set up"));
-    Ok((
-        ctx.data::<AppState>().map_err(missing)?,
-        ctx.data::<AuthCtx>().map_err(missing)?,
-        ctx.data::<RequestMeta>().map_err(missing)?,
-    ))
-}
+use crate::graphql::request_parts;
 
 impl From<SignedIn> for AuthPayload {
     fn from(signed_in: SignedIn) -> Self {
@@ -42,7 +33,7 @@ pub struct AccountsQuery;
 impl AccountsQuery {
     /// The signed-in account, or null when anonymous.
     async fn me(&self, ctx: &Context<'_>) -> ApiResult<Option<Account>> {
-        let (_, auth, _) = parts(ctx)?;
+        let (_, auth, _) = request_parts(ctx)?;
         let AuthCtx::Account { account_id, .. } = auth else {
             return Ok(None);
         };
@@ -65,7 +56,7 @@ impl AccountsQuery {
         last: Option<i32>,
         before: Option<String>,
     ) -> ApiResult<Connection<String, Account, ConnectionFields>> {
-        let (state, _, _) = parts(ctx)?;
+        let (state, _, _) = request_parts(ctx)?;
         let page = pagination::PageArgs::parse(first, after.as_deref(), last, before.as_deref())?;
         if search.as_ref().is_some_and(|s| s.chars().count() > 100) {
             return Err(ApiError::validation("search", "At most 100 characters."));
@@ -90,7 +81,7 @@ pub struct AccountsMutation;
 impl AccountsMutation {
     /// Signs up a buyer, or a seller with their store, and signs them in.
     async fn register(&self, ctx: &Context<'_>, input: RegisterInput) -> ApiResult<AuthPayload> {
-        let (state, _, meta) = parts(ctx)?;
+        let (state, _, meta) = request_parts(ctx)?;
         let registration = Registration {
             email: input.email,
             password: SecretString::from(input.password),
@@ -109,7 +100,7 @@ impl AccountsMutation {
         email: String,
         password: String,
     ) -> ApiResult<AuthPayload> {
-        let (state, _, meta) = parts(ctx)?;
+        let (state, _, meta) = request_parts(ctx)?;
         Ok(
             service::login(state, meta, &email, SecretString::from(password))
                 .await?
@@ -124,7 +115,7 @@ impl AccountsMutation {
         ctx: &Context<'_>,
         refresh_token: String,
     ) -> ApiResult<AuthPayload> {
-        let (state, _, meta) = parts(ctx)?;
+        let (state, _, meta) = request_parts(ctx)?;
         Ok(service::refresh(state, meta, &refresh_token).await?.into())
     }
 
@@ -135,7 +126,7 @@ impl AccountsMutation {
         refresh_token: String,
         #[graphql(default_with = "Some(false)")] everywhere: Option<bool>,
     ) -> ApiResult<bool> {
-        let (state, _, meta) = parts(ctx)?;
+        let (state, _, meta) = request_parts(ctx)?;
         service::logout(state, meta, &refresh_token, everywhere.unwrap_or(false)).await
     }
 
@@ -146,7 +137,7 @@ impl AccountsMutation {
         current_password: String,
         new_password: String,
     ) -> ApiResult<bool> {
-        let (state, auth, meta) = parts(ctx)?;
+        let (state, auth, meta) = request_parts(ctx)?;
         let caller = auth.caller()?;
         service::change_password(
             state,
@@ -165,7 +156,7 @@ impl AccountsMutation {
         ctx: &Context<'_>,
         input: CreateStaffAccountInput,
     ) -> ApiResult<Account> {
-        let (state, auth, meta) = parts(ctx)?;
+        let (state, auth, meta) = request_parts(ctx)?;
         let caller = auth.caller()?;
         let staff = NewStaff {
             email: input.email,

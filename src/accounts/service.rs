@@ -6,8 +6,8 @@ use entity::account::{self, AccountStatus, Role};
 use entity::{refresh_token, session, store};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, Set,
+    ActiveEnum, ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait,
+    PaginatorTrait, QueryFilter, Set,
 };
 use secrecy::SecretString;
 use serde_json::json;
@@ -293,7 +293,7 @@ pub async fn register(
         meta,
         now,
         AuditEvent::on_account(AuditAction::AccountRegistered, Some(account.id), account.id)
-            .with_details(json!({ "role": role_name(account.role) })),
+            .with_details(json!({ "role": account.role.to_value() })),
     )
     .await?;
     let signed_in = start_session(&txn, state, meta, account, now).await?;
@@ -304,16 +304,6 @@ pub async fn register(
 fn expose(secret: &SecretString) -> &str {
     use secrecy::ExposeSecret;
     secret.expose_secret()
-}
-
-/// The stored name of a role.
-pub fn role_name(role: Role) -> &'static str {
-    match role {
-        Role::Buyer => "BUYER",
-        Role::Seller => "SELLER",
-        Role::Agent => "AGENT",
-        Role::Admin => "ADMIN",
-    }
 }
 
 /// Why a login failed; recorded in the audit log, never told to the client.
@@ -711,7 +701,7 @@ pub async fn create_staff(
         meta,
         now,
         AuditEvent::on_account(AuditAction::StaffCreated, actor, account.id)
-            .with_details(json!({ "role": role_name(account.role) })),
+            .with_details(json!({ "role": account.role.to_value() })),
     )
     .await?;
     txn.commit().await?;

@@ -5,9 +5,9 @@ use chrono::{DateTime, Utc};
 use entity::account::{self, AccountStatus as DbStatus, Role as DbRole};
 use entity::store;
 
-use crate::auth::AuthCtx;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::graphql::loaders::{AccountById, StoreByOwner, load_one};
+use crate::graphql::request_parts;
 
 /// What an account may do.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -146,12 +146,10 @@ impl Store {
 
     /// The seller who owns it; visible to that seller and to staff only.
     async fn owner(&self, ctx: &Context<'_>) -> ApiResult<Option<Account>> {
-        let visible = match ctx.data::<AuthCtx>().map_err(|_| ApiError::Forbidden)? {
-            AuthCtx::Anonymous => false,
-            AuthCtx::Account {
-                account_id, role, ..
-            } => *account_id == self.0.owner_id || matches!(role, DbRole::Agent | DbRole::Admin),
-        };
+        let (_, auth, _) = request_parts(ctx)?;
+        let visible = auth
+            .caller()
+            .is_ok_and(|caller| caller.account_id == self.0.owner_id || caller.is_staff());
         if !visible {
             return Ok(None);
         }

@@ -13,7 +13,7 @@ use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
 use async_graphql::{ServerError, ServerResult, Value, Variables};
 use entity::account::Role;
 
-use crate::auth::AuthCtx;
+use crate::auth::{AuthCtx, SIGN_IN_FIRST};
 use crate::error::ApiError;
 
 /// Who may call an operation.
@@ -55,7 +55,7 @@ impl Access {
     pub fn check(self, auth: &AuthCtx) -> Result<(), ApiError> {
         match (self, auth.role()) {
             (Access::Anyone, _) => Ok(()),
-            (_, None) => Err(ApiError::Unauthenticated("Sign in first.")),
+            (_, None) => Err(ApiError::Unauthenticated(SIGN_IN_FIRST)),
             (Access::SignedIn, Some(_)) => Ok(()),
             (Access::Roles(roles), Some(role)) if roles.contains(&role) => Ok(()),
             (Access::Roles(_), Some(_)) => Err(ApiError::Forbidden),

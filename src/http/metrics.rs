@@ -1,12 +1,6 @@
-//! `GET /metrics` in the Prometheus text format, and the middleware that feeds it and writes
-//! the access log.
+//! `GET /metrics` in the Prometheus text format.
 
-use std::time::Instant;
-
-use actix_web::body::MessageBody;
-use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header;
-use actix_web::middleware::Next;
 use actix_web::{HttpRequest, HttpResponse, web};
 use secrecy::ExposeSecret;
 
@@ -38,32 +32,4 @@ pub async fn render(req: HttpRequest, state: web::Data<AppState>) -> HttpRespons
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
-/// Counts requests and their durations by method, route pattern (never the raw path, which
-/// would let clients create unbounded series) and status, and writes the access-log line
-/// (inside the request span, so it carries the request id).
-pub async fn observe(
-    req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let started = Instant::now();
-    let method = req.method().to_string();
-    let route = req
-        .match_pattern()
-        .unwrap_or_else(|| "unmatched".to_owned());
-    let response = next.call(req).await?;
-    let elapsed = started.elapsed();
-    let status_code = response.status().as_u16();
-    tracing::info!(
-        status = status_code,
-        latency_ms = elapsed.as_secs_f64() * 1000.0,
-        "request served"
-    );
-    let status = status_code.to_string();
-    let labels = [("method", method), ("route", route), ("status", status)];
-    metrics::counter!("storedesk_http_requests_total", &labels).increment(1);
-    metrics::histogram!("storedesk_http_request_duration_seconds", &labels)
-        .record(elapsed.as_secs_f64());
-    Ok(response)
 }
