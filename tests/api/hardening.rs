@@ -156,20 +156,10 @@ pub async fn internal_errors_do_not_leak_details(app: TestApp) {
 }
 
 pub async fn probes_and_request_ids_work(app: TestApp) {
-    let health = app
-        .client
-        .get(format!("{}/healthz", app.address))
-        .send()
-        .await
-        .unwrap();
+    let health = app.get("/healthz").await;
     assert_eq!(health.status().as_u16(), 200);
     assert!(health.headers().contains_key("x-request-id"));
-    let ready = app
-        .client
-        .get(format!("{}/readyz", app.address))
-        .send()
-        .await
-        .unwrap();
+    let ready = app.get("/readyz").await;
     assert_eq!(ready.status().as_u16(), 200);
     let graphiql = app.client.get(app.graphql_url()).send().await.unwrap();
     assert_eq!(graphiql.status().as_u16(), 200);
@@ -247,15 +237,7 @@ async fn metrics_are_exposed_to_operators_only() {
         .await
         .unwrap();
     app.try_login("nobody@example.com", "wrong password").await;
-    let text = app
-        .client
-        .get(format!("{}/metrics", app.address))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = app.get("/metrics").await.text().await.unwrap();
     for metric in [
         "storedesk_http_requests_total",
         "storedesk_http_request_duration_seconds_bucket",
@@ -324,12 +306,7 @@ async fn cors_allows_configured_origins_only() {
             .is_none()
     );
 
-    let response = app
-        .client
-        .get(format!("{}/healthz", app.address))
-        .send()
-        .await
-        .unwrap();
+    let response = app.get("/healthz").await;
     assert_eq!(
         response.headers().get("x-content-type-options").unwrap(),
         "nosniff"

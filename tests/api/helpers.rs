@@ -422,6 +422,20 @@ impl TestApp {
         .unwrap();
     }
 
+    /// A plain GET of a path on this server.
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{path}", self.address))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Whether `refreshSession` refuses this token (with `UNAUTHENTICATED`).
+    pub async fn refresh_refused(&self, refresh_token: &str) -> bool {
+        error_code(&self.refresh(refresh_token).await) == "UNAUTHENTICATED"
+    }
+
     /// `me` without a token.
     pub async fn me_anonymous(&self) -> (u16, Value) {
         let response = self.post(None, json!({ "query": "{ me { id } }" })).await;

@@ -35,10 +35,7 @@ pub async fn a_replayed_refresh_token_revokes_the_session(app: TestApp) {
     assert_eq!(status, 401);
     assert_eq!(error_code(&body), "UNAUTHENTICATED");
     // ...and so does the newest refresh token.
-    assert_eq!(
-        error_code(&app.refresh(&rotated.refresh).await),
-        "UNAUTHENTICATED"
-    );
+    assert!(app.refresh_refused(&rotated.refresh).await);
     // Other sessions of the same account are untouched.
     let other = app.login("replay@example.com", PASSWORD).await;
     assert_eq!(app.me(&other.access).await.0, 200);
@@ -69,10 +66,7 @@ pub async fn logout_ends_one_session_or_all(app: TestApp) {
     let body = app.gql(LOGOUT, json!({ "t": a.refresh })).await;
     assert_eq!(body["data"]["logout"], true, "{body}");
     assert_eq!(app.me(&a.access).await.0, 401);
-    assert_eq!(
-        error_code(&app.refresh(&a.refresh).await),
-        "UNAUTHENTICATED"
-    );
+    assert!(app.refresh_refused(&a.refresh).await);
     assert_eq!(app.me(&b.access).await.0, 200);
 
     let body = app.gql(LOGOUT, json!({ "t": b.refresh, "e": true })).await;
@@ -97,10 +91,7 @@ pub async fn changing_the_password_ends_the_other_sessions(app: TestApp) {
     assert_eq!(body["data"]["changePassword"], true, "{body}");
     assert_eq!(app.me(&here.access).await.0, 200);
     assert_eq!(app.me(&elsewhere.access).await.0, 401);
-    assert_eq!(
-        error_code(&app.refresh(&elsewhere.refresh).await),
-        "UNAUTHENTICATED"
-    );
+    assert!(app.refresh_refused(&elsewhere.refresh).await);
     assert_eq!(
         error_code(&app.try_login("change@example.com", PASSWORD).await),
         "UNAUTHENTICATED"
@@ -138,19 +129,13 @@ pub async fn a_locked_account_fails_on_the_next_request(app: TestApp) {
     assert_eq!(app.me(&session.access).await.0, 200);
     app.set_status(&session.id, AccountStatus::Locked).await;
     assert_eq!(app.me(&session.access).await.0, 401);
-    assert_eq!(
-        error_code(&app.refresh(&session.refresh).await),
-        "UNAUTHENTICATED"
-    );
+    assert!(app.refresh_refused(&session.refresh).await);
 }
 
 pub async fn sessions_end_after_idle_and_absolute_limits(app: TestApp) {
     let idle = app.buyer("idle@example.com").await;
     app.clock.advance(chrono::Duration::days(15));
-    assert_eq!(
-        error_code(&app.refresh(&idle.refresh).await),
-        "UNAUTHENTICATED"
-    );
+    assert!(app.refresh_refused(&idle.refresh).await);
 
     let mut active = app.login("idle@example.com", PASSWORD).await;
     for _ in 0..3 {
@@ -159,10 +144,7 @@ pub async fn sessions_end_after_idle_and_absolute_limits(app: TestApp) {
     }
     // 30 days after sign-in the session ends even though it was used 4 days ago.
     app.clock.advance(chrono::Duration::days(4));
-    assert_eq!(
-        error_code(&app.refresh(&active.refresh).await),
-        "UNAUTHENTICATED"
-    );
+    assert!(app.refresh_refused(&active.refresh).await);
 }
 
 pub async fn an_access_token_expires_after_fifteen_minutes(app: TestApp) {
