@@ -26,6 +26,42 @@ pub enum AuditAction {
     PasswordChanged,
     /// An admin created an agent or admin account.
     StaffCreated,
+    /// A buyer placed an order.
+    OrderPlaced,
+    /// A payment attempt was captured.
+    PaymentSucceeded,
+    /// A payment attempt was declined.
+    PaymentFailed,
+    /// An order moved between states (details: from, to).
+    OrderStatusChanged,
+    /// A parcel was handed to a carrier.
+    OrderShipped,
+    /// A tracking event was recorded.
+    ShipmentEventAdded,
+    /// The expected delivery date changed (details: before, after).
+    DeliveryDateChanged,
+    /// A cancellation or return was requested.
+    CancellationRequested,
+    /// The buyer withdrew a request.
+    CancellationWithdrawn,
+    /// A request was approved (details: whether an agent overrode the seller).
+    CancellationApproved,
+    /// A request was rejected.
+    CancellationRejected,
+    /// A request missed the seller deadline and went to agents.
+    CancellationEscalated,
+    /// The buyer rated the outcome of a request.
+    CancellationRated,
+    /// A seller canceled an order on their own.
+    OrderCanceledBySeller,
+    /// A refund was requested.
+    RefundRequested,
+    /// A refund went through.
+    RefundCompleted,
+    /// The gateway refused a refund.
+    RefundFailed,
+    /// A failed refund was retried.
+    RefundRetried,
 }
 
 impl AuditAction {
@@ -39,6 +75,24 @@ impl AuditAction {
             Self::RefreshReuseDetected => "auth.refresh_reuse_detected",
             Self::PasswordChanged => "account.password_changed",
             Self::StaffCreated => "account.staff_created",
+            Self::OrderPlaced => "order.placed",
+            Self::PaymentSucceeded => "payment.succeeded",
+            Self::PaymentFailed => "payment.failed",
+            Self::OrderStatusChanged => "order.status_changed",
+            Self::OrderShipped => "order.shipped",
+            Self::ShipmentEventAdded => "shipment.event_added",
+            Self::DeliveryDateChanged => "shipment.delivery_date_changed",
+            Self::CancellationRequested => "cancellation.requested",
+            Self::CancellationWithdrawn => "cancellation.withdrawn",
+            Self::CancellationApproved => "cancellation.approved",
+            Self::CancellationRejected => "cancellation.rejected",
+            Self::CancellationEscalated => "cancellation.escalated",
+            Self::CancellationRated => "cancellation.rated",
+            Self::OrderCanceledBySeller => "order.canceled_by_seller",
+            Self::RefundRequested => "refund.requested",
+            Self::RefundCompleted => "refund.completed",
+            Self::RefundFailed => "refund.failed",
+            Self::RefundRetried => "refund.retried",
         }
     }
 }
@@ -64,6 +118,21 @@ impl AuditEvent {
             action,
             target: Some(("account", account_id)),
             details: Value::Null,
+        }
+    }
+
+    /// An event about any object.
+    pub fn on(
+        action: AuditAction,
+        actor_id: Option<Uuid>,
+        target: (&'static str, Uuid),
+        details: Value,
+    ) -> Self {
+        Self {
+            actor_id,
+            action,
+            target: Some(target),
+            details,
         }
     }
 

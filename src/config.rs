@@ -6,6 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
+use chrono::NaiveDate;
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use secrecy::{ExposeSecret, SecretString};
@@ -84,6 +85,60 @@ pub struct Settings {
     /// and absent in production.
     #[serde(serialize_with = "ser_secret_opt")]
     pub metrics_token: Option<SecretString>,
+    /// Offset of the marketplace's business time zone from UTC in minutes (Korea: 540).
+    /// Business days, order-number dates and delivery dates are counted in it.
+    pub business_utc_offset_minutes: i32,
+    /// Public holidays (no business day), as `YYYY-MM-DD` dates of the business time zone.
+    pub business_holidays: Vec<NaiveDate>,
+    /// Business days a seller has to decide a cancellation or return request.
+    pub seller_decision_business_days: u32,
+    /// What happens to a request whose seller deadline passed: flagged to agents, or also
+    /// approved automatically.
+    pub overdue_decision_action: OverdueDecisionAction,
+    /// Business days within which an accepted cancellation or return must be refunded.
+    pub refund_business_days: u32,
+    /// Days after delivery in which a buyer may return an order (청약철회: 7).
+    pub return_window_days: u32,
+    /// A parcel in transit with no tracking event for this many hours counts as stalled.
+    pub shipment_stall_hours: u32,
+    /// How mail leaves: `file` writes `.eml` files under `<data dir>/mail/`, `smtp` uses
+    /// `smtp_url`.
+    pub mail_transport: MailTransport,
+    /// SMTP server, e.g. `smtp://user:pass@mail.example.com:587?tls=required`.
+    #[serde(serialize_with = "ser_secret_opt")]
+    pub smtp_url: Option<SecretString>,
+    /// Sender of every email.
+    pub mail_from: String,
+    /// Run the outbox delivery worker and the deadline sweeps in this process.
+    pub background_jobs: bool,
+    /// Pause between outbox polls when nothing is due, in milliseconds.
+    pub outbox_poll_ms: u64,
+    /// Attempts before a message is given up (status FAILED).
+    pub outbox_max_attempts: u32,
+    /// How long a worker may hold a claimed message before another may take it over.
+    pub outbox_lease_secs: u64,
+    /// Pause between deadline sweeps, in seconds.
+    pub sweep_interval_secs: u64,
+}
+
+/// What the sweep does with a request whose seller missed the deadline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OverdueDecisionAction {
+    /// Flag it (`overdue`, `escalatedAt`) so agents decide.
+    Flag,
+    /// Approve it on the seller's behalf, recorded as a system decision.
+    AutoApprove,
+}
+
+/// How email is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MailTransport {
+    /// RFC 5322 files under `<data dir>/mail/` (SMS as text under `<data dir>/sms/`).
+    File,
+    /// An SMTP server (`smtp_url`).
+    Smtp,
 }
 
 fn ser_secret_opt<S: serde::Serializer>(
@@ -126,6 +181,21 @@ impl Default for Settings {
             workers: None,
             metrics_token: None,
             cors_origins: Vec::new(),
+            business_utc_offset_minutes: 9 * 60,
+            business_holidays: Vec::new(),
+            seller_decision_business_days: 1,
+            overdue_decision_action: OverdueDecisionAction::Flag,
+            refund_business_days: 3,
+            return_window_days: 7,
+            shipment_stall_hours: 72,
+            mail_transport: MailTransport::File,
+            smtp_url: None,
+            mail_from: "storedesk <no-reply@storedesk.invalid>".into(),
+            background_jobs: true,
+            outbox_poll_ms: 1000,
+            outbox_max_attempts: 8,
+            outbox_lease_secs: 300,
+            sweep_interval_secs: 60,
         }
     }
 }
@@ -168,6 +238,18 @@ impl Settings {
                     "cors_origins entries must be exact origins like https://shop.example.com, got {origin:?}"
                 );
             }
+        }
+        if !(-14 * 60..=14 * 60).contains(&self.business_utc_offset_minutes) {
+            bail!("business_utc_offset_minutes must be within ±14 hours");
+        }
+        if self.mail_transport == MailTransport::Smtp && self.smtp_url.is_none() {
+            bail!("mail_transport = smtp needs STOREDESK_SMTP_URL");
+        }
+        if self.mail_from.parse::<lettre::message::Mailbox>().is_err() {
+            bail!("mail_from must be a mailbox like `Name <address@example.com>`");
+        }
+        if self.outbox_max_attempts == 0 || self.outbox_lease_secs == 0 {
+            bail!("outbox_max_attempts and outbox_lease_secs must be positive");
         }
         if self.mode == Mode::Production {
             if self.jwt_secret.is_none() {

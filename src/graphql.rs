@@ -8,6 +8,9 @@ use async_graphql::{Context, EmptySubscription, MergedObject, Schema};
 
 use crate::accounts::schema::{AccountsMutation, AccountsQuery};
 use crate::auth::{AuthCtx, RequestMeta};
+use crate::cancellations::schema::{CancellationsMutation, CancellationsQuery};
+use crate::orders::schema::{OrdersMutation, OrdersQuery};
+use crate::refunds::schema::{RefundsMutation, RefundsQuery};
 use crate::config::Settings;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -21,15 +24,23 @@ pub const MAX_ALIASES: usize = 30;
 /// Maximum directives on one field.
 pub const MAX_DIRECTIVES: usize = 5;
 
+/// Queries of the commerce domains (nested to keep the merged roots shallow).
+#[derive(MergedObject, Default)]
+pub struct CommerceQuery(OrdersQuery, CancellationsQuery, RefundsQuery);
+
+/// Mutations of the commerce domains.
+#[derive(MergedObject, Default)]
+pub struct CommerceMutation(OrdersMutation, CancellationsMutation, RefundsMutation);
+
 /// All queries.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Query")]
-pub struct QueryRoot(AccountsQuery);
+pub struct QueryRoot(AccountsQuery, CommerceQuery);
 
 /// All mutations.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Mutation")]
-pub struct MutationRoot(AccountsMutation);
+pub struct MutationRoot(AccountsMutation, CommerceMutation);
 
 /// The storedesk schema type.
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
@@ -69,4 +80,18 @@ pub fn request_parts<'a>(
         ctx.data::<AuthCtx>().map_err(missing)?,
         ctx.data::<RequestMeta>().map_err(missing)?,
     ))
+}
+
+/// The UUID behind an opaque id argument; anything else is a `VALIDATION` error on `field`.
+pub fn parse_id(field: &'static str, id: &async_graphql::ID) -> ApiResult<uuid::Uuid> {
+    id.parse()
+        .map_err(|_| ApiError::validation(field, "Not a valid id."))
+}
+
+/// Like [`parse_id`], for optional ids.
+pub fn parse_opt_id(
+    field: &'static str,
+    id: Option<&async_graphql::ID>,
+) -> ApiResult<Option<uuid::Uuid>> {
+    id.map(|id| parse_id(field, id)).transpose()
 }

@@ -1,4 +1,7 @@
-//! Background work of the foundation: housekeeping of the sign-in tables.
+//! Background work: housekeeping of the sign-in tables and the deadline sweeps (overdue
+//! seller decisions, refunds a crash left behind). Sweeps read the injected clock and keep
+//! their state in the tables, so a restart loses nothing and instances may run them side by
+//! side (every change is conditional).
 
 use std::time::Duration as StdDuration;
 
@@ -76,6 +79,40 @@ pub fn spawn_housekeeping(state: AppState) {
                 }
                 Ok(_) => {}
                 Err(err) => tracing::warn!(error = %err, "housekeeping failed; will retry"),
+            }
+        }
+    });
+}
+
+/// What one sweep did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Swept {
+    /// Requests escalated for missing the seller deadline.
+    pub escalated: u32,
+    /// Refunds sent again after a crash.
+    pub refunds_resumed: u32,
+}
+
+/// Runs every deadline sweep once at the clock's now.
+pub async fn sweep(state: &AppState) -> Result<Swept, crate::error::ApiError> {
+    Ok(Swept {
+        escalated: crate::cancellations::service::escalate_overdue(state).await?,
+        refunds_resumed: crate::refunds::service::resume_stuck(state).await?,
+    })
+}
+
+/// Runs [`sweep`] every `sweep_interval_secs` until the process ends.
+pub fn spawn_sweeps(state: AppState) {
+    tokio::spawn(async move {
+        let period = StdDuration::from_secs(state.settings.sweep_interval_secs.max(1));
+        let mut interval = tokio::time::interval(period);
+        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            interval.tick().await;
+            match sweep(&state).await {
+                Ok(swept) if swept != Swept::default() => tracing::info!(?swept, "deadline sweep"),
+                Ok(_) => {}
+                Err(err) => tracing::warn!(code = err.code().as_str(), "deadline sweep failed; will retry"),
             }
         }
     });

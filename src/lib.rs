@@ -6,13 +6,20 @@
 pub mod accounts;
 pub mod audit;
 pub mod auth;
+pub mod calendar;
+pub mod cancellations;
 pub mod clock;
 pub mod config;
 pub mod db;
 pub mod error;
 pub mod graphql;
 pub mod http;
+pub mod input;
 pub mod jobs;
+pub mod notifications;
+pub mod orders;
+pub mod payments;
+pub mod refunds;
 pub mod seed;
 pub mod state;
 pub mod telemetry;
@@ -45,7 +52,7 @@ pub async fn prepare_state(settings: Settings, clock: SharedClock) -> anyhow::Re
     let (db, statements) = db::connect(&settings.effective_database_url()).await?;
     db::migrate(&db).await?;
     let keys = JwtKeys::from_settings(&settings)?;
-    Ok(AppState::new(db, statements, clock, settings, keys))
+    AppState::new(db, statements, clock, settings, keys)
 }
 
 impl Application {
@@ -103,6 +110,10 @@ impl Application {
     /// Serves until SIGTERM/SIGINT, then finishes in-flight requests (graceful shutdown).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         jobs::spawn_housekeeping(self.state.clone());
+        if self.state.settings.background_jobs {
+            notifications::outbox::spawn_worker(self.state.clone(), self.state.notifier.clone());
+            jobs::spawn_sweeps(self.state.clone());
+        }
         self.server.await
     }
 }

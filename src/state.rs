@@ -7,9 +7,12 @@ use sea_orm::DatabaseConnection;
 use crate::accounts::passwords::PasswordHasher;
 use crate::accounts::throttle::ThrottlePolicy;
 use crate::accounts::tokens::JwtKeys;
+use crate::calendar::BusinessCalendar;
 use crate::clock::SharedClock;
 use crate::config::Settings;
 use crate::db::StatementCounter;
+use crate::notifications::transport::Notifier;
+use crate::payments::{PaymentGateway, SimulatedGateway};
 
 /// Shared application state; cheap to clone.
 #[derive(Clone)]
@@ -28,17 +31,24 @@ pub struct AppState {
     pub hasher: PasswordHasher,
     /// Login lockout policy.
     pub throttle: ThrottlePolicy,
+    /// Business days for deadlines.
+    pub calendar: BusinessCalendar,
+    /// The payment service provider.
+    pub gateway: Arc<dyn PaymentGateway>,
+    /// Email and SMS transports of the outbox worker.
+    pub notifier: Notifier,
 }
 
 impl AppState {
-    /// Wires the state from its parts.
+    /// Wires the state from its parts. The gateway is the built-in simulator until a
+    /// provider is plugged in with [`AppState::with_gateway`].
     pub fn new(
         db: DatabaseConnection,
         statements: StatementCounter,
         clock: SharedClock,
         settings: Settings,
         keys: JwtKeys,
-    ) -> Self {
+    ) -> anyhow::Result<Self> {
         // One core stays free for request handling, so a login flood cannot starve it.
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         let default_concurrency = cores.saturating_sub(1).max(1);
@@ -47,7 +57,9 @@ impl AppState {
             settings.hash_queue_limit,
         );
         let throttle = ThrottlePolicy::from_settings(&settings);
-        Self {
+        let calendar = BusinessCalendar::from_settings(&settings);
+        let notifier = Notifier::from_settings(&settings)?;
+        Ok(Self {
             db,
             statements,
             clock,
@@ -55,6 +67,15 @@ impl AppState {
             keys: Arc::new(keys),
             hasher,
             throttle,
-        }
+            calendar,
+            gateway: Arc::new(SimulatedGateway::default()),
+            notifier,
+        })
+    }
+
+    /// The same state with another payment gateway.
+    pub fn with_gateway(mut self, gateway: Arc<dyn PaymentGateway>) -> Self {
+        self.gateway = gateway;
+        self
     }
 }

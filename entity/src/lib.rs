@@ -5,7 +5,15 @@
 
 pub mod account;
 pub mod audit_event;
+pub mod cancellation_request;
 pub mod login_throttle;
+pub mod order;
+pub mod order_item;
+pub mod outbox_message;
+pub mod payment;
+pub mod refund;
 pub mod refresh_token;
 pub mod session;
+pub mod shipment;
+pub mod shipment_event;
 pub mod store;

@@ -5,8 +5,11 @@ use std::sync::Arc;
 
 use async_graphql::Context;
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
-use entity::{account, store};
-use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
+use entity::{
+    account, cancellation_request, order, order_item, payment, refund, shipment, shipment_event,
+    store,
+};
+use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult};
@@ -45,6 +48,94 @@ impl Loader<Uuid> for StoreByOwner {
     }
 }
 
+/// Declares a loader of one row per key: `$name` loads `$entity` rows whose `$column` is in
+/// the keys, keyed by `$key` of the row.
+macro_rules! one_per_key {
+    ($(#[$doc:meta])* $name:ident, $module:ident, $column:ident, $key:ident) => {
+        $(#[$doc])*
+        pub struct $name(pub DatabaseConnection);
+
+        impl Loader<Uuid> for $name {
+            type Value = $module::Model;
+            type Error = Arc<DbErr>;
+
+            async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+                let rows = $module::Entity::find()
+                    .filter($module::Column::$column.is_in(keys.iter().copied()))
+                    .order_by_asc($module::Column::Id)
+                    .all(&self.0)
+                    .await?;
+                // Ascending ids: with several rows per key, the newest one stays.
+                Ok(rows.into_iter().map(|row| (row.$key, row)).collect())
+            }
+        }
+    };
+}
+
+/// Declares a loader of all rows per key, in `$order` order.
+macro_rules! many_per_key {
+    ($(#[$doc:meta])* $name:ident, $module:ident, $column:ident, $key:ident, $order:ident) => {
+        $(#[$doc])*
+        pub struct $name(pub DatabaseConnection);
+
+        impl Loader<Uuid> for $name {
+            type Value = Vec<$module::Model>;
+            type Error = Arc<DbErr>;
+
+            async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+                let rows = $module::Entity::find()
+                    .filter($module::Column::$column.is_in(keys.iter().copied()))
+                    .order_by_asc($module::Column::$order)
+                    .order_by_asc($module::Column::Id)
+                    .all(&self.0)
+                    .await?;
+                let mut grouped: HashMap<Uuid, Self::Value> = HashMap::new();
+                for row in rows {
+                    grouped.entry(row.$key).or_default().push(row);
+                }
+                Ok(grouped)
+            }
+        }
+    };
+}
+
+one_per_key!(
+    /// Stores by id.
+    StoreById, store, Id, id
+);
+one_per_key!(
+    /// Orders by id (callers reach them only through objects already scoped to them).
+    OrderById, order, Id, id
+);
+one_per_key!(
+    /// The newest payment attempt of each order.
+    PaymentByOrder, payment, OrderId, order_id
+);
+one_per_key!(
+    /// The shipment of each order.
+    ShipmentByOrder, shipment, OrderId, order_id
+);
+one_per_key!(
+    /// Refunds by id.
+    RefundById, refund, Id, id
+);
+many_per_key!(
+    /// Lines of each order, in order.
+    ItemsByOrder, order_item, OrderId, order_id, Position
+);
+many_per_key!(
+    /// Tracking events of each shipment, oldest first.
+    EventsByShipment, shipment_event, ShipmentId, shipment_id, OccurredAt
+);
+many_per_key!(
+    /// Cancellation and return requests of each order, oldest first.
+    RequestsByOrder, cancellation_request, OrderId, order_id, RequestedAt
+);
+many_per_key!(
+    /// Refunds of each order, oldest first.
+    RefundsByOrder, refund, OrderId, order_id, CreatedAt
+);
+
 /// The per-request set of loaders, added to every GraphQL request's data.
 ///
 /// The caller's own account, already read by the authentication check, is seeded into the
@@ -61,6 +152,15 @@ pub async fn register(
     request
         .data(accounts)
         .data(cached(StoreByOwner(db.clone())))
+        .data(cached(StoreById(db.clone())))
+        .data(cached(OrderById(db.clone())))
+        .data(cached(PaymentByOrder(db.clone())))
+        .data(cached(ShipmentByOrder(db.clone())))
+        .data(cached(RefundById(db.clone())))
+        .data(cached(ItemsByOrder(db.clone())))
+        .data(cached(EventsByShipment(db.clone())))
+        .data(cached(RequestsByOrder(db.clone())))
+        .data(cached(RefundsByOrder(db.clone())))
 }
 
 /// A loader that remembers what it loaded for the rest of the request (never longer: the next
@@ -81,4 +181,13 @@ where
         .load_one(key)
         .await
         .map_err(|err| ApiError::internal(anyhow::anyhow!("loader failed: {err}")))
+}
+
+/// Loads the list for `key` through the request's loader `L` (empty when there is none).
+pub async fn load_many<L, T>(ctx: &Context<'_>, key: Uuid) -> ApiResult<Vec<T>>
+where
+    L: Loader<Uuid, Value = Vec<T>, Error = Arc<DbErr>> + Send + Sync + 'static,
+    T: Clone + Send + Sync + 'static,
+{
+    Ok(load_one::<L>(ctx, key).await?.unwrap_or_default())
 }

@@ -29,6 +29,10 @@ pub enum Access {
 
 const STAFF: &[Role] = &[Role::Agent, Role::Admin];
 const ADMIN: &[Role] = &[Role::Admin];
+const BUYER: &[Role] = &[Role::Buyer];
+const SELLER: &[Role] = &[Role::Seller];
+const BUYER_OR_STAFF: &[Role] = &[Role::Buyer, Role::Agent, Role::Admin];
+const SELLER_OR_STAFF: &[Role] = &[Role::Seller, Role::Agent, Role::Admin];
 
 /// Every root field of the schema with who may call it.
 pub const MATRIX: &[(&str, &str, Access)] = &[
@@ -40,6 +44,30 @@ pub const MATRIX: &[(&str, &str, Access)] = &[
     ("Mutation", "logout", Access::Anyone),
     ("Mutation", "changePassword", Access::SignedIn),
     ("Mutation", "createStaffAccount", Access::Roles(ADMIN)),
+    // Commerce: who sees which order is decided in SQL by the services (order scope).
+    ("Query", "orders", Access::SignedIn),
+    ("Query", "order", Access::SignedIn),
+    ("Query", "orderByNumber", Access::SignedIn),
+    ("Query", "cancellationRequests", Access::SignedIn),
+    ("Query", "cancellationRequest", Access::SignedIn),
+    ("Query", "refunds", Access::SignedIn),
+    ("Query", "refund", Access::SignedIn),
+    ("Mutation", "placeOrder", Access::Roles(BUYER)),
+    ("Mutation", "payOrder", Access::Roles(BUYER)),
+    ("Mutation", "markPreparing", Access::Roles(SELLER)),
+    ("Mutation", "shipOrder", Access::Roles(SELLER)),
+    ("Mutation", "addShipmentEvent", Access::Roles(SELLER_OR_STAFF)),
+    ("Mutation", "markDelivered", Access::Roles(SELLER_OR_STAFF)),
+    ("Mutation", "updateExpectedDelivery", Access::Roles(SELLER_OR_STAFF)),
+    ("Mutation", "confirmPurchase", Access::Roles(BUYER)),
+    ("Mutation", "requestCancellation", Access::Roles(BUYER_OR_STAFF)),
+    ("Mutation", "withdrawCancellation", Access::Roles(BUYER)),
+    ("Mutation", "approveCancellation", Access::Roles(SELLER_OR_STAFF)),
+    ("Mutation", "rejectCancellation", Access::Roles(SELLER_OR_STAFF)),
+    ("Mutation", "cancelOrderBySeller", Access::Roles(SELLER)),
+    ("Mutation", "rateCancellation", Access::Roles(BUYER)),
+    ("Mutation", "createRefund", Access::Roles(SELLER_OR_STAFF)),
+    ("Mutation", "retryRefund", Access::Roles(SELLER_OR_STAFF)),
 ];
 
 /// The access rule of a root field, if it is listed.

@@ -134,7 +134,7 @@ pub async fn internal_errors_do_not_leak_details(app: TestApp) {
     use sea_orm::ConnectionTrait;
     app.state
         .db
-        .execute_unprepared("DROP TABLE stores")
+        .execute_unprepared("ALTER TABLE stores RENAME TO stores_gone")
         .await
         .unwrap();
     let body = app

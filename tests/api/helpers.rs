@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 use storedesk::Application;
 use storedesk::clock::ManualClock;
 use storedesk::config::Settings;
+use storedesk::payments::SimulatedGateway;
 use storedesk::state::AppState;
 use tempfile::TempDir;
 use tokio::sync::OnceCell;
@@ -37,6 +38,8 @@ pub struct TestApp {
     pub clock: ManualClock,
     pub state: AppState,
     pub database_url: String,
+    /// The payment simulator of this server (tests make refunds fail through it).
+    pub gateway: Arc<SimulatedGateway>,
     pg_database: Option<String>,
     _dir: TempDir,
 }
@@ -164,6 +167,8 @@ pub fn test_settings(dir: &TempDir) -> Settings {
         jwt_kid: TEST_KID.into(),
         workers: Some(1),
         hash_concurrency: Some(2),
+        // Tests drive the outbox and the sweeps themselves, at the clock they set.
+        background_jobs: false,
         ..Settings::default()
     }
 }
@@ -202,9 +207,12 @@ impl TestApp {
         let mut settings = test_settings(&dir);
         settings.database_url = Some(database_url.to_owned());
         adjust(&mut settings);
-        let app = Application::build(settings, Arc::new(clock.clone()))
+        let gateway = Arc::new(SimulatedGateway::default());
+        let state = storedesk::prepare_state(settings, Arc::new(clock.clone()))
             .await
-            .expect("application builds");
+            .expect("state builds")
+            .with_gateway(gateway.clone());
+        let app = Application::from_state(state).expect("application builds");
         let address = format!("http://127.0.0.1:{}", app.port());
         let state = app.state().clone();
         tokio::spawn(app.run_until_stopped());
@@ -214,6 +222,7 @@ impl TestApp {
             clock,
             state,
             database_url: database_url.to_owned(),
+            gateway,
             pg_database: None,
             _dir: dir,
         }

@@ -33,6 +33,63 @@ fn sample(parent: &str, field: &str) -> Option<&'static str> {
         ("Mutation", "createStaffAccount") => {
             r#"mutation { createStaffAccount(input: { email: "bad", name: "x", role: AGENT, password: "short" }) { id } }"#
         }
+        ("Query", "orders") => "{ orders(first: 1) { totalCount } }",
+        ("Query", "order") => r#"{ order(id: "0190c000-0000-7000-8000-000000000000") { id } }"#,
+        ("Query", "orderByNumber") => r#"{ orderByNumber(orderNumber: "20261102-000001") { id } }"#,
+        ("Query", "cancellationRequests") => "{ cancellationRequests(first: 1) { totalCount } }",
+        ("Query", "cancellationRequest") => {
+            r#"{ cancellationRequest(id: "0190c000-0000-7000-8000-000000000000") { id } }"#
+        }
+        ("Query", "refunds") => "{ refunds(first: 1) { totalCount } }",
+        ("Query", "refund") => r#"{ refund(id: "0190c000-0000-7000-8000-000000000000") { id } }"#,
+        ("Mutation", "placeOrder") => {
+            r#"mutation { placeOrder(input: { storeId: "0190c000-0000-7000-8000-000000000000", items: [] }) { id } }"#
+        }
+        ("Mutation", "payOrder") => {
+            r#"mutation { payOrder(orderId: "0190c000-0000-7000-8000-000000000000", input: { method: POINTS }) { id } }"#
+        }
+        ("Mutation", "markPreparing") => {
+            r#"mutation { markPreparing(orderId: "0190c000-0000-7000-8000-000000000000") { id } }"#
+        }
+        ("Mutation", "shipOrder") => {
+            r#"mutation { shipOrder(orderId: "0190c000-0000-7000-8000-000000000000", carrier: "CJ", trackingNumber: "1", expectedDeliveryAt: "2030-01-01T00:00:00Z") { id } }"#
+        }
+        ("Mutation", "addShipmentEvent") => {
+            r#"mutation { addShipmentEvent(orderId: "0190c000-0000-7000-8000-000000000000", status: IN_TRANSIT, description: "x") { id } }"#
+        }
+        ("Mutation", "markDelivered") => {
+            r#"mutation { markDelivered(orderId: "0190c000-0000-7000-8000-000000000000") { id } }"#
+        }
+        ("Mutation", "updateExpectedDelivery") => {
+            r#"mutation { updateExpectedDelivery(orderId: "0190c000-0000-7000-8000-000000000000", expectedDeliveryAt: "2030-01-01T00:00:00Z") { id } }"#
+        }
+        ("Mutation", "confirmPurchase") => {
+            r#"mutation { confirmPurchase(orderId: "0190c000-0000-7000-8000-000000000000") { id } }"#
+        }
+        ("Mutation", "requestCancellation") => {
+            r#"mutation { requestCancellation(orderId: "0190c000-0000-7000-8000-000000000000", reason: OTHER) { id } }"#
+        }
+        ("Mutation", "withdrawCancellation") => {
+            r#"mutation { withdrawCancellation(requestId: "0190c000-0000-7000-8000-000000000000") { id } }"#
+        }
+        ("Mutation", "approveCancellation") => {
+            r#"mutation { approveCancellation(requestId: "0190c000-0000-7000-8000-000000000000") { id } }"#
+        }
+        ("Mutation", "rejectCancellation") => {
+            r#"mutation { rejectCancellation(requestId: "0190c000-0000-7000-8000-000000000000", reason: "x") { id } }"#
+        }
+        ("Mutation", "cancelOrderBySeller") => {
+            r#"mutation { cancelOrderBySeller(orderId: "0190c000-0000-7000-8000-000000000000", reason: OUT_OF_STOCK) { id } }"#
+        }
+        ("Mutation", "rateCancellation") => {
+            r#"mutation { rateCancellation(requestId: "0190c000-0000-7000-8000-000000000000", score: 5) { id } }"#
+        }
+        ("Mutation", "createRefund") => {
+            r#"mutation { createRefund(orderId: "0190c000-0000-7000-8000-000000000000", amount: 1, reason: "x", idempotencyKey: "k") { id } }"#
+        }
+        ("Mutation", "retryRefund") => {
+            r#"mutation { retryRefund(refundId: "0190c000-0000-7000-8000-000000000000") { id } }"#
+        }
         _ => return None,
     })
 }

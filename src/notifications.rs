@@ -1,0 +1,133 @@
+//! Buyer-facing notifications: written to the outbox in the transaction of the change they
+//! report, delivered later by [`outbox::deliver_due`] through a [`transport::Notifier`].
+//! A crash between the change and the delivery loses nothing: the row is still there.
+
+pub mod outbox;
+pub mod templates;
+pub mod transport;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::account;
+use entity::outbox_message::{self, Channel, OutboxStatus};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, Set};
+use uuid::Uuid;
+
+/// Something a buyer is told.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Notice {
+    /// The seller has a cancellation or return request to decide, by `deadline`.
+    RequestReceived {
+        /// Order number.
+        order_number: String,
+        /// Whether it is a return.
+        is_return: bool,
+        /// Seller deadline (business time zone date).
+        deadline: NaiveDate,
+    },
+    /// The order was canceled (at once, by approval, or by the seller); a refund follows.
+    OrderCanceled {
+        /// Order number.
+        order_number: String,
+        /// Refunded amount in won (0 when nothing had been paid).
+        refund_amount: i64,
+        /// The seller canceled on their own.
+        by_seller: bool,
+    },
+    /// A return was accepted; a refund follows.
+    ReturnApproved {
+        /// Order number.
+        order_number: String,
+        /// Refund amount in won.
+        refund_amount: i64,
+    },
+    /// A cancellation or return request was refused.
+    RequestRejected {
+        /// Order number.
+        order_number: String,
+        /// Whether it was a return.
+        is_return: bool,
+        /// The seller's (or agent's) reason.
+        reason: String,
+    },
+    /// Money went back.
+    RefundCompleted {
+        /// Order number.
+        order_number: String,
+        /// Amount in won.
+        amount: i64,
+    },
+    /// The parcel left with the carrier.
+    OrderShipped {
+        /// Order number.
+        order_number: String,
+        /// Carrier.
+        carrier: String,
+        /// Tracking number.
+        tracking_number: String,
+        /// Expected delivery date.
+        expected: NaiveDate,
+    },
+    /// The expected delivery date changed.
+    DeliveryDateChanged {
+        /// Order number.
+        order_number: String,
+        /// New expected date.
+        expected: NaiveDate,
+    },
+}
+
+impl Notice {
+    /// Stable kind name stored with the message.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::RequestReceived { .. } => "cancellation.received",
+            Self::OrderCanceled { .. } => "order.canceled",
+            Self::ReturnApproved { .. } => "return.approved",
+            Self::RequestRejected { .. } => "cancellation.rejected",
+            Self::RefundCompleted { .. } => "refund.completed",
+            Self::OrderShipped { .. } => "order.shipped",
+            Self::DeliveryDateChanged { .. } => "shipment.delivery_date_changed",
+        }
+    }
+}
+
+/// Queues `notice` for `recipient` with `conn` (the transaction of the change): an email,
+/// and a text message too when the account has a phone number.
+pub async fn enqueue(
+    conn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    recipient: &account::Model,
+    notice: &Notice,
+) -> Result<(), DbErr> {
+    let rendered = templates::render(notice, &recipient.locale);
+    let mut messages = vec![(
+        Channel::Email,
+        recipient.email.clone(),
+        rendered.subject.clone(),
+        rendered.body,
+    )];
+    if let Some(phone) = &recipient.phone {
+        messages.push((Channel::Sms, phone.clone(), rendered.subject, rendered.sms));
+    }
+    for (channel, address, subject, body) in messages {
+        outbox_message::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            kind: Set(notice.kind().to_owned()),
+            channel: Set(channel),
+            recipient_id: Set(Some(recipient.id)),
+            address: Set(address),
+            subject: Set(subject),
+            body: Set(body),
+            status: Set(OutboxStatus::Pending),
+            attempts: Set(0),
+            next_attempt_at: Set(now),
+            claimed_until: Set(None),
+            last_error: Set(None),
+            created_at: Set(now),
+            sent_at: Set(None),
+        }
+        .insert(conn)
+        .await?;
+    }
+    Ok(())
+}

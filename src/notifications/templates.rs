@@ -1,0 +1,256 @@
+//! Message texts in Korean (default) and English, chosen by the recipient's locale.
+
+use chrono::NaiveDate;
+
+use super::Notice;
+
+/// A rendered message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    /// Email subject.
+    pub subject: String,
+    /// Email body (plain text).
+    pub body: String,
+    /// Short text for SMS.
+    pub sms: String,
+}
+
+fn won(amount: i64, english: bool) -> String {
+    let digits = amount.unsigned_abs().to_string();
+    let mut grouped = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    if english {
+        format!("KRW {grouped}")
+    } else {
+        format!("{grouped}원")
+    }
+}
+
+fn date(day: NaiveDate, english: bool) -> String {
+    if english {
+        day.format("%Y-%m-%d").to_string()
+    } else {
+        day.format("%Y년 %m월 %d일").to_string()
+    }
+}
+
+/// Renders `notice` for `locale` (`en`, otherwise Korean).
+pub fn render(notice: &Notice, locale: &str) -> Rendered {
+    let en = locale.starts_with("en");
+    let (subject, lines): (String, Vec<String>) = match notice {
+        Notice::RequestReceived {
+            order_number,
+            is_return,
+            deadline,
+        } => {
+            let what = match (en, is_return) {
+                (true, true) => "return",
+                (true, false) => "cancellation",
+                (false, true) => "반품",
+                (false, false) => "취소",
+            };
+            if en {
+                (
+                    format!("We received your {what} request for order {order_number}"),
+                    vec![
+                        format!("Your {what} request for order {order_number} was sent to the seller."),
+                        format!("The seller decides by {}; we will tell you the outcome.", date(*deadline, en)),
+                    ],
+                )
+            } else {
+                (
+                    format!("주문 {order_number} {what} 요청이 접수되었습니다"),
+                    vec![
+                        format!("주문 {order_number}의 {what} 요청을 판매자에게 전달했습니다."),
+                        format!("판매자는 {}까지 처리하며, 결과를 알려 드리겠습니다.", date(*deadline, en)),
+                    ],
+                )
+            }
+        }
+        Notice::OrderCanceled {
+            order_number,
+            refund_amount,
+            by_seller,
+        } => {
+            let refund = if *refund_amount > 0 {
+                if en {
+                    format!("A refund of {} is on its way to your payment method.", won(*refund_amount, en))
+                } else {
+                    format!("{}이 결제 수단으로 환불됩니다.", won(*refund_amount, en))
+                }
+            } else if en {
+                "Nothing had been charged, so there is nothing to refund.".to_owned()
+            } else {
+                "결제된 금액이 없어 환불할 금액이 없습니다.".to_owned()
+            };
+            let who = match (en, by_seller) {
+                (true, true) => "The seller canceled order",
+                (true, false) => "Your cancellation is complete for order",
+                (false, true) => "판매자가 다음 주문을 취소했습니다:",
+                (false, false) => "다음 주문의 취소가 완료되었습니다:",
+            };
+            if en {
+                (
+                    format!("Order {order_number} canceled"),
+                    vec![format!("{who} {order_number}."), refund],
+                )
+            } else {
+                (
+                    format!("주문 {order_number} 취소 완료"),
+                    vec![format!("{who} {order_number}"), refund],
+                )
+            }
+        }
+        Notice::ReturnApproved {
+            order_number,
+            refund_amount,
+        } => {
+            if en {
+                (
+                    format!("Return of order {order_number} accepted"),
+                    vec![
+                        format!("The seller accepted the return of order {order_number}."),
+                        format!("A refund of {} is on its way.", won(*refund_amount, en)),
+                    ],
+                )
+            } else {
+                (
+                    format!("주문 {order_number} 반품 승인"),
+                    vec![
+                        format!("판매자가 주문 {order_number}의 반품을 승인했습니다."),
+                        format!("{}이 환불됩니다.", won(*refund_amount, en)),
+                    ],
+                )
+            }
+        }
+        Notice::RequestRejected {
+            order_number,
+            is_return,
+            reason,
+        } => {
+            if en {
+                let what = if *is_return { "return" } else { "cancellation" };
+                (
+                    format!("Your {what} request for order {order_number} was declined"),
+                    vec![
+                        format!("The {what} request for order {order_number} was declined."),
+                        format!("Reason: {reason}"),
+                        "If you disagree, reply through the help center and an agent will review it.".to_owned(),
+                    ],
+                )
+            } else {
+                let what = if *is_return { "반품" } else { "취소" };
+                (
+                    format!("주문 {order_number} {what} 요청이 거절되었습니다"),
+                    vec![
+                        format!("주문 {order_number}의 {what} 요청이 거절되었습니다."),
+                        format!("사유: {reason}"),
+                        "이의가 있으시면 고객센터로 문의해 주세요. 상담원이 검토해 드립니다.".to_owned(),
+                    ],
+                )
+            }
+        }
+        Notice::RefundCompleted {
+            order_number,
+            amount,
+        } => {
+            if en {
+                (
+                    format!("Refund for order {order_number} completed"),
+                    vec![format!(
+                        "{} was refunded for order {order_number}. Card refunds can take 3–5 business days to show on your statement.",
+                        won(*amount, en)
+                    )],
+                )
+            } else {
+                (
+                    format!("주문 {order_number} 환불 완료"),
+                    vec![format!(
+                        "주문 {order_number}의 {}이 환불되었습니다. 카드 환불은 카드사에 따라 3~5 영업일 후 확인됩니다.",
+                        won(*amount, en)
+                    )],
+                )
+            }
+        }
+        Notice::OrderShipped {
+            order_number,
+            carrier,
+            tracking_number,
+            expected,
+        } => {
+            if en {
+                (
+                    format!("Order {order_number} shipped"),
+                    vec![
+                        format!("Order {order_number} is with {carrier} (tracking number {tracking_number})."),
+                        format!("Expected delivery: {}.", date(*expected, en)),
+                    ],
+                )
+            } else {
+                (
+                    format!("주문 {order_number} 발송 완료"),
+                    vec![
+                        format!("주문 {order_number}이(가) {carrier}(운송장 {tracking_number})로 발송되었습니다."),
+                        format!("도착 예정일: {}", date(*expected, en)),
+                    ],
+                )
+            }
+        }
+        Notice::DeliveryDateChanged {
+            order_number,
+            expected,
+        } => {
+            if en {
+                (
+                    format!("New delivery date for order {order_number}"),
+                    vec![
+                        format!("The expected delivery date of order {order_number} is now {}.", date(*expected, en)),
+                        "We are sorry for the delay.".to_owned(),
+                    ],
+                )
+            } else {
+                (
+                    format!("주문 {order_number} 도착 예정일 변경"),
+                    vec![
+                        format!("주문 {order_number}의 도착 예정일이 {}로 변경되었습니다.", date(*expected, en)),
+                        "배송이 늦어져 죄송합니다.".to_owned(),
+                    ],
+                )
+            }
+        }
+    };
+    let sms = format!("[storedesk] {}", lines.first().cloned().unwrap_or_default());
+    let sign_off = if en {
+        "— storedesk customer center"
+    } else {
+        "— storedesk 고객센터"
+    };
+    let body = format!("{}\n\n{sign_off}\n", lines.join("\n"));
+    Rendered { subject, body, sms }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts_are_grouped_and_dates_localised() {
+        let notice = Notice::RefundCompleted {
+            order_number: "20261122-000001".into(),
+            amount: 1_234_500,
+        };
+        assert!(render(&notice, "ko").body.contains("1,234,500원"));
+        assert!(render(&notice, "en").body.contains("KRW 1,234,500"));
+        let changed = Notice::DeliveryDateChanged {
+            order_number: "20261122-000001".into(),
+            expected: NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
+        };
+        assert!(render(&changed, "ko").body.contains("2026년 11월 30일"));
+        assert!(render(&changed, "en").subject.starts_with("New delivery date"));
+    }
+}

@@ -1,0 +1,229 @@
+//! Thin GraphQL resolvers of orders, payments and shipments; rules live in `service`.
+
+use async_graphql::connection::Connection;
+use async_graphql::{Context, ID, Object};
+use chrono::{DateTime, Utc};
+
+use super::service::{self, NewItem, PaymentInput};
+use super::types::{Order, OrderFilter, PayOrderInput, PlaceOrderInput, ShipmentStatus};
+use crate::error::{ApiError, ApiResult};
+use crate::graphql::pagination::{self, ConnectionFields};
+use crate::graphql::{parse_id, parse_opt_id, request_parts};
+
+/// Order queries.
+#[derive(Default)]
+pub struct OrdersQuery;
+
+#[Object]
+impl OrdersQuery {
+    /// Orders the caller may see (a buyer their own, a seller their store's, agents all),
+    /// newest first.
+    #[graphql(complexity = "pagination::complexity(first, last, child_complexity)")]
+    async fn orders(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<OrderFilter>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> ApiResult<Connection<String, Order, ConnectionFields>> {
+        let (state, auth, _) = request_parts(ctx)?;
+        let caller = auth.caller()?;
+        let page = pagination::PageArgs::parse(first, after.as_deref(), last, before.as_deref())?;
+        let filter = filter.unwrap_or_default();
+        if filter.search.as_ref().is_some_and(|s| s.chars().count() > 100) {
+            return Err(ApiError::validation("search", "At most 100 characters."));
+        }
+        let filter = service::OrderFilter {
+            status: filter.status.map(Into::into),
+            store_id: parse_opt_id("storeId", filter.store_id.as_ref())?,
+            buyer_id: parse_opt_id("buyerId", filter.buyer_id.as_ref())?,
+            search: filter.search,
+            delayed: filter.delayed,
+            stalled: filter.stalled,
+        };
+        let (rows, total) = service::list_orders(state, &caller, &filter, &page).await?;
+        Ok(pagination::connection(rows, total, |row| (row.id, Order(row))))
+    }
+
+    /// One order, or null when it does not exist or the caller may not see it.
+    async fn order(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<Order>> {
+        let (state, auth, _) = request_parts(ctx)?;
+        let caller = auth.caller()?;
+        let Ok(id) = parse_id("id", &id) else {
+            return Ok(None);
+        };
+        Ok(service::order_by_id(&state.db, &caller, id).await?.map(Order))
+    }
+
+    /// One order by its people-facing number, with the same visibility as `order`.
+    async fn order_by_number(
+        &self,
+        ctx: &Context<'_>,
+        order_number: String,
+    ) -> ApiResult<Option<Order>> {
+        let (state, auth, _) = request_parts(ctx)?;
+        let caller = auth.caller()?;
+        if order_number.len() > 40 {
+            return Ok(None);
+        }
+        Ok(service::order_by_number(&state.db, &caller, &order_number)
+            .await?
+            .map(Order))
+    }
+}
+
+/// Order mutations.
+#[derive(Default)]
+pub struct OrdersMutation;
+
+#[Object]
+impl OrdersMutation {
+    /// A buyer places an order from one store.
+    async fn place_order(&self, ctx: &Context<'_>, input: PlaceOrderInput) -> ApiResult<Order> {
+        let (state, auth, meta) = request_parts(ctx)?;
+        let caller = auth.caller()?;
+        let store_id = parse_id("storeId", &input.store_id)?;
+        let items: Vec<NewItem> = input
+            .items
+            .into_iter()
+            .map(|item| NewItem {
+                product_name: item.product_name,
+                quantity: item.quantity,
+                unit_price: item.unit_price,
+            })
+            .collect();
+        Ok(Order(
+            service::place_order(state, meta, &caller, store_id, &items).await?,
+        ))
+    }
+
+    /// The buyer pays, or pays again with another method after a failure. A declined payment
+    /// is not an error: the order comes back PAYMENT_FAILED with the payment's failure reason.
+    async fn pay_order(
+        &self,
+        ctx: &Context<'_>,
+        order_id: ID,
+        input: PayOrderInput,
+    ) -> ApiResult<Order> {
+        let (state, auth, meta) = request_parts(ctx)?;
+        let caller = auth.caller()?;
+        let order_id = parse_id("orderId", &order_id)?;
+        let input = PaymentInput {
+            method: input.method.into(),
+            card_brand: input.card_brand,
+            card_last4: input.card_last4,
+            simulate: input.simulate.and_then(|outcome| outcome.failure()),
+        };
+        Ok(Order(
+            service::pay_order(state, meta, &caller, order_id, input).await?,
+        ))
+    }
+
+    /// The seller starts preparing a paid order.
+    async fn mark_preparing(&self, ctx: &Context<'_>, order_id: ID) -> ApiResult<Order> {
+        let (state, auth, meta) = request_parts(ctx)?;
+        let caller = auth.caller()?;
+        let order_id = parse_id("orderId", &order_id)?;
+        Ok(Order(
+            service::mark_preparing(state, meta, &caller, order_id).await?,
+        ))
+    }
+
+    /// The seller ships the order; the buyer is told the carrier and expected date.
+    async fn ship_order(
+        &self,
+        ctx: &Context<'_>,
+        order_id: ID,
+        carrier: String,
+        tracking_number: String,
+        expected_delivery_at: DateTime<Utc>,
+    ) -> ApiResult<Order> {
+        let (state, auth, meta) = request_parts(ctx)?;
+        let caller = auth.caller()?;
+        let order_id = parse_id("orderId", &order_id)?;
+        Ok(Order(
+            service::ship_order(
+                state,
+                meta,
+                &caller,
+                order_id,
+                &carrier,
+                &tracking_number,
+                expected_delivery_at,
+            )
+            .await?,
+        ))
+    }
+
+    /// Records a carrier tracking event; `DELIVERED` delivers the order.
+    async fn add_shipment_event(
+        &self,
+        ctx: &Context<'_>,
+        order_id: ID,
+        status: ShipmentStatus,
+        description: String,
+        at: Option<DateTime<Utc>>,
+    ) -> ApiResult<Order> {
+        let (state, auth, meta) = request_parts(ctx)?;
+        let caller = auth.caller()?;
+        let order_id = parse_id("orderId", &order_id)?;
+        Ok(Order(
+            service::add_shipment_event(
+                state,
+                meta,
+                &caller,
+                order_id,
+                status.into(),
+                &description,
+                at,
+            )
+            .await?,
+        ))
+    }
+
+    /// Marks a shipped order delivered.
+    async fn mark_delivered(&self, ctx: &Context<'_>, order_id: ID) -> ApiResult<Order> {
+        let (state, auth, meta) = request_parts(ctx)?;
+        let caller = auth.caller()?;
+        let order_id = parse_id("orderId", &order_id)?;
+        Ok(Order(
+            service::mark_delivered(state, meta, &caller, order_id).await?,
+        ))
+    }
+
+    /// Sets a new expected delivery date for a parcel in transit; the buyer is told.
+    async fn update_expected_delivery(
+        &self,
+        ctx: &Context<'_>,
+        order_id: ID,
+        expected_delivery_at: DateTime<Utc>,
+        reason: Option<String>,
+    ) -> ApiResult<Order> {
+        let (state, auth, meta) = request_parts(ctx)?;
+        let caller = auth.caller()?;
+        let order_id = parse_id("orderId", &order_id)?;
+        Ok(Order(
+            service::update_expected_delivery(
+                state,
+                meta,
+                &caller,
+                order_id,
+                expected_delivery_at,
+                reason.as_deref(),
+            )
+            .await?,
+        ))
+    }
+
+    /// The buyer confirms the purchase (구매확정).
+    async fn confirm_purchase(&self, ctx: &Context<'_>, order_id: ID) -> ApiResult<Order> {
+        let (state, auth, meta) = request_parts(ctx)?;
+        let caller = auth.caller()?;
+        let order_id = parse_id("orderId", &order_id)?;
+        Ok(Order(
+            service::confirm_purchase(state, meta, &caller, order_id).await?,
+        ))
+    }
+}

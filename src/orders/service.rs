@@ -1,0 +1,920 @@
+//! Order rules: placing, paying, shipping, tracking, listing, and the caller's scope.
+//! No GraphQL here.
+
+use chrono::{DateTime, Duration, Utc};
+use entity::account::Role;
+use entity::order::{self, OrderStatus};
+use entity::payment::{self, PaymentFailureReason, PaymentMethod, PaymentStatus};
+use entity::shipment::{self, ShipmentStatus};
+use entity::{account, cancellation_request, order_item, shipment_event, store};
+use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, OnConflict, Query, SelectStatement};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::status::{allowed_from, wire};
+use crate::audit::{self, AuditAction, AuditEvent};
+use crate::auth::{Caller, RequestMeta};
+use crate::db;
+use crate::error::{ApiError, ApiResult};
+use crate::graphql::pagination::{self, Page, PageArgs};
+use crate::input::{optional_text, required_text};
+use crate::notifications::{self, Notice};
+use crate::payments::{ChargeRequest, card_details};
+use crate::state::AppState;
+
+/// Largest number of lines in one order.
+pub const MAX_ITEMS: usize = 50;
+/// Largest quantity of one line.
+pub const MAX_QUANTITY: i32 = 999;
+/// Largest unit price in won.
+pub const MAX_UNIT_PRICE: i64 = 100_000_000;
+
+/// One line of a new order.
+#[derive(Debug, Clone)]
+pub struct NewItem {
+    /// Product name.
+    pub product_name: String,
+    /// Quantity.
+    pub quantity: i32,
+    /// Unit price in won.
+    pub unit_price: i64,
+}
+
+/// A payment attempt.
+#[derive(Debug, Clone)]
+pub struct PaymentInput {
+    /// Method.
+    pub method: PaymentMethod,
+    /// Card brand (cards only).
+    pub card_brand: Option<String>,
+    /// Last four digits (cards only).
+    pub card_last4: Option<String>,
+    /// Simulator only: the failure to produce.
+    pub simulate: Option<PaymentFailureReason>,
+}
+
+/// Filters of the order list.
+#[derive(Debug, Default, Clone)]
+pub struct OrderFilter {
+    /// Only this status.
+    pub status: Option<OrderStatus>,
+    /// Only this store.
+    pub store_id: Option<Uuid>,
+    /// Only this buyer.
+    pub buyer_id: Option<Uuid>,
+    /// Part of the order number or of a product name.
+    pub search: Option<String>,
+    /// Only orders whose parcel is (or is not) late.
+    pub delayed: Option<bool>,
+    /// Only orders whose parcel has (or has not) stalled.
+    pub stalled: Option<bool>,
+}
+
+/// The SQL condition of the orders `caller` may see: a buyer their own, a seller their
+/// store's, staff all. Applied in every query, never after loading.
+pub fn order_scope(caller: &Caller) -> Condition {
+    match caller.role {
+        Role::Buyer => Condition::all().add(order::Column::BuyerId.eq(caller.account_id)),
+        Role::Seller => Condition::all().add(
+            order::Column::StoreId.in_subquery(
+                Query::select()
+                    .column(store::Column::Id)
+                    .from(store::Entity)
+                    .and_where(store::Column::OwnerId.eq(caller.account_id))
+                    .to_owned(),
+            ),
+        ),
+        Role::Agent | Role::Admin => Condition::all(),
+    }
+}
+
+/// Ids of the orders `caller` may see, as a subquery for the tables that hang off orders.
+pub fn visible_order_ids(caller: &Caller) -> SelectStatement {
+    Query::select()
+        .column(order::Column::Id)
+        .from(order::Entity)
+        .cond_where(order_scope(caller))
+        .to_owned()
+}
+
+/// One order `caller` may see, or `NOT_FOUND`.
+pub async fn visible_order(
+    conn: &impl ConnectionTrait,
+    caller: &Caller,
+    id: Uuid,
+) -> ApiResult<order::Model> {
+    order::Entity::find_by_id(id)
+        .filter(order_scope(caller))
+        .one(conn)
+        .await?
+        .ok_or(ApiError::NotFound("Order"))
+}
+
+/// Like [`visible_order`], locking the row until the transaction ends (PostgreSQL; SQLite
+/// write transactions are already exclusive), so checks and changes on one order serialise.
+pub async fn lock_visible_order(
+    conn: &impl ConnectionTrait,
+    caller: &Caller,
+    id: Uuid,
+) -> ApiResult<order::Model> {
+    order::Entity::find_by_id(id)
+        .filter(order_scope(caller))
+        .lock_exclusive()
+        .one(conn)
+        .await?
+        .ok_or(ApiError::NotFound("Order"))
+}
+
+/// The error for an order that cannot make a move.
+pub fn cannot(order: &order::Model, what: &str) -> ApiError {
+    ApiError::InvalidState(format!(
+        "Order {} is {}: it cannot {what}.",
+        order.order_number,
+        wire(order.status)
+    ))
+}
+
+/// Moves `order` to `next` if it is still in a state that allows it. The condition is in the
+/// UPDATE, so of two racing moves only one changes the row; the loser gets `INVALID_STATE`
+/// with the state the winner left.
+pub async fn transition(
+    conn: &impl ConnectionTrait,
+    order: &order::Model,
+    next: OrderStatus,
+    now: DateTime<Utc>,
+    what: &str,
+) -> ApiResult<order::Model> {
+    let mut update = order::Entity::update_many()
+        .col_expr(order::Column::Status, Expr::value(next))
+        .col_expr(order::Column::UpdatedAt, Expr::value(now))
+        .filter(order::Column::Id.eq(order.id))
+        .filter(order::Column::Status.is_in(allowed_from(next).iter().copied()));
+    match next {
+        OrderStatus::Paid => update = update.col_expr(order::Column::PaidAt, Expr::value(now)),
+        OrderStatus::Canceled => {
+            update = update.col_expr(order::Column::CanceledAt, Expr::value(now));
+        }
+        _ => {}
+    }
+    if update.exec(conn).await?.rows_affected == 1 {
+        let mut moved = order.clone();
+        moved.status = next;
+        moved.updated_at = now;
+        return Ok(moved);
+    }
+    let current = order::Entity::find_by_id(order.id)
+        .one(conn)
+        .await?
+        .ok_or(ApiError::NotFound("Order"))?;
+    Err(cannot(&current, what))
+}
+
+/// Records an order's move from `from` to `to` in the audit log.
+pub async fn audit_move(
+    conn: &impl ConnectionTrait,
+    meta: &RequestMeta,
+    actor: Option<Uuid>,
+    from: &order::Model,
+    to: OrderStatus,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    audit::record(
+        conn,
+        meta,
+        now,
+        AuditEvent::on(
+            AuditAction::OrderStatusChanged,
+            actor,
+            ("order", from.id),
+            json!({ "orderNumber": from.order_number, "from": wire(from.status), "to": wire(to) }),
+        ),
+    )
+    .await
+}
+
+/// The next order number of the business day of `now`: `YYYYMMDD-NNNNNN`. The counter row
+/// is upserted in the order's transaction, so numbers are unique and gap-free per day.
+async fn next_order_number(
+    conn: &impl ConnectionTrait,
+    state: &AppState,
+    now: DateTime<Utc>,
+) -> Result<String, DbErr> {
+    #[derive(sea_orm::DeriveIden)]
+    enum OrderNumberSequences {
+        Table,
+        Day,
+        Last,
+    }
+    let day = state.calendar.local_date(now).format("%Y%m%d").to_string();
+    let insert = Query::insert()
+        .into_table(OrderNumberSequences::Table)
+        .columns([OrderNumberSequences::Day, OrderNumberSequences::Last])
+        .values_panic([day.clone().into(), 1_i64.into()])
+        .on_conflict(
+            OnConflict::column(OrderNumberSequences::Day)
+                .value(
+                    OrderNumberSequences::Last,
+                    Expr::col((OrderNumberSequences::Table, OrderNumberSequences::Last)).add(1),
+                )
+                .to_owned(),
+        )
+        .returning_col(OrderNumberSequences::Last)
+        .to_owned();
+    let row = conn
+        .query_one(&insert)
+        .await?
+        .ok_or_else(|| DbErr::Custom("order number sequence returned no row".into()))?;
+    let last: i64 = row.try_get_by_index(0)?;
+    Ok(format!("{day}-{last:06}"))
+}
+
+fn check_items(items: &[NewItem]) -> ApiResult<(Vec<NewItem>, i64)> {
+    if items.is_empty() {
+        return Err(ApiError::validation("items", "An order needs at least one item."));
+    }
+    if items.len() > MAX_ITEMS {
+        return Err(ApiError::validation(
+            "items",
+            format!("At most {MAX_ITEMS} items per order."),
+        ));
+    }
+    let mut total: i64 = 0;
+    let mut checked = Vec::with_capacity(items.len());
+    for item in items {
+        let product_name = required_text("productName", &item.product_name, 200)?;
+        if !(1..=MAX_QUANTITY).contains(&item.quantity) {
+            return Err(ApiError::validation(
+                "quantity",
+                format!("Quantity is between 1 and {MAX_QUANTITY}."),
+            ));
+        }
+        if !(0..=MAX_UNIT_PRICE).contains(&item.unit_price) {
+            return Err(ApiError::validation(
+                "unitPrice",
+                format!("Unit price is between 0 and {MAX_UNIT_PRICE} won."),
+            ));
+        }
+        total += i64::from(item.quantity) * item.unit_price;
+        checked.push(NewItem {
+            product_name,
+            quantity: item.quantity,
+            unit_price: item.unit_price,
+        });
+    }
+    if total <= 0 {
+        return Err(ApiError::validation(
+            "items",
+            "The order total must be more than 0 won.",
+        ));
+    }
+    Ok((checked, total))
+}
+
+/// Places an order of `items` from `store_id` for the calling buyer.
+pub async fn place_order(
+    state: &AppState,
+    meta: &RequestMeta,
+    caller: &Caller,
+    store_id: Uuid,
+    items: &[NewItem],
+) -> ApiResult<order::Model> {
+    let (items, total) = check_items(items)?;
+    let now = state.clock.now();
+    let txn = db::begin_write(&state.db).await?;
+    let store = store::Entity::find_by_id(store_id)
+        .one(&txn)
+        .await?
+        .ok_or(ApiError::NotFound("Store"))?;
+    let order = order::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        order_number: Set(next_order_number(&txn, state, now).await?),
+        buyer_id: Set(caller.account_id),
+        store_id: Set(store.id),
+        status: Set(OrderStatus::PaymentPending),
+        total_amount: Set(total),
+        currency: Set("KRW".into()),
+        placed_at: Set(now),
+        paid_at: Set(None),
+        canceled_at: Set(None),
+        updated_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    let rows = items.iter().enumerate().map(|(position, item)| order_item::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        order_id: Set(order.id),
+        position: Set(i32::try_from(position).unwrap_or(i32::MAX)),
+        product_name: Set(item.product_name.clone()),
+        quantity: Set(item.quantity),
+        unit_price: Set(item.unit_price),
+        line_total: Set(i64::from(item.quantity) * item.unit_price),
+    });
+    order_item::Entity::insert_many(rows).exec(&txn).await?;
+    audit::record(
+        &txn,
+        meta,
+        now,
+        AuditEvent::on(
+            AuditAction::OrderPlaced,
+            Some(caller.account_id),
+            ("order", order.id),
+            json!({ "orderNumber": order.order_number, "store": store.id, "total": total }),
+        ),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(order)
+}
+
+/// Pays (or retries paying) the caller's order.
+///
+/// The gateway is called inside the transaction that holds the order's lock, so two
+/// payment attempts on one order can never both charge. The built-in simulator answers at
+/// once; a remote provider adapter would record a PENDING attempt first and finish it from
+/// the provider's callback.
+pub async fn pay_order(
+    state: &AppState,
+    meta: &RequestMeta,
+    caller: &Caller,
+    order_id: Uuid,
+    input: PaymentInput,
+) -> ApiResult<order::Model> {
+    let card = card_details(
+        input.method,
+        input.card_brand.as_deref(),
+        input.card_last4.as_deref(),
+    )?;
+    let now = state.clock.now();
+    let txn = db::begin_write(&state.db).await?;
+    let order = lock_visible_order(&txn, caller, order_id).await?;
+    if !matches!(
+        order.status,
+        OrderStatus::PaymentPending | OrderStatus::PaymentFailed
+    ) {
+        return Err(cannot(&order, "be paid again"));
+    }
+    let payment_id = Uuid::now_v7();
+    let outcome = state
+        .gateway
+        .charge(ChargeRequest {
+            payment_id,
+            amount: order.total_amount,
+            method: input.method,
+            simulate: input.simulate,
+        })
+        .await;
+    let (status, failure_reason, reference) = match &outcome {
+        Ok(reference) => (PaymentStatus::Paid, None, Some(reference.clone())),
+        Err(reason) => (PaymentStatus::Failed, Some(*reason), None),
+    };
+    payment::ActiveModel {
+        id: Set(payment_id),
+        order_id: Set(order.id),
+        method: Set(input.method),
+        card_brand: Set(card.as_ref().map(|c| c.brand.clone())),
+        card_last4: Set(card.as_ref().map(|c| c.last4.clone())),
+        amount: Set(order.total_amount),
+        refund_reserved: Set(0),
+        refunded_amount: Set(0),
+        status: Set(status),
+        failure_reason: Set(failure_reason),
+        gateway_reference: Set(reference),
+        created_at: Set(now),
+        paid_at: Set(outcome.is_ok().then_some(now)),
+        updated_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    let next = if outcome.is_ok() {
+        OrderStatus::Paid
+    } else {
+        OrderStatus::PaymentFailed
+    };
+    let moved = transition(&txn, &order, next, now, "be paid").await?;
+    let action = if outcome.is_ok() {
+        AuditAction::PaymentSucceeded
+    } else {
+        AuditAction::PaymentFailed
+    };
+    audit::record(
+        &txn,
+        meta,
+        now,
+        AuditEvent::on(
+            action,
+            Some(caller.account_id),
+            ("order", order.id),
+            json!({
+                "payment": payment_id,
+                "method": format!("{:?}", input.method),
+                "failureReason": failure_reason.map(|r| format!("{r:?}")),
+                "from": wire(order.status),
+                "to": wire(next),
+            }),
+        ),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(moved)
+}
+
+/// Whether `order` has a cancellation or return request waiting for the seller.
+pub async fn has_open_request(conn: &impl ConnectionTrait, order_id: Uuid) -> Result<bool, DbErr> {
+    Ok(cancellation_request::Entity::find()
+        .filter(cancellation_request::Column::OpenOrderId.eq(order_id))
+        .count(conn)
+        .await?
+        > 0)
+}
+
+/// The seller starts preparing a paid order (배송준비).
+pub async fn mark_preparing(
+    state: &AppState,
+    meta: &RequestMeta,
+    caller: &Caller,
+    order_id: Uuid,
+) -> ApiResult<order::Model> {
+    let now = state.clock.now();
+    let txn = db::begin_write(&state.db).await?;
+    let order = lock_visible_order(&txn, caller, order_id).await?;
+    let moved = transition(&txn, &order, OrderStatus::Preparing, now, "be prepared").await?;
+    audit_move(&txn, meta, Some(caller.account_id), &order, moved.status, now).await?;
+    txn.commit().await?;
+    Ok(moved)
+}
+
+fn check_tracking(carrier: &str, tracking_number: &str) -> ApiResult<(String, String)> {
+    let carrier = required_text("carrier", carrier, 60)?;
+    let tracking = tracking_number.trim();
+    if tracking.is_empty()
+        || tracking.len() > 60
+        || !tracking
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-')
+    {
+        return Err(ApiError::validation(
+            "trackingNumber",
+            "Letters, digits and dashes, at most 60.",
+        ));
+    }
+    Ok((carrier, tracking.to_owned()))
+}
+
+/// The buyer of `order`, for notifications.
+pub async fn buyer_of(
+    conn: &impl ConnectionTrait,
+    order: &order::Model,
+) -> ApiResult<account::Model> {
+    account::Entity::find_by_id(order.buyer_id)
+        .one(conn)
+        .await?
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("order without buyer")))
+}
+
+/// The seller hands the parcel to a carrier (배송중) and the buyer is told.
+pub async fn ship_order(
+    state: &AppState,
+    meta: &RequestMeta,
+    caller: &Caller,
+    order_id: Uuid,
+    carrier: &str,
+    tracking_number: &str,
+    expected_delivery_at: DateTime<Utc>,
+) -> ApiResult<order::Model> {
+    let (carrier, tracking_number) = check_tracking(carrier, tracking_number)?;
+    let now = state.clock.now();
+    if expected_delivery_at < now {
+        return Err(ApiError::validation(
+            "expectedDeliveryAt",
+            "The expected delivery cannot be in the past.",
+        ));
+    }
+    let txn = db::begin_write(&state.db).await?;
+    let order = lock_visible_order(&txn, caller, order_id).await?;
+    if order.status == OrderStatus::Preparing && has_open_request(&txn, order.id).await? {
+        return Err(ApiError::InvalidState(format!(
+            "Order {} has a cancellation request waiting: approve or reject it before shipping.",
+            order.order_number
+        )));
+    }
+    let moved = transition(&txn, &order, OrderStatus::Shipped, now, "be shipped").await?;
+    let shipment = shipment::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        order_id: Set(order.id),
+        carrier: Set(carrier.clone()),
+        tracking_number: Set(tracking_number.clone()),
+        status: Set(ShipmentStatus::InTransit),
+        expected_delivery_at: Set(expected_delivery_at),
+        shipped_at: Set(now),
+        delivered_at: Set(None),
+        last_event_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    shipment_event::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        shipment_id: Set(shipment.id),
+        status: Set(ShipmentStatus::InTransit),
+        description: Set(format!("Handed to {carrier}")),
+        occurred_at: Set(now),
+        recorded_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    let buyer = buyer_of(&txn, &order).await?;
+    notifications::enqueue(
+        &txn,
+        now,
+        &buyer,
+        &Notice::OrderShipped {
+            order_number: order.order_number.clone(),
+            carrier: carrier.clone(),
+            tracking_number: tracking_number.clone(),
+            expected: state.calendar.local_date(expected_delivery_at),
+        },
+    )
+    .await?;
+    audit::record(
+        &txn,
+        meta,
+        now,
+        AuditEvent::on(
+            AuditAction::OrderShipped,
+            Some(caller.account_id),
+            ("order", order.id),
+            json!({
+                "from": wire(order.status), "to": wire(moved.status),
+                "carrier": carrier, "trackingNumber": tracking_number,
+                "expectedDeliveryAt": expected_delivery_at,
+            }),
+        ),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(moved)
+}
+
+async fn shipment_of(conn: &impl ConnectionTrait, order: &order::Model) -> ApiResult<shipment::Model> {
+    shipment::Entity::find()
+        .filter(shipment::Column::OrderId.eq(order.id))
+        .lock_exclusive()
+        .one(conn)
+        .await?
+        .ok_or_else(|| cannot(order, "be tracked before it ships"))
+}
+
+async fn deliver(
+    txn: &impl ConnectionTrait,
+    meta: &RequestMeta,
+    actor: Uuid,
+    order: &order::Model,
+    shipment: &shipment::Model,
+    at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> ApiResult<order::Model> {
+    let moved = transition(txn, order, OrderStatus::Delivered, now, "be delivered").await?;
+    shipment::ActiveModel {
+        id: Set(shipment.id),
+        status: Set(ShipmentStatus::Delivered),
+        delivered_at: Set(Some(at)),
+        last_event_at: Set(Ord::max(shipment.last_event_at, at)),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .update(txn)
+    .await?;
+    audit_move(txn, meta, Some(actor), order, moved.status, now).await?;
+    Ok(moved)
+}
+
+/// Records a tracking event; a `DELIVERED` event delivers the order.
+#[allow(clippy::too_many_arguments)]
+pub async fn add_shipment_event(
+    state: &AppState,
+    meta: &RequestMeta,
+    caller: &Caller,
+    order_id: Uuid,
+    status: ShipmentStatus,
+    description: &str,
+    at: Option<DateTime<Utc>>,
+) -> ApiResult<order::Model> {
+    let description = required_text("description", description, 500)?;
+    let now = state.clock.now();
+    let at = at.unwrap_or(now);
+    if at > now + Duration::minutes(5) {
+        return Err(ApiError::validation("at", "An event cannot be in the future."));
+    }
+    let txn = db::begin_write(&state.db).await?;
+    let order = lock_visible_order(&txn, caller, order_id).await?;
+    if order.status != OrderStatus::Shipped {
+        return Err(cannot(&order, "get tracking events (it is not in transit)"));
+    }
+    let shipment = shipment_of(&txn, &order).await?;
+    if at < shipment.shipped_at {
+        return Err(ApiError::validation("at", "An event cannot be before shipping."));
+    }
+    shipment_event::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        shipment_id: Set(shipment.id),
+        status: Set(status),
+        description: Set(description.clone()),
+        occurred_at: Set(at),
+        recorded_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        meta,
+        now,
+        AuditEvent::on(
+            AuditAction::ShipmentEventAdded,
+            Some(caller.account_id),
+            ("order", order.id),
+            json!({ "status": format!("{status:?}"), "description": description, "at": at }),
+        ),
+    )
+    .await?;
+    let result = if status == ShipmentStatus::Delivered {
+        deliver(&txn, meta, caller.account_id, &order, &shipment, at, now).await?
+    } else {
+        shipment::ActiveModel {
+            id: Set(shipment.id),
+            status: Set(status),
+            last_event_at: Set(Ord::max(shipment.last_event_at, at)),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .update(&txn)
+        .await?;
+        order
+    };
+    txn.commit().await?;
+    Ok(result)
+}
+
+/// Marks a shipped order delivered (배송완료).
+pub async fn mark_delivered(
+    state: &AppState,
+    meta: &RequestMeta,
+    caller: &Caller,
+    order_id: Uuid,
+) -> ApiResult<order::Model> {
+    let now = state.clock.now();
+    let txn = db::begin_write(&state.db).await?;
+    let order = lock_visible_order(&txn, caller, order_id).await?;
+    if order.status != OrderStatus::Shipped {
+        return Err(cannot(&order, "be delivered"));
+    }
+    let shipment = shipment_of(&txn, &order).await?;
+    let moved = deliver(&txn, meta, caller.account_id, &order, &shipment, now, now).await?;
+    txn.commit().await?;
+    Ok(moved)
+}
+
+/// Sets a new expected delivery date for a parcel in transit; the buyer is told.
+pub async fn update_expected_delivery(
+    state: &AppState,
+    meta: &RequestMeta,
+    caller: &Caller,
+    order_id: Uuid,
+    expected_delivery_at: DateTime<Utc>,
+    reason: Option<&str>,
+) -> ApiResult<order::Model> {
+    let reason = optional_text("reason", reason, 500)?;
+    let now = state.clock.now();
+    if expected_delivery_at < now {
+        return Err(ApiError::validation(
+            "expectedDeliveryAt",
+            "The expected delivery cannot be in the past.",
+        ));
+    }
+    let txn = db::begin_write(&state.db).await?;
+    let order = lock_visible_order(&txn, caller, order_id).await?;
+    if order.status != OrderStatus::Shipped {
+        return Err(cannot(&order, "get a new delivery date (it is not in transit)"));
+    }
+    let shipment = shipment_of(&txn, &order).await?;
+    if shipment.expected_delivery_at == expected_delivery_at {
+        return Ok(order);
+    }
+    shipment::ActiveModel {
+        id: Set(shipment.id),
+        expected_delivery_at: Set(expected_delivery_at),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .update(&txn)
+    .await?;
+    let buyer = buyer_of(&txn, &order).await?;
+    notifications::enqueue(
+        &txn,
+        now,
+        &buyer,
+        &Notice::DeliveryDateChanged {
+            order_number: order.order_number.clone(),
+            expected: state.calendar.local_date(expected_delivery_at),
+        },
+    )
+    .await?;
+    audit::record(
+        &txn,
+        meta,
+        now,
+        AuditEvent::on(
+            AuditAction::DeliveryDateChanged,
+            Some(caller.account_id),
+            ("order", order.id),
+            json!({
+                "before": shipment.expected_delivery_at,
+                "after": expected_delivery_at,
+                "reason": reason,
+            }),
+        ),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(order)
+}
+
+/// The buyer confirms the purchase (구매확정).
+pub async fn confirm_purchase(
+    state: &AppState,
+    meta: &RequestMeta,
+    caller: &Caller,
+    order_id: Uuid,
+) -> ApiResult<order::Model> {
+    let now = state.clock.now();
+    let txn = db::begin_write(&state.db).await?;
+    let order = lock_visible_order(&txn, caller, order_id).await?;
+    if has_open_request(&txn, order.id).await? {
+        return Err(ApiError::InvalidState(format!(
+            "Order {} has a return request waiting: withdraw it first.",
+            order.order_number
+        )));
+    }
+    let moved = transition(&txn, &order, OrderStatus::Confirmed, now, "be confirmed").await?;
+    audit_move(&txn, meta, Some(caller.account_id), &order, moved.status, now).await?;
+    txn.commit().await?;
+    Ok(moved)
+}
+
+/// Condition on `shipments` rows of parcels that are late at `now`.
+fn delayed_shipments(now: DateTime<Utc>) -> Condition {
+    Condition::all()
+        .add(shipment::Column::DeliveredAt.is_null())
+        .add(shipment::Column::ExpectedDeliveryAt.lt(now))
+}
+
+/// Condition on `shipments` rows of parcels with no tracking event since `stalled_before`.
+fn stalled_shipments(stalled_before: DateTime<Utc>) -> Condition {
+    Condition::all()
+        .add(shipment::Column::DeliveredAt.is_null())
+        .add(shipment::Column::LastEventAt.lt(stalled_before))
+}
+
+fn shipment_orders(condition: Condition) -> SelectStatement {
+    Query::select()
+        .column(shipment::Column::OrderId)
+        .from(shipment::Entity)
+        .cond_where(condition)
+        .to_owned()
+}
+
+/// How long a parcel may go without a tracking event before it counts as stalled.
+pub fn stall_after(state: &AppState) -> Duration {
+    Duration::hours(i64::from(state.settings.shipment_stall_hours))
+}
+
+/// Orders `caller` may see, newest first, one keyset page, with the total.
+pub async fn list_orders(
+    state: &AppState,
+    caller: &Caller,
+    filter: &OrderFilter,
+    page: &PageArgs,
+) -> ApiResult<(Page<order::Model>, u64)> {
+    let now = state.clock.now();
+    let mut condition = order_scope(caller);
+    if let Some(status) = filter.status {
+        condition = condition.add(order::Column::Status.eq(status));
+    }
+    if let Some(store_id) = filter.store_id {
+        condition = condition.add(order::Column::StoreId.eq(store_id));
+    }
+    if let Some(buyer_id) = filter.buyer_id {
+        condition = condition.add(order::Column::BuyerId.eq(buyer_id));
+    }
+    if let Some(search) = filter.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let pattern = format!("%{}%", escape_like(search));
+        condition = condition.add(
+            Condition::any()
+                .add(
+                    Expr::col(order::Column::OrderNumber)
+                        .like(LikeExpr::new(pattern.clone()).escape('\\')),
+                )
+                .add(
+                    order::Column::Id.in_subquery(
+                        Query::select()
+                            .column(order_item::Column::OrderId)
+                            .from(order_item::Entity)
+                            .and_where(
+                                Expr::col(order_item::Column::ProductName)
+                                    .like(LikeExpr::new(pattern).escape('\\')),
+                            )
+                            .to_owned(),
+                    ),
+                ),
+        );
+    }
+    for (flag, shipments) in [
+        (filter.delayed, delayed_shipments(now)),
+        (filter.stalled, stalled_shipments(now - stall_after(state))),
+    ] {
+        match flag {
+            Some(true) => {
+                condition = condition.add(order::Column::Id.in_subquery(shipment_orders(shipments)));
+            }
+            Some(false) => {
+                condition =
+                    condition.add(order::Column::Id.not_in_subquery(shipment_orders(shipments)));
+            }
+            None => {}
+        }
+    }
+    let select = order::Entity::find().filter(condition);
+    let total = select.clone().count(&state.db).await?;
+    let rows = pagination::fetch_newest_first(&state.db, select, order::Column::Id, page).await?;
+    Ok((rows, total))
+}
+
+/// Escapes LIKE wildcards so a search for `50%` finds "50%", not everything.
+pub fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}
+
+/// One order by its number, if `caller` may see it.
+pub async fn order_by_number(
+    conn: &impl ConnectionTrait,
+    caller: &Caller,
+    order_number: &str,
+) -> ApiResult<Option<order::Model>> {
+    Ok(order::Entity::find()
+        .filter(order::Column::OrderNumber.eq(order_number.trim()))
+        .filter(order_scope(caller))
+        .one(conn)
+        .await?)
+}
+
+/// One order by id, if `caller` may see it.
+pub async fn order_by_id(
+    conn: &impl ConnectionTrait,
+    caller: &Caller,
+    id: Uuid,
+) -> ApiResult<Option<order::Model>> {
+    Ok(order::Entity::find_by_id(id)
+        .filter(order_scope(caller))
+        .one(conn)
+        .await?)
+}
+
+/// The newest payment attempt of an order.
+pub async fn latest_payment(
+    conn: &impl ConnectionTrait,
+    order_id: Uuid,
+) -> Result<Option<payment::Model>, DbErr> {
+    payment::Entity::find()
+        .filter(payment::Column::OrderId.eq(order_id))
+        .order_by_desc(payment::Column::Id)
+        .one(conn)
+        .await
+}
+
+/// What can still be refunded from `payment`: the amount less the refunds not FAILED.
+pub fn refundable(payment: Option<&payment::Model>) -> i64 {
+    match payment {
+        Some(p)
+            if matches!(
+                p.status,
+                PaymentStatus::Paid | PaymentStatus::PartiallyRefunded | PaymentStatus::Refunded
+            ) =>
+        {
+            p.amount - p.refund_reserved
+        }
+        _ => 0,
+    }
+}
+
+/// Whether a shipment is late at `now`.
+pub fn is_delayed(shipment: &shipment::Model, now: DateTime<Utc>) -> bool {
+    shipment.delivered_at.is_none() && shipment.expected_delivery_at < now
+}
+
+/// Whether a shipment has stalled at `now`.
+pub fn is_stalled(shipment: &shipment::Model, now: DateTime<Utc>, after: Duration) -> bool {
+    shipment.delivered_at.is_none() && shipment.last_event_at < now - after
+}

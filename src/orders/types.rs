@@ -1,0 +1,468 @@
+//! GraphQL types of orders, payments and shipments, built from entity models. Nested
+//! relations load through the request's DataLoaders, so a page of orders costs a fixed
+//! number of queries whatever its size.
+
+use async_graphql::{Context, Enum, ID, InputObject, Object};
+use chrono::{DateTime, Utc};
+use entity::{order, order_item, payment, shipment, shipment_event};
+
+use crate::accounts::types::{Account, Store};
+use crate::cancellations::types::CancellationRequest;
+use crate::error::{ApiError, ApiResult};
+use crate::graphql::loaders::{
+    AccountById, EventsByShipment, ItemsByOrder, PaymentByOrder, RefundsByOrder,
+    RequestsByOrder, ShipmentByOrder, StoreById, load_many, load_one,
+};
+use crate::graphql::request_parts;
+use crate::orders::service::{is_delayed, is_stalled, refundable, stall_after};
+use crate::refunds::types::Refund;
+
+/// Where an order is in its life.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::order::OrderStatus")]
+pub enum OrderStatus {
+    /// Placed, not paid yet.
+    PaymentPending,
+    /// The last payment attempt failed; pay again with another method.
+    PaymentFailed,
+    /// Paid (결제완료).
+    Paid,
+    /// Being prepared (배송준비).
+    Preparing,
+    /// With the carrier (배송중).
+    Shipped,
+    /// Delivered (배송완료).
+    Delivered,
+    /// Purchase confirmed (구매확정).
+    Confirmed,
+    /// Canceled.
+    Canceled,
+    /// Returned.
+    Returned,
+}
+
+/// How a buyer pays.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::payment::PaymentMethod")]
+pub enum PaymentMethod {
+    /// Card (brand and last 4 digits only).
+    Card,
+    /// Bank transfer.
+    BankTransfer,
+    /// Virtual account.
+    VirtualAccount,
+    /// Mobile carrier billing.
+    Mobile,
+    /// Points.
+    Points,
+}
+
+/// State of a payment.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::payment::PaymentStatus")]
+pub enum PaymentStatus {
+    /// Waiting for the gateway.
+    Pending,
+    /// Captured.
+    Paid,
+    /// Declined; see `failureReason`.
+    Failed,
+    /// Voided.
+    Canceled,
+    /// Partly refunded.
+    PartiallyRefunded,
+    /// Fully refunded.
+    Refunded,
+}
+
+/// Why a payment failed.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::payment::PaymentFailureReason")]
+pub enum PaymentFailureReason {
+    /// The card has expired.
+    CardExpired,
+    /// Not enough funds.
+    InsufficientFunds,
+    /// The issuer declined.
+    CardDeclined,
+    /// Wrong card or account details.
+    InvalidPaymentInfo,
+    /// The gateway failed.
+    GatewayError,
+}
+
+/// The outcome the built-in payment simulator should produce.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PaymentOutcome {
+    /// Captured.
+    Success,
+    /// Card expired.
+    CardExpired,
+    /// Insufficient funds.
+    InsufficientFunds,
+    /// Declined.
+    CardDeclined,
+    /// Invalid payment details.
+    InvalidPaymentInfo,
+    /// Gateway failure.
+    GatewayError,
+}
+
+impl PaymentOutcome {
+    /// The failure it stands for (`None`: success).
+    pub fn failure(self) -> Option<entity::payment::PaymentFailureReason> {
+        use entity::payment::PaymentFailureReason as R;
+        match self {
+            Self::Success => None,
+            Self::CardExpired => Some(R::CardExpired),
+            Self::InsufficientFunds => Some(R::InsufficientFunds),
+            Self::CardDeclined => Some(R::CardDeclined),
+            Self::InvalidPaymentInfo => Some(R::InvalidPaymentInfo),
+            Self::GatewayError => Some(R::GatewayError),
+        }
+    }
+}
+
+/// Carrier status of a parcel.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::shipment::ShipmentStatus")]
+pub enum ShipmentStatus {
+    /// Moving between hubs.
+    InTransit,
+    /// Out for delivery.
+    OutForDelivery,
+    /// Delivery failed or held.
+    Exception,
+    /// Delivered.
+    Delivered,
+}
+
+/// An order.
+pub struct Order(pub order::Model);
+
+#[Object]
+impl Order {
+    /// Opaque id.
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+
+    /// People-facing number (`YYYYMMDD-NNNNNN`).
+    async fn order_number(&self) -> &str {
+        &self.0.order_number
+    }
+
+    /// Status.
+    async fn status(&self) -> OrderStatus {
+        self.0.status.into()
+    }
+
+    /// The buyer.
+    async fn buyer(&self, ctx: &Context<'_>) -> ApiResult<Account> {
+        load_one::<AccountById>(ctx, self.0.buyer_id)
+            .await?
+            .map(Account)
+            .ok_or_else(|| ApiError::internal(anyhow::anyhow!("order without buyer")))
+    }
+
+    /// The store sold from.
+    async fn store(&self, ctx: &Context<'_>) -> ApiResult<Store> {
+        load_one::<StoreById>(ctx, self.0.store_id)
+            .await?
+            .map(Store)
+            .ok_or_else(|| ApiError::internal(anyhow::anyhow!("order without store")))
+    }
+
+    /// Lines.
+    async fn items(&self, ctx: &Context<'_>) -> ApiResult<Vec<OrderItem>> {
+        Ok(load_many::<ItemsByOrder, _>(ctx, self.0.id)
+            .await?
+            .into_iter()
+            .map(OrderItem)
+            .collect())
+    }
+
+    /// Sum of the lines, in won.
+    async fn total_amount(&self) -> i64 {
+        self.0.total_amount
+    }
+
+    /// Currency of the amounts (`KRW`).
+    async fn currency(&self) -> &str {
+        &self.0.currency
+    }
+
+    /// When it was placed.
+    async fn placed_at(&self) -> DateTime<Utc> {
+        self.0.placed_at
+    }
+
+    /// When it was paid.
+    async fn paid_at(&self) -> Option<DateTime<Utc>> {
+        self.0.paid_at
+    }
+
+    /// When it was canceled.
+    async fn canceled_at(&self) -> Option<DateTime<Utc>> {
+        self.0.canceled_at
+    }
+
+    /// The newest payment attempt.
+    async fn payment(&self, ctx: &Context<'_>) -> ApiResult<Option<Payment>> {
+        Ok(load_one::<PaymentByOrder>(ctx, self.0.id).await?.map(Payment))
+    }
+
+    /// The parcel, once shipped.
+    async fn shipment(&self, ctx: &Context<'_>) -> ApiResult<Option<Shipment>> {
+        Ok(load_one::<ShipmentByOrder>(ctx, self.0.id)
+            .await?
+            .map(Shipment))
+    }
+
+    /// Cancellation and return requests, oldest first.
+    async fn cancellation_requests(
+        &self,
+        ctx: &Context<'_>,
+    ) -> ApiResult<Vec<CancellationRequest>> {
+        Ok(load_many::<RequestsByOrder, _>(ctx, self.0.id)
+            .await?
+            .into_iter()
+            .map(CancellationRequest)
+            .collect())
+    }
+
+    /// Refunds, oldest first.
+    async fn refunds(&self, ctx: &Context<'_>) -> ApiResult<Vec<Refund>> {
+        Ok(load_many::<RefundsByOrder, _>(ctx, self.0.id)
+            .await?
+            .into_iter()
+            .map(Refund)
+            .collect())
+    }
+
+    /// What can still be refunded: the amount paid less the refunds that are not FAILED.
+    async fn refundable_amount(&self, ctx: &Context<'_>) -> ApiResult<i64> {
+        let payment = load_one::<PaymentByOrder>(ctx, self.0.id).await?;
+        Ok(refundable(payment.as_ref()))
+    }
+}
+
+/// One line of an order.
+pub struct OrderItem(pub order_item::Model);
+
+#[Object]
+impl OrderItem {
+    /// Opaque id.
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+
+    /// Product name as sold.
+    async fn product_name(&self) -> &str {
+        &self.0.product_name
+    }
+
+    /// Quantity.
+    async fn quantity(&self) -> i32 {
+        self.0.quantity
+    }
+
+    /// Unit price in won.
+    async fn unit_price(&self) -> i64 {
+        self.0.unit_price
+    }
+
+    /// Quantity × unit price.
+    async fn line_total(&self) -> i64 {
+        self.0.line_total
+    }
+}
+
+/// A payment attempt. Only the card brand and last four digits are ever kept.
+pub struct Payment(pub payment::Model);
+
+#[Object]
+impl Payment {
+    /// Opaque id.
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+
+    /// Method.
+    async fn method(&self) -> PaymentMethod {
+        self.0.method.into()
+    }
+
+    /// Status.
+    async fn status(&self) -> PaymentStatus {
+        self.0.status.into()
+    }
+
+    /// Amount in won.
+    async fn amount(&self) -> i64 {
+        self.0.amount
+    }
+
+    /// Amount refunded so far (completed refunds).
+    async fn refunded_amount(&self) -> i64 {
+        self.0.refunded_amount
+    }
+
+    /// Card brand.
+    async fn card_brand(&self) -> Option<&str> {
+        self.0.card_brand.as_deref()
+    }
+
+    /// Last four digits of the card.
+    async fn card_last4(&self) -> Option<&str> {
+        self.0.card_last4.as_deref()
+    }
+
+    /// Why it failed.
+    async fn failure_reason(&self) -> Option<PaymentFailureReason> {
+        self.0.failure_reason.map(Into::into)
+    }
+
+    /// When it was captured.
+    async fn paid_at(&self) -> Option<DateTime<Utc>> {
+        self.0.paid_at
+    }
+
+    /// When the attempt was made.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
+/// The parcel of an order.
+pub struct Shipment(pub shipment::Model);
+
+#[Object]
+impl Shipment {
+    /// Carrier.
+    async fn carrier(&self) -> &str {
+        &self.0.carrier
+    }
+
+    /// Tracking number.
+    async fn tracking_number(&self) -> &str {
+        &self.0.tracking_number
+    }
+
+    /// Latest carrier status.
+    async fn status(&self) -> ShipmentStatus {
+        self.0.status.into()
+    }
+
+    /// When the buyer was told to expect it.
+    async fn expected_delivery_at(&self) -> DateTime<Utc> {
+        self.0.expected_delivery_at
+    }
+
+    /// Handed to the carrier.
+    async fn shipped_at(&self) -> DateTime<Utc> {
+        self.0.shipped_at
+    }
+
+    /// Delivered.
+    async fn delivered_at(&self) -> Option<DateTime<Utc>> {
+        self.0.delivered_at
+    }
+
+    /// Time of the newest tracking event.
+    async fn last_event_at(&self) -> DateTime<Utc> {
+        self.0.last_event_at
+    }
+
+    /// The expected date has passed without delivery.
+    async fn delayed(&self, ctx: &Context<'_>) -> ApiResult<bool> {
+        let (state, _, _) = request_parts(ctx)?;
+        Ok(is_delayed(&self.0, state.clock.now()))
+    }
+
+    /// In transit with no tracking event for longer than the configured time.
+    async fn stalled(&self, ctx: &Context<'_>) -> ApiResult<bool> {
+        let (state, _, _) = request_parts(ctx)?;
+        Ok(is_stalled(&self.0, state.clock.now(), stall_after(state)))
+    }
+
+    /// Tracking events, oldest first.
+    async fn events(&self, ctx: &Context<'_>) -> ApiResult<Vec<ShipmentEvent>> {
+        Ok(load_many::<EventsByShipment, _>(ctx, self.0.id)
+            .await?
+            .into_iter()
+            .map(ShipmentEvent)
+            .collect())
+    }
+}
+
+/// A tracking event.
+pub struct ShipmentEvent(pub shipment_event::Model);
+
+#[Object]
+impl ShipmentEvent {
+    /// Status reported.
+    async fn status(&self) -> ShipmentStatus {
+        self.0.status.into()
+    }
+
+    /// What the carrier said.
+    async fn description(&self) -> &str {
+        &self.0.description
+    }
+
+    /// When it happened.
+    async fn at(&self) -> DateTime<Utc> {
+        self.0.occurred_at
+    }
+}
+
+/// One line of a new order.
+#[derive(InputObject)]
+pub struct OrderItemInput {
+    /// Product name.
+    pub product_name: String,
+    /// Quantity (1..=999).
+    pub quantity: i32,
+    /// Unit price in won.
+    pub unit_price: i64,
+}
+
+/// A new order.
+#[derive(InputObject)]
+pub struct PlaceOrderInput {
+    /// The store to buy from.
+    pub store_id: ID,
+    /// The lines (1..=50).
+    pub items: Vec<OrderItemInput>,
+}
+
+/// A payment attempt.
+#[derive(InputObject)]
+pub struct PayOrderInput {
+    /// Method.
+    pub method: PaymentMethod,
+    /// Card brand (cards only).
+    pub card_brand: Option<String>,
+    /// Last four digits (cards only). A full card number is refused.
+    pub card_last4: Option<String>,
+    /// Built-in simulator only: the outcome to produce (default SUCCESS).
+    pub simulate: Option<PaymentOutcome>,
+}
+
+/// Filters of `orders`.
+#[derive(InputObject, Default)]
+pub struct OrderFilter {
+    /// Only this status.
+    pub status: Option<OrderStatus>,
+    /// Only this store.
+    pub store_id: Option<ID>,
+    /// Only this buyer.
+    pub buyer_id: Option<ID>,
+    /// Part of the order number or of a product name.
+    pub search: Option<String>,
+    /// Only orders whose parcel is late (true) or not late (false).
+    pub delayed: Option<bool>,
+    /// Only orders whose parcel stalled in transit (true) or not (false).
+    pub stalled: Option<bool>,
+}
