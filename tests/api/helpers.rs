@@ -41,7 +41,10 @@ pub struct TestApp {
     /// The payment simulator of this server (tests make refunds fail through it).
     pub gateway: Arc<SimulatedGateway>,
     pg_database: Option<String>,
+    /// The server's data dir (mail and SMS files land here).
     _dir: TempDir,
+    /// Where the SQLite database file lives.
+    _db_dir: Option<TempDir>,
 }
 
 /// A signed-in test client.
@@ -185,7 +188,7 @@ impl TestApp {
         let clock = ManualClock::new(Utc.with_ymd_and_hms(2026, 11, 2, 9, 0, 0).unwrap());
         let mut app = Self::start(&database.url, clock, adjust).await;
         app.pg_database = database.pg_name;
-        app._dir = database.dir;
+        app._db_dir = Some(database.dir);
         Some(app)
     }
 
@@ -225,6 +228,7 @@ impl TestApp {
             gateway,
             pg_database: None,
             _dir: dir,
+            _db_dir: None,
         }
     }
 
@@ -363,7 +367,16 @@ where
     F: FnOnce(TestApp) -> Fut,
     Fut: Future<Output = ()>,
 {
-    let Some(app) = TestApp::spawn(engine).await else {
+    run_with(engine, |_| {}, body).await;
+}
+
+/// Like [`run`], with the server's settings adjusted first.
+pub async fn run_with<F, Fut>(engine: Engine, adjust: impl FnOnce(&mut Settings), body: F)
+where
+    F: FnOnce(TestApp) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let Some(app) = TestApp::spawn_with(engine, adjust).await else {
         eprintln!("STOREDESK_TEST_POSTGRES_URL is not set: PostgreSQL variant not run");
         return;
     };

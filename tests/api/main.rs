@@ -7,10 +7,13 @@ mod helpers;
 
 mod accounts;
 mod audit;
+mod cancellations;
 mod cli;
 mod hardening;
+mod orders;
 mod instances;
 mod permissions;
 mod schema;
 mod sessions;
+mod shop;
 mod tokens;

@@ -1,0 +1,296 @@
+//! Orders, payments and shipments (DOMAIN.md "Orders, payments, shipments").
+
+use chrono::Duration;
+use serde_json::json;
+use storedesk::clock::Clock;
+
+use crate::engine_tests;
+use crate::helpers::{TestApp, error_field};
+use crate::shop::*;
+
+pub async fn an_order_walks_the_main_path_and_refuses_illegal_moves(app: TestApp) {
+    let shop = Shop::open(&app).await;
+    let order = place(&app, &shop.buyer_a, &shop.store_a, 30_000).await;
+    assert_eq!(order["status"], "PAYMENT_PENDING");
+    assert_eq!(order["totalAmount"], 30_000);
+    assert_eq!(order["currency"], "KRW");
+    let number = order["orderNumber"].as_str().unwrap();
+    // 2026-11-02 09:00 UTC is 18:00 in Korea, same date.
+    assert_eq!(number, "20261102-000001");
+    let id = order["id"].as_str().unwrap();
+
+    let paid = pay(&app, &shop.buyer_a, id).await;
+    assert_eq!(paid["status"], "PAID");
+    assert_eq!(paid["payment"]["cardBrand"], "VISA");
+    assert_eq!(paid["payment"]["cardLast4"], "4242");
+    assert_eq!(paid["payment"]["status"], "PAID");
+
+    // Shipping before preparing is an illegal move, with the current state in the message.
+    let body = app
+        .gql_as(
+            Some(&shop.seller_a.access),
+            SHIP,
+            json!({ "id": id, "at": app.clock.now() + Duration::days(2) }),
+        )
+        .await;
+    assert_eq!(body["errors"][0]["extensions"]["code"], "INVALID_STATE");
+    assert!(body["errors"][0]["message"].as_str().unwrap().contains("PAID"), "{body}");
+
+    assert_eq!(prepare(&app, &shop.seller_a, id).await["status"], "PREPARING");
+    assert_eq!(
+        fails(
+            &app,
+            Some(&shop.seller_a),
+            "mutation($id: ID!) { markPreparing(orderId: $id) { id } }",
+            json!({ "id": id })
+        )
+        .await,
+        "INVALID_STATE"
+    );
+    ship(&app, &shop.seller_a, id, app.clock.now() + Duration::days(2)).await;
+    assert_eq!(deliver(&app, &shop.seller_a, id).await["status"], "DELIVERED");
+    let confirmed = ok(
+        &app,
+        &shop.buyer_a,
+        "mutation($id: ID!) { confirmPurchase(orderId: $id) { status } }",
+        json!({ "id": id }),
+        "confirmPurchase",
+    )
+    .await;
+    assert_eq!(confirmed["status"], "CONFIRMED");
+    let seen = order_as(&app, &shop.agent, id).await;
+    assert_eq!(seen["shipment"]["events"].as_array().unwrap().len(), 1);
+    assert!(seen["shipment"]["deliveredAt"].is_string());
+
+    // Numbers run on per day.
+    let second = place(&app, &shop.buyer_b, &shop.store_b, 1_000).await;
+    assert_eq!(second["orderNumber"], "20261102-000002");
+    let by_number = ok(
+        &app,
+        &shop.buyer_a,
+        "query($n: String!) { orderByNumber(orderNumber: $n) { id } }",
+        json!({ "n": number }),
+        "orderByNumber",
+    )
+    .await;
+    assert_eq!(by_number["id"], id);
+}
+
+pub async fn a_failed_payment_keeps_its_reason_and_can_be_retried_with_another_method(
+    app: TestApp,
+) {
+    let shop = Shop::open(&app).await;
+    for reason in [
+        "CARD_EXPIRED",
+        "INSUFFICIENT_FUNDS",
+        "CARD_DECLINED",
+        "INVALID_PAYMENT_INFO",
+        "GATEWAY_ERROR",
+    ] {
+        let order = place(&app, &shop.buyer_a, &shop.store_a, 12_000).await;
+        let id = order["id"].as_str().unwrap();
+        let failed = ok(
+            &app,
+            &shop.buyer_a,
+            PAY,
+            json!({ "id": id, "input": { "method": "CARD", "cardBrand": "신한", "cardLast4": "1234", "simulate": reason } }),
+            "payOrder",
+        )
+        .await;
+        assert_eq!(failed["status"], "PAYMENT_FAILED");
+        assert_eq!(failed["payment"]["status"], "FAILED");
+        assert_eq!(failed["payment"]["failureReason"], reason);
+
+        let retried = ok(
+            &app,
+            &shop.buyer_a,
+            PAY,
+            json!({ "id": id, "input": { "method": "BANK_TRANSFER" } }),
+            "payOrder",
+        )
+        .await;
+        assert_eq!(retried["status"], "PAID");
+        assert_eq!(retried["payment"]["method"], "BANK_TRANSFER");
+        assert!(retried["payment"]["failureReason"].is_null());
+        // Paying a paid order again is refused.
+        assert_eq!(
+            fails(
+                &app,
+                Some(&shop.buyer_a),
+                PAY,
+                json!({ "id": id, "input": { "method": "POINTS" } })
+            )
+            .await,
+            "INVALID_STATE"
+        );
+    }
+}
+
+pub async fn full_card_numbers_are_refused_and_never_stored(app: TestApp) {
+    let shop = Shop::open(&app).await;
+    let order = place(&app, &shop.buyer_a, &shop.store_a, 12_000).await;
+    let id = order["id"].as_str().unwrap();
+    for input in [
+        json!({ "method": "CARD", "cardBrand": "VISA", "cardLast4": "4111111111111111" }),
+        json!({ "method": "CARD", "cardBrand": "4111 1111 1111 1111", "cardLast4": "1111" }),
+        json!({ "method": "CARD", "cardBrand": "VISA" }),
+        json!({ "method": "BANK_TRANSFER", "cardLast4": "1111" }),
+    ] {
+        let body = app
+            .gql_as(Some(&shop.buyer_a.access), PAY, json!({ "id": id, "input": input }))
+            .await;
+        assert_eq!(body["errors"][0]["extensions"]["code"], "VALIDATION", "{body}");
+    }
+    let body = app
+        .gql_as(
+            Some(&shop.buyer_a.access),
+            REQUEST,
+            json!({ "id": id, "reason": "OTHER", "details": "카드번호 4111-1111-1111-1111 로 다시 결제해 주세요" }),
+        )
+        .await;
+    assert_eq!(body["errors"][0]["extensions"]["code"], "VALIDATION");
+    assert_eq!(error_field(&body), "details");
+    let seen = order_as(&app, &shop.buyer_a, id).await;
+    assert!(seen["payment"].is_null());
+    assert_eq!(seen["status"], "PAYMENT_PENDING");
+}
+
+pub async fn bad_orders_are_refused_with_the_field_named(app: TestApp) {
+    let shop = Shop::open(&app).await;
+    let place_doc = "mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id } }";
+    for (items, field) in [
+        (json!([]), "items"),
+        (json!([{ "productName": "x", "quantity": 0, "unitPrice": 100 }]), "quantity"),
+        (json!([{ "productName": "x", "quantity": 1, "unitPrice": -5 }]), "unitPrice"),
+        (json!([{ "productName": " ", "quantity": 1, "unitPrice": 100 }]), "productName"),
+        (json!([{ "productName": "x", "quantity": 1, "unitPrice": 0 }]), "items"),
+    ] {
+        let body = app
+            .gql_as(
+                Some(&shop.buyer_a.access),
+                place_doc,
+                json!({ "input": { "storeId": shop.store_a, "items": items } }),
+            )
+            .await;
+        assert_eq!(body["errors"][0]["extensions"]["code"], "VALIDATION", "{body}");
+        assert_eq!(error_field(&body), field, "{body}");
+    }
+    let body = app
+        .gql_as(
+            Some(&shop.buyer_a.access),
+            place_doc,
+            json!({ "input": { "storeId": "0190c000-0000-7000-8000-000000000000",
+                    "items": [{ "productName": "x", "quantity": 1, "unitPrice": 100 }] } }),
+        )
+        .await;
+    assert_eq!(body["errors"][0]["extensions"]["code"], "NOT_FOUND");
+    let count = ok(&app, &shop.agent, "{ orders { totalCount } }", json!({}), "orders").await;
+    assert_eq!(count["totalCount"], 0);
+}
+
+/// Order ids in `orders(filter:)` as seller A, the agent and seller B.
+async fn listed(app: &TestApp, shop: &Shop, filter: serde_json::Value) -> Vec<Vec<String>> {
+    let mut out = Vec::new();
+    for who in [&shop.seller_a, &shop.agent, &shop.seller_b] {
+        let page = ok(
+            app,
+            who,
+            "query($f: OrderFilter) { orders(filter: $f) { edges { node { id } } } }",
+            json!({ "f": filter }),
+            "orders",
+        )
+        .await;
+        out.push(
+            page["edges"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["node"]["id"].as_str().unwrap().to_owned())
+                .collect::<Vec<_>>(),
+        );
+    }
+    out
+}
+
+pub async fn late_and_stalled_parcels_follow_the_clock_and_are_listed(app: TestApp) {
+    let mut shop = Shop::open(&app).await;
+    let late = preparing_order(&app, &shop, 20_000).await;
+    ship(&app, &shop.seller_a, &late, app.clock.now() + Duration::days(2)).await;
+    let fine = preparing_order(&app, &shop, 20_000).await;
+    ship(&app, &shop.seller_a, &fine, app.clock.now() + Duration::days(10)).await;
+
+    assert_eq!(listed(&app, &shop, json!({ "delayed": true })).await, vec![Vec::<String>::new(); 3]);
+
+    app.clock.advance(Duration::days(3) + Duration::hours(1));
+    shop.sign_in_again(&app).await;
+    let delayed = listed(&app, &shop, json!({ "delayed": true })).await;
+    assert_eq!(delayed[0], vec![late.clone()]);
+    assert_eq!(delayed[1], vec![late.clone()]);
+    assert!(delayed[2].is_empty(), "another seller sees nothing");
+    // No event for 72 hours: both parcels have stalled.
+    assert_eq!(listed(&app, &shop, json!({ "stalled": true })).await[1].len(), 2);
+    let seen = order_as(&app, &shop.agent, &late).await;
+    assert_eq!(seen["shipment"]["delayed"], true);
+    assert_eq!(seen["shipment"]["stalled"], true);
+
+    // A fresh tracking event un-stalls a parcel; delivery clears both flags.
+    ok(
+        &app,
+        &shop.seller_a,
+        "mutation($id: ID!) { addShipmentEvent(orderId: $id, status: IN_TRANSIT, description: \"옥천HUB 간선상차\") { id } }",
+        json!({ "id": fine }),
+        "addShipmentEvent",
+    )
+    .await;
+    assert_eq!(listed(&app, &shop, json!({ "stalled": true })).await[1], vec![late.clone()]);
+    ok(
+        &app,
+        &shop.seller_a,
+        "mutation($id: ID!) { addShipmentEvent(orderId: $id, status: DELIVERED, description: \"배송완료\") { status } }",
+        json!({ "id": late }),
+        "addShipmentEvent",
+    )
+    .await;
+    let seen = order_as(&app, &shop.agent, &late).await;
+    assert_eq!(seen["status"], "DELIVERED");
+    assert_eq!(seen["shipment"]["delayed"], false);
+    assert_eq!(seen["shipment"]["stalled"], false);
+    assert!(listed(&app, &shop, json!({ "delayed": true })).await[1].is_empty());
+}
+
+pub async fn a_new_expected_delivery_date_is_sent_to_the_buyer(app: TestApp) {
+    let shop = Shop::open(&app).await;
+    let order = preparing_order(&app, &shop, 20_000).await;
+    ship(&app, &shop.seller_a, &order, app.clock.now() + Duration::days(2)).await;
+    let new_date = chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 11, 9, 3, 0, 0).unwrap();
+    ok(
+        &app,
+        &shop.agent,
+        "mutation($id: ID!, $at: DateTime!) { updateExpectedDelivery(orderId: $id, expectedDeliveryAt: $at, reason: \"택배사 물량 폭주\") { id } }",
+        json!({ "id": order, "at": new_date }),
+        "updateExpectedDelivery",
+    )
+    .await;
+    assert_eq!(
+        outbox_kinds(&app, "buyer-a@example.com").await,
+        vec!["order.shipped", "shipment.delivery_date_changed"]
+    );
+    let report = deliver_mail(&app).await;
+    assert_eq!(report.sent, 2, "{report:?} {:?}", outbox_errors(&app).await);
+    let mail: Vec<String> = sent_mail(&app).iter().map(|m| mail_text(m)).collect();
+    assert!(
+        mail.iter().any(|m| m.contains("2026년 11월 09일") && m.contains("To: buyer-a@example.com")),
+        "{mail:?}"
+    );
+    let seen = order_as(&app, &shop.buyer_a, &order).await;
+    assert_eq!(seen["shipment"]["expectedDeliveryAt"], "2026-11-09T03:00:00+00:00");
+}
+
+engine_tests!(
+    an_order_walks_the_main_path_and_refuses_illegal_moves,
+    a_failed_payment_keeps_its_reason_and_can_be_retried_with_another_method,
+    full_card_numbers_are_refused_and_never_stored,
+    bad_orders_are_refused_with_the_field_named,
+    late_and_stalled_parcels_follow_the_clock_and_are_listed,
+    a_new_expected_delivery_date_is_sent_to_the_buyer,
+);
