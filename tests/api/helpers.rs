@@ -431,6 +431,11 @@ macro_rules! engine_tests {
 }
 
 impl TestApp {
+    /// Drops this app's PostgreSQL database (tests that spawn apps themselves call it).
+    pub async fn teardown(self) {
+        drop_pg_database(self.pg_database.clone()).await;
+    }
+
     /// Sets an account's status directly in the database (as a later lock flow would).
     pub async fn set_status(&self, account_id: &str, status: entity::account::AccountStatus) {
         use sea_orm::{ActiveModelTrait, Set};

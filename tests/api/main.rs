@@ -13,6 +13,7 @@ mod hardening;
 mod orders;
 mod instances;
 mod permissions;
+mod refunds;
 mod schema;
 mod sessions;
 mod shop;
