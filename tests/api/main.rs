@@ -12,6 +12,7 @@ mod cli;
 mod hardening;
 mod orders;
 mod instances;
+mod notifications;
 mod permissions;
 mod refunds;
 mod schema;
