@@ -9,6 +9,7 @@ mod accounts;
 mod audit;
 mod cancellations;
 mod cli;
+mod commerce_access;
 mod hardening;
 mod orders;
 mod instances;

@@ -15,13 +15,6 @@ pub const ORDER_FIELDS: &str = "id orderNumber status totalAmount currency refun
     cancellationRequests { id status kind }
     refunds { id amount status }";
 
-pub const REQUEST_FIELDS: &str = "id kind status reason details sellerDeadlineAt overdue
-    escalatedAt decidedAt decidedBy { id } rejectionReason overrideReason rating
-    refund { id amount status } order { id status }";
-
-pub const REFUND_FIELDS: &str =
-    "id amount status reason dueAt overdue completedAt failureReason attempts requestedBy { id } order { id }";
-
 pub struct Shop {
     pub buyer_a: Session,
     pub buyer_b: Session,
