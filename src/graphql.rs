@@ -9,10 +9,10 @@ use async_graphql::{Context, EmptySubscription, MergedObject, Schema};
 use crate::accounts::schema::{AccountsMutation, AccountsQuery};
 use crate::auth::{AuthCtx, RequestMeta};
 use crate::cancellations::schema::{CancellationsMutation, CancellationsQuery};
-use crate::orders::schema::{OrdersMutation, OrdersQuery};
-use crate::refunds::schema::{RefundsMutation, RefundsQuery};
 use crate::config::Settings;
 use crate::error::{ApiError, ApiResult};
+use crate::orders::schema::{OrdersMutation, OrdersQuery};
+use crate::refunds::schema::{RefundsMutation, RefundsQuery};
 use crate::state::AppState;
 
 /// Maximum selection depth of a document.

@@ -112,7 +112,10 @@ pub fn spawn_sweeps(state: AppState) {
             match sweep(&state).await {
                 Ok(swept) if swept != Swept::default() => tracing::info!(?swept, "deadline sweep"),
                 Ok(_) => {}
-                Err(err) => tracing::warn!(code = err.code().as_str(), "deadline sweep failed; will retry"),
+                Err(err) => tracing::warn!(
+                    code = err.code().as_str(),
+                    "deadline sweep failed; will retry"
+                ),
             }
         }
     });

@@ -1,14 +1,30 @@
-//! Demo data for a newcomer's first run: staff, sellers with stores, buyers.
+//! Demo data for a newcomer's first run: staff, sellers with stores, buyers, and orders in
+//! every state (a failed payment, a late parcel, a stalled parcel, a cancellation near its
+//! deadline and an overdue one, a completed refund and a failed one).
 
 use anyhow::bail;
 use entity::account::{self, Role};
 use rand::Rng;
 use rand::distr::Alphanumeric;
-use sea_orm::{ActiveEnum, EntityTrait, PaginatorTrait};
+use std::sync::Arc;
+
+use chrono::Duration;
+use entity::cancellation_request::{CancellationKind, CancellationReason};
+use entity::payment::{PaymentFailureReason, PaymentMethod};
+use entity::shipment::ShipmentStatus;
+use entity::store;
+use sea_orm::{ActiveEnum, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use secrecy::SecretString;
+use uuid::Uuid;
 
 use crate::accounts::service::{self, NewStaff, Registration};
-use crate::auth::RequestMeta;
+use crate::auth::{Caller, RequestMeta};
+use crate::cancellations::service::{self as cancellations, Decider, NewRequest};
+use crate::clock::{Clock, ManualClock};
+use crate::error::ApiError;
+use crate::orders::service::{self as orders, NewItem, PaymentInput};
+use crate::payments::SimulatedGateway;
+use crate::refunds::service::{self as refunds, NewRefund};
 use crate::state::AppState;
 
 /// One demo account and its password, shown once.
@@ -108,7 +124,315 @@ pub async fn seed_demo(state: &AppState) -> anyhow::Result<Vec<DemoAccount>> {
             password,
         });
     }
+    seed_orders(state).await.map_err(to_anyhow)?;
     Ok(created)
+}
+
+async fn caller(state: &AppState, email: &str) -> Result<Caller, ApiError> {
+    let account = account::Entity::find()
+        .filter(account::Column::Email.eq(email))
+        .one(&state.db)
+        .await?
+        .ok_or(ApiError::NotFound("Demo account"))?;
+    Ok(Caller {
+        account_id: account.id,
+        role: account.role,
+        session_id: Uuid::nil(),
+    })
+}
+
+async fn store_of(state: &AppState, seller: &Caller) -> Result<Uuid, ApiError> {
+    Ok(store::Entity::find()
+        .filter(store::Column::OwnerId.eq(seller.account_id))
+        .one(&state.db)
+        .await?
+        .ok_or(ApiError::NotFound("Demo store"))?
+        .id)
+}
+
+/// Walks demo orders through the real services on a clock set in the past, so every
+/// timestamp, deadline, notification and audit event is what production would record.
+async fn seed_orders(state: &AppState) -> Result<(), ApiError> {
+    let real_now = state.clock.now();
+    let clock = ManualClock::new(real_now);
+    let gateway = Arc::new(SimulatedGateway::default());
+    let demo = AppState {
+        clock: Arc::new(clock.clone()),
+        gateway: gateway.clone(),
+        ..state.clone()
+    };
+    let meta = RequestMeta {
+        ip: None,
+        user_agent: Some("storedesk seed".into()),
+    };
+    let haneul = caller(&demo, "seller.haneul@storedesk.test").await?;
+    let bada = caller(&demo, "seller.bada@storedesk.test").await?;
+    let minji = caller(&demo, "buyer.minji@storedesk.test").await?;
+    let junho = caller(&demo, "buyer.junho@storedesk.test").await?;
+    let alex = caller(&demo, "buyer.alex@storedesk.test").await?;
+    let agent = caller(&demo, "agent.kim@storedesk.test").await?;
+    let haneul_store = store_of(&demo, &haneul).await?;
+    let bada_store = store_of(&demo, &bada).await?;
+    let ago = |d: Duration| clock.set(real_now - d);
+    let card = |simulate| PaymentInput {
+        method: PaymentMethod::Card,
+        card_brand: Some("신한카드".into()),
+        card_last4: Some("4821".into()),
+        simulate,
+    };
+    let item = |name: &str, quantity, unit_price| NewItem {
+        product_name: name.into(),
+        quantity,
+        unit_price,
+    };
+    let place = |buyer: Caller, store: Uuid, items: Vec<NewItem>| {
+        let demo = demo.clone();
+        let meta = meta.clone();
+        async move { orders::place_order(&demo, &meta, &buyer, store, &items).await }
+    };
+
+    // Waiting for payment, and a card that expired (the buyer can retry with another method).
+    ago(Duration::hours(3));
+    place(
+        minji,
+        haneul_store,
+        vec![item("스테인리스 텀블러 500ml", 1, 18_900)],
+    )
+    .await?;
+    let failed = place(junho, bada_store, vec![item("제주 감귤 5kg", 1, 32_000)]).await?;
+    orders::pay_order(
+        &demo,
+        &meta,
+        &junho,
+        failed.id,
+        card(Some(PaymentFailureReason::CardExpired)),
+    )
+    .await?;
+
+    // Paid, and being prepared.
+    ago(Duration::hours(5));
+    let paid = place(
+        alex,
+        haneul_store,
+        vec![item("Linen bath towel set", 2, 24_500)],
+    )
+    .await?;
+    orders::pay_order(&demo, &meta, &alex, paid.id, card(None)).await?;
+    let preparing = place(minji, bada_store, vec![item("손질 고등어 10팩", 1, 27_800)]).await?;
+    orders::pay_order(&demo, &meta, &minji, preparing.id, card(None)).await?;
+    orders::mark_preparing(&demo, &meta, &bada, preparing.id).await?;
+
+    // A cancellation the seller must decide soon, and one that is already overdue.
+    for (buyer, at, name) in [
+        (junho, Duration::hours(20), "무선 가습기"),
+        (minji, Duration::days(5), "원목 도마 세트"),
+    ] {
+        ago(at);
+        let order = place(buyer, haneul_store, vec![item(name, 1, 45_000)]).await?;
+        orders::pay_order(&demo, &meta, &buyer, order.id, card(None)).await?;
+        orders::mark_preparing(&demo, &meta, &haneul, order.id).await?;
+        clock.advance(Duration::minutes(30));
+        cancellations::request_cancellation(
+            &demo,
+            &meta,
+            &buyer,
+            NewRequest {
+                order_id: order.id,
+                kind: CancellationKind::Cancel,
+                reason: CancellationReason::ChangeOfMind,
+                details: Some("다른 상품으로 다시 주문할게요.".into()),
+                override_reason: None,
+            },
+        )
+        .await?;
+    }
+
+    // In transit on time, late (the expected date passed), and stalled (no scan for days).
+    let shipped = |buyer: Caller,
+                   seller: Caller,
+                   store: Uuid,
+                   name: &'static str,
+                   shipped_ago: Duration,
+                   expected_in: Duration| {
+        let demo = demo.clone();
+        let meta = meta.clone();
+        let clock = clock.clone();
+        async move {
+            clock.set(real_now - shipped_ago - Duration::hours(6));
+            let order = orders::place_order(
+                &demo,
+                &meta,
+                &buyer,
+                store,
+                &[NewItem {
+                    product_name: name.into(),
+                    quantity: 1,
+                    unit_price: 39_000,
+                }],
+            )
+            .await?;
+            orders::pay_order(
+                &demo,
+                &meta,
+                &buyer,
+                order.id,
+                PaymentInput {
+                    method: PaymentMethod::BankTransfer,
+                    card_brand: None,
+                    card_last4: None,
+                    simulate: None,
+                },
+            )
+            .await?;
+            orders::mark_preparing(&demo, &meta, &seller, order.id).await?;
+            clock.set(real_now - shipped_ago);
+            let expected = real_now - shipped_ago + expected_in;
+            orders::ship_order(
+                &demo,
+                &meta,
+                &seller,
+                order.id,
+                "CJ대한통운",
+                &format!("6301{}", &order.id.simple().to_string()[20..28]),
+                expected.max(clock.now()),
+            )
+            .await?;
+            Ok::<_, ApiError>(order)
+        }
+    };
+    shipped(
+        alex,
+        bada,
+        bada_store,
+        "블루투스 스피커",
+        Duration::days(1),
+        Duration::days(3),
+    )
+    .await?;
+    let late = shipped(
+        minji,
+        bada,
+        bada_store,
+        "캠핑 의자 2개",
+        Duration::days(6),
+        Duration::days(3),
+    )
+    .await?;
+    clock.set(real_now - Duration::hours(8));
+    orders::add_shipment_event(
+        &demo,
+        &meta,
+        &bada,
+        late.id,
+        ShipmentStatus::Exception,
+        "물량 증가로 배송 지연 (옥천HUB)",
+        None,
+    )
+    .await?;
+    shipped(
+        junho,
+        haneul,
+        haneul_store,
+        "세라믹 머그컵 세트",
+        Duration::days(5),
+        Duration::days(6),
+    )
+    .await?;
+
+    // Delivered (a partial refund for a damaged box), confirmed, canceled with its refund
+    // completed, and a return whose refund the gateway refused.
+    let delivered = shipped(
+        alex,
+        haneul,
+        haneul_store,
+        "Cotton bedding set",
+        Duration::days(4),
+        Duration::days(2),
+    )
+    .await?;
+    clock.set(real_now - Duration::days(2));
+    orders::mark_delivered(&demo, &meta, &haneul, delivered.id).await?;
+    clock.advance(Duration::hours(5));
+    refunds::create_refund(
+        &demo,
+        &meta,
+        &haneul,
+        NewRefund {
+            order_id: delivered.id,
+            amount: 5_000,
+            reason: "상자 파손 보상".into(),
+            idempotency_key: "demo-damaged-box".into(),
+        },
+    )
+    .await?;
+    let confirmed = shipped(
+        minji,
+        haneul,
+        haneul_store,
+        "유기농 현미 10kg",
+        Duration::days(9),
+        Duration::days(2),
+    )
+    .await?;
+    clock.set(real_now - Duration::days(7));
+    orders::mark_delivered(&demo, &meta, &haneul, confirmed.id).await?;
+    orders::confirm_purchase(&demo, &meta, &minji, confirmed.id).await?;
+
+    ago(Duration::days(2));
+    let canceled = place(junho, bada_store, vec![item("전동 칫솔", 1, 59_000)]).await?;
+    orders::pay_order(&demo, &meta, &junho, canceled.id, card(None)).await?;
+    clock.advance(Duration::minutes(20));
+    cancellations::request_cancellation(
+        &demo,
+        &meta,
+        &junho,
+        NewRequest {
+            order_id: canceled.id,
+            kind: CancellationKind::Cancel,
+            reason: CancellationReason::WrongPaymentInfo,
+            details: None,
+            override_reason: None,
+        },
+    )
+    .await?;
+
+    let returned = shipped(
+        alex,
+        bada,
+        bada_store,
+        "Running shoes 270mm",
+        Duration::days(5),
+        Duration::days(2),
+    )
+    .await?;
+    clock.set(real_now - Duration::days(3));
+    orders::mark_delivered(&demo, &meta, &bada, returned.id).await?;
+    clock.advance(Duration::hours(20));
+    let (request, _) = cancellations::request_cancellation(
+        &demo,
+        &meta,
+        &alex,
+        NewRequest {
+            order_id: returned.id,
+            kind: CancellationKind::Return,
+            reason: CancellationReason::Other,
+            details: Some("Size runs small.".into()),
+            override_reason: None,
+        },
+    )
+    .await?;
+    clock.advance(Duration::hours(3));
+    gateway.fail_next_refunds(1);
+    cancellations::approve_cancellation(
+        &demo,
+        &meta,
+        Decider::Person(bada),
+        request.id,
+        Some("반품 확인"),
+    )
+    .await?;
+    let _ = agent;
+    Ok(())
 }
 
 fn to_anyhow(err: crate::error::ApiError) -> anyhow::Error {

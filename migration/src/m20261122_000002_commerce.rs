@@ -278,9 +278,27 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        index(manager, "idx_orders_buyer", Orders::Table, cols![Orders::BuyerId, Orders::Id]).await?;
-        index(manager, "idx_orders_store", Orders::Table, cols![Orders::StoreId, Orders::Id]).await?;
-        index(manager, "idx_orders_status", Orders::Table, cols![Orders::Status, Orders::Id]).await?;
+        index(
+            manager,
+            "idx_orders_buyer",
+            Orders::Table,
+            cols![Orders::BuyerId, Orders::Id],
+        )
+        .await?;
+        index(
+            manager,
+            "idx_orders_store",
+            Orders::Table,
+            cols![Orders::StoreId, Orders::Id],
+        )
+        .await?;
+        index(
+            manager,
+            "idx_orders_status",
+            Orders::Table,
+            cols![Orders::Status, Orders::Id],
+        )
+        .await?;
 
         manager
             .create_table(
@@ -351,9 +369,7 @@ impl MigrationTrait for Migration {
                     // The refund invariant, in the table itself: whatever the code does, the
                     // refunds that are not FAILED (reserved) never exceed what was paid.
                     .check(Expr::col(Payments::RefundReserved).gte(0))
-                    .check(
-                        Expr::col(Payments::RefundReserved).lte(Expr::col(Payments::Amount)),
-                    )
+                    .check(Expr::col(Payments::RefundReserved).lte(Expr::col(Payments::Amount)))
                     .check(Expr::col(Payments::RefundedAmount).gte(0))
                     .check(
                         Expr::col(Payments::RefundedAmount)
@@ -367,7 +383,13 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        index(manager, "idx_payments_order", Payments::Table, cols![Payments::OrderId, Payments::Id]).await?;
+        index(
+            manager,
+            "idx_payments_order",
+            Payments::Table,
+            cols![Payments::OrderId, Payments::Id],
+        )
+        .await?;
 
         manager
             .create_table(
@@ -486,8 +508,20 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        index(manager, "idx_refunds_order", Refunds::Table, cols![Refunds::OrderId, Refunds::Id]).await?;
-        index(manager, "idx_refunds_status_due", Refunds::Table, cols![Refunds::Status, Refunds::DueAt]).await?;
+        index(
+            manager,
+            "idx_refunds_order",
+            Refunds::Table,
+            cols![Refunds::OrderId, Refunds::Id],
+        )
+        .await?;
+        index(
+            manager,
+            "idx_refunds_status_due",
+            Refunds::Table,
+            cols![Refunds::Status, Refunds::DueAt],
+        )
+        .await?;
 
         manager
             .create_table(
@@ -513,7 +547,11 @@ impl MigrationTrait for Migration {
                     .col(text_null(CancellationRequests::RejectionReason, 1000))
                     .col(text_null(CancellationRequests::OverrideReason, 1000))
                     .col(uuid_null(CancellationRequests::RefundId))
-                    .col(ColumnDef::new(CancellationRequests::Rating).small_integer().null())
+                    .col(
+                        ColumnDef::new(CancellationRequests::Rating)
+                            .small_integer()
+                            .null(),
+                    )
                     .col(text_null(CancellationRequests::RatingComment, 1000))
                     .check(Expr::col(CancellationRequests::Kind).is_in(["CANCEL", "RETURN"]))
                     .check(Expr::col(CancellationRequests::Status).is_in([
@@ -547,7 +585,10 @@ impl MigrationTrait for Migration {
             manager,
             "idx_cancellation_requests_status_deadline",
             CancellationRequests::Table,
-            cols![CancellationRequests::Status, CancellationRequests::SellerDeadlineAt],
+            cols![
+                CancellationRequests::Status,
+                CancellationRequests::SellerDeadlineAt
+            ],
         )
         .await?;
 
@@ -563,7 +604,11 @@ impl MigrationTrait for Migration {
                     .col(text(OutboxMessages::Subject, 300))
                     .col(ColumnDef::new(OutboxMessages::Body).text().not_null())
                     .col(text(OutboxMessages::Status, 10))
-                    .col(ColumnDef::new(OutboxMessages::Attempts).integer().not_null())
+                    .col(
+                        ColumnDef::new(OutboxMessages::Attempts)
+                            .integer()
+                            .not_null(),
+                    )
                     .col(ts(OutboxMessages::NextAttemptAt))
                     .col(ts_null(OutboxMessages::ClaimedUntil))
                     .col(text_null(OutboxMessages::LastError, 500))

@@ -78,9 +78,7 @@ impl CancellationsMutation {
         &self,
         ctx: &Context<'_>,
         order_id: ID,
-        #[graphql(default_with = "Some(CancellationKind::Cancel)")] kind: Option<
-            CancellationKind,
-        >,
+        #[graphql(default_with = "Some(CancellationKind::Cancel)")] kind: Option<CancellationKind>,
         reason: CancellationReason,
         details: Option<String>,
         override_reason: Option<String>,
@@ -123,8 +121,14 @@ impl CancellationsMutation {
         let caller = auth.caller()?;
         let id = parse_id("requestId", &request_id)?;
         Ok(CancellationRequest(
-            service::approve_cancellation(state, meta, Decider::Person(caller), id, note.as_deref())
-                .await?,
+            service::approve_cancellation(
+                state,
+                meta,
+                Decider::Person(caller),
+                id,
+                note.as_deref(),
+            )
+            .await?,
         ))
     }
 
@@ -179,8 +183,7 @@ impl CancellationsMutation {
         let caller = auth.caller()?;
         let id = parse_id("requestId", &request_id)?;
         Ok(CancellationRequest(
-            service::rate_cancellation(state, meta, &caller, id, score, comment.as_deref())
-                .await?,
+            service::rate_cancellation(state, meta, &caller, id, score, comment.as_deref()).await?,
         ))
     }
 }

@@ -29,8 +29,8 @@ use crate::graphql::pagination::{self, Page, PageArgs};
 use crate::input::{optional_text, required_text};
 use crate::notifications::{self, Notice};
 use crate::orders::service::{
-    buyer_of, cannot, has_open_request, latest_payment, lock_visible_order, refundable,
-    transition, visible_order_ids,
+    buyer_of, cannot, has_open_request, latest_payment, lock_visible_order, refundable, transition,
+    visible_order_ids,
 };
 use crate::orders::status::wire;
 use crate::refunds::service::{open_refund, process_refund};
@@ -169,7 +169,8 @@ pub async fn request_cancellation(
     request: NewRequest,
 ) -> ApiResult<(cancellation_request::Model, Option<Uuid>)> {
     let details = optional_text("details", request.details.as_deref(), 1000)?;
-    let override_reason = optional_text("overrideReason", request.override_reason.as_deref(), 1000)?;
+    let override_reason =
+        optional_text("overrideReason", request.override_reason.as_deref(), 1000)?;
     if override_reason.is_some() && !caller.is_staff() {
         return Err(ApiError::validation(
             "overrideReason",
@@ -243,8 +244,15 @@ pub async fn request_cancellation(
             row.decided_at = Set(Some(now));
             row.insert(&txn).await?;
             let moved = transition(&txn, &order, OrderStatus::Canceled, now, "be canceled").await?;
-            crate::orders::service::audit_move(&txn, meta, Some(caller.account_id), &order, moved.status, now)
-                .await?;
+            crate::orders::service::audit_move(
+                &txn,
+                meta,
+                Some(caller.account_id),
+                &order,
+                moved.status,
+                now,
+            )
+            .await?;
             let refund = refund_everything(&txn, state, meta, None, &order, id, now).await?;
             if let Some(refund) = &refund {
                 // Completed once the money is back.
@@ -409,21 +417,33 @@ pub async fn approve_cancellation(
         note.clone()
             .unwrap_or_else(|| "Decided by support instead of the seller.".into())
     });
-    decide(&txn, &request, CancellationStatus::Approved, decider, now, |u| {
-        u.col_expr(cancellation_request::Column::DecisionNote, Expr::value(note.clone()))
+    decide(
+        &txn,
+        &request,
+        CancellationStatus::Approved,
+        decider,
+        now,
+        |u| {
+            u.col_expr(
+                cancellation_request::Column::DecisionNote,
+                Expr::value(note.clone()),
+            )
             .col_expr(
                 cancellation_request::Column::OverrideReason,
                 Expr::value(override_reason.clone().or(request.override_reason.clone())),
             )
-    })
+        },
+    )
     .await?;
     let (next, what) = match request.kind {
         CancellationKind::Cancel => (OrderStatus::Canceled, "be canceled"),
         CancellationKind::Return => (OrderStatus::Returned, "be returned"),
     };
     let moved = transition(&txn, &order, next, now, what).await?;
-    crate::orders::service::audit_move(&txn, meta, decider.actor(), &order, moved.status, now).await?;
-    let refund = refund_everything(&txn, state, meta, decider.actor(), &order, request.id, now).await?;
+    crate::orders::service::audit_move(&txn, meta, decider.actor(), &order, moved.status, now)
+        .await?;
+    let refund =
+        refund_everything(&txn, state, meta, decider.actor(), &order, request.id, now).await?;
     match &refund {
         Some(refund) => {
             cancellation_request::ActiveModel {
@@ -506,16 +526,23 @@ pub async fn reject_cancellation(
     let override_reason = caller
         .is_staff()
         .then(|| "Decided by support instead of the seller.".to_owned());
-    decide(&txn, &request, CancellationStatus::Rejected, decider, now, |u| {
-        u.col_expr(
-            cancellation_request::Column::RejectionReason,
-            Expr::value(reason.clone()),
-        )
-        .col_expr(
-            cancellation_request::Column::OverrideReason,
-            Expr::value(override_reason.or(request.override_reason.clone())),
-        )
-    })
+    decide(
+        &txn,
+        &request,
+        CancellationStatus::Rejected,
+        decider,
+        now,
+        |u| {
+            u.col_expr(
+                cancellation_request::Column::RejectionReason,
+                Expr::value(reason.clone()),
+            )
+            .col_expr(
+                cancellation_request::Column::OverrideReason,
+                Expr::value(override_reason.or(request.override_reason.clone())),
+            )
+        },
+    )
     .await?;
     let buyer = buyer_of(&txn, &order).await?;
     notifications::enqueue(
@@ -555,8 +582,15 @@ pub async fn withdraw_cancellation(
     let now = state.clock.now();
     let txn = db::begin_write(&state.db).await?;
     let request = visible_request(&txn, caller, request_id).await?;
-    decide(&txn, &request, CancellationStatus::Withdrawn, Decider::Person(*caller), now, |u| u)
-        .await?;
+    decide(
+        &txn,
+        &request,
+        CancellationStatus::Withdrawn,
+        Decider::Person(*caller),
+        now,
+        |u| u,
+    )
+    .await?;
     audit::record(
         &txn,
         meta,
@@ -596,9 +630,19 @@ pub async fn cancel_order_by_seller(
         .await?;
     let request_id = match open {
         Some(open) => {
-            decide(&txn, &open, CancellationStatus::Approved, Decider::Person(*caller), now, |u| {
-                u.col_expr(cancellation_request::Column::DecisionNote, Expr::value(note.clone()))
-            })
+            decide(
+                &txn,
+                &open,
+                CancellationStatus::Approved,
+                Decider::Person(*caller),
+                now,
+                |u| {
+                    u.col_expr(
+                        cancellation_request::Column::DecisionNote,
+                        Expr::value(note.clone()),
+                    )
+                },
+            )
             .await?;
             open.id
         }
@@ -631,7 +675,16 @@ pub async fn cancel_order_by_seller(
         }
     };
     let moved = transition(&txn, &order, OrderStatus::Canceled, now, "be canceled").await?;
-    let refund = refund_everything(&txn, state, meta, Some(caller.account_id), &order, request_id, now).await?;
+    let refund = refund_everything(
+        &txn,
+        state,
+        meta,
+        Some(caller.account_id),
+        &order,
+        request_id,
+        now,
+    )
+    .await?;
     cancellation_request::ActiveModel {
         id: Set(request_id),
         refund_id: Set(refund.as_ref().map(|r| r.id)),
@@ -688,7 +741,10 @@ pub async fn rate_cancellation(
     comment: Option<&str>,
 ) -> ApiResult<cancellation_request::Model> {
     if !(1..=5).contains(&score) {
-        return Err(ApiError::validation("score", "The score is between 1 and 5."));
+        return Err(ApiError::validation(
+            "score",
+            "The score is between 1 and 5.",
+        ));
     }
     let comment = optional_text("comment", comment, 1000)?;
     let now = state.clock.now();
@@ -704,7 +760,10 @@ pub async fn rate_cancellation(
             cancellation_request::Column::Rating,
             Expr::value(i16::try_from(score).unwrap_or(5)),
         )
-        .col_expr(cancellation_request::Column::RatingComment, Expr::value(comment.clone()))
+        .col_expr(
+            cancellation_request::Column::RatingComment,
+            Expr::value(comment.clone()),
+        )
         .filter(cancellation_request::Column::Id.eq(request.id))
         .filter(cancellation_request::Column::Rating.is_null())
         .exec(&txn)
@@ -741,7 +800,9 @@ fn overdue(now: DateTime<Utc>) -> Condition {
 /// Whether a request is overdue at `now`.
 pub fn is_overdue(request: &cancellation_request::Model, now: DateTime<Utc>) -> bool {
     request.status == CancellationStatus::PendingSeller
-        && request.seller_deadline_at.is_some_and(|deadline| deadline < now)
+        && request
+            .seller_deadline_at
+            .is_some_and(|deadline| deadline < now)
 }
 
 /// Requests `caller` may see, newest first.
@@ -778,13 +839,9 @@ pub async fn list_requests(
     }
     let select = cancellation_request::Entity::find().filter(condition);
     let total = select.clone().count(&state.db).await?;
-    let rows = pagination::fetch_newest_first(
-        &state.db,
-        select,
-        cancellation_request::Column::Id,
-        page,
-    )
-    .await?;
+    let rows =
+        pagination::fetch_newest_first(&state.db, select, cancellation_request::Column::Id, page)
+            .await?;
     Ok((rows, total))
 }
 

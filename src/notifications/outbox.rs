@@ -36,7 +36,9 @@ pub struct DeliveryReport {
 
 /// Pause before attempt `attempts + 1`: 30 s, doubling, at most an hour.
 pub fn backoff(attempts: i32) -> Duration {
-    let exp = u32::try_from(attempts.saturating_sub(1)).unwrap_or(0).min(10);
+    let exp = u32::try_from(attempts.saturating_sub(1))
+        .unwrap_or(0)
+        .min(10);
     (Duration::seconds(30) * 2_i32.pow(exp)).min(MAX_BACKOFF)
 }
 
@@ -81,9 +83,7 @@ pub async fn claim(
 /// Claims due messages and delivers them. Safe to run from several instances at once.
 pub async fn deliver_due(state: &AppState, notifier: &Notifier) -> Result<DeliveryReport, DbErr> {
     let now = state.clock.now();
-    let lease = Duration::seconds(
-        i64::try_from(state.settings.outbox_lease_secs).unwrap_or(300),
-    );
+    let lease = Duration::seconds(i64::try_from(state.settings.outbox_lease_secs).unwrap_or(300));
     let claimed = {
         let txn = db::begin_write(&state.db).await?;
         let rows = claim(&txn, now, lease, BATCH).await?;
@@ -95,7 +95,10 @@ pub async fn deliver_due(state: &AppState, notifier: &Notifier) -> Result<Delive
         let outcome = notifier.deliver(&message).await;
         let done = state.clock.now();
         let update = outbox_message::Entity::update_many()
-            .col_expr(outbox_message::Column::ClaimedUntil, Expr::value(None::<DateTime<Utc>>))
+            .col_expr(
+                outbox_message::Column::ClaimedUntil,
+                Expr::value(None::<DateTime<Utc>>),
+            )
             .filter(outbox_message::Column::Id.eq(message.id))
             .filter(outbox_message::Column::Status.eq(OutboxStatus::Pending));
         let max_attempts = i32::try_from(state.settings.outbox_max_attempts).unwrap_or(8);
@@ -103,7 +106,10 @@ pub async fn deliver_due(state: &AppState, notifier: &Notifier) -> Result<Delive
             Ok(()) => {
                 report.sent += 1;
                 update
-                    .col_expr(outbox_message::Column::Status, Expr::value(OutboxStatus::Sent))
+                    .col_expr(
+                        outbox_message::Column::Status,
+                        Expr::value(OutboxStatus::Sent),
+                    )
                     .col_expr(outbox_message::Column::SentAt, Expr::value(done))
             }
             Err(err) => {
@@ -112,7 +118,10 @@ pub async fn deliver_due(state: &AppState, notifier: &Notifier) -> Result<Delive
                 let update = update.col_expr(outbox_message::Column::LastError, Expr::value(error));
                 if message.attempts >= max_attempts {
                     report.given_up += 1;
-                    update.col_expr(outbox_message::Column::Status, Expr::value(OutboxStatus::Failed))
+                    update.col_expr(
+                        outbox_message::Column::Status,
+                        Expr::value(OutboxStatus::Failed),
+                    )
                 } else {
                     report.retried += 1;
                     update.col_expr(
@@ -141,7 +150,9 @@ pub fn spawn_worker(state: AppState, notifier: Notifier) {
         loop {
             match deliver_due(&state, &notifier).await {
                 // A full batch means more may be waiting: go again at once.
-                Ok(report) if u64::from(report.sent + report.retried + report.given_up) >= BATCH => {
+                Ok(report)
+                    if u64::from(report.sent + report.retried + report.given_up) >= BATCH =>
+                {
                     continue;
                 }
                 Ok(_) => {}

@@ -19,7 +19,7 @@ fn won(amount: i64, english: bool) -> String {
     let digits = amount.unsigned_abs().to_string();
     let mut grouped = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             grouped.push(',');
         }
         grouped.push(c);
@@ -58,8 +58,13 @@ pub fn render(notice: &Notice, locale: &str) -> Rendered {
                 (
                     format!("We received your {what} request for order {order_number}"),
                     vec![
-                        format!("Your {what} request for order {order_number} was sent to the seller."),
-                        format!("The seller decides by {}; we will tell you the outcome.", date(*deadline, en)),
+                        format!(
+                            "Your {what} request for order {order_number} was sent to the seller."
+                        ),
+                        format!(
+                            "The seller decides by {}; we will tell you the outcome.",
+                            date(*deadline, en)
+                        ),
                     ],
                 )
             } else {
@@ -67,7 +72,10 @@ pub fn render(notice: &Notice, locale: &str) -> Rendered {
                     format!("주문 {order_number} {what} 요청이 접수되었습니다"),
                     vec![
                         format!("주문 {order_number}의 {what} 요청을 판매자에게 전달했습니다."),
-                        format!("판매자는 {}까지 처리하며, 결과를 알려 드리겠습니다.", date(*deadline, en)),
+                        format!(
+                            "판매자는 {}까지 처리하며, 결과를 알려 드리겠습니다.",
+                            date(*deadline, en)
+                        ),
                     ],
                 )
             }
@@ -79,7 +87,10 @@ pub fn render(notice: &Notice, locale: &str) -> Rendered {
         } => {
             let refund = if *refund_amount > 0 {
                 if en {
-                    format!("A refund of {} is on its way to your payment method.", won(*refund_amount, en))
+                    format!(
+                        "A refund of {} is on its way to your payment method.",
+                        won(*refund_amount, en)
+                    )
                 } else {
                     format!("{}이 결제 수단으로 환불됩니다.", won(*refund_amount, en))
                 }
@@ -150,7 +161,8 @@ pub fn render(notice: &Notice, locale: &str) -> Rendered {
                     vec![
                         format!("주문 {order_number}의 {what} 요청이 거절되었습니다."),
                         format!("사유: {reason}"),
-                        "이의가 있으시면 고객센터로 문의해 주세요. 상담원이 검토해 드립니다.".to_owned(),
+                        "이의가 있으시면 고객센터로 문의해 주세요. 상담원이 검토해 드립니다."
+                            .to_owned(),
                     ],
                 )
             }
@@ -187,7 +199,9 @@ pub fn render(notice: &Notice, locale: &str) -> Rendered {
                 (
                     format!("Order {order_number} shipped"),
                     vec![
-                        format!("Order {order_number} is with {carrier} (tracking number {tracking_number})."),
+                        format!(
+                            "Order {order_number} is with {carrier} (tracking number {tracking_number})."
+                        ),
                         format!("Expected delivery: {}.", date(*expected, en)),
                     ],
                 )
@@ -195,7 +209,9 @@ pub fn render(notice: &Notice, locale: &str) -> Rendered {
                 (
                     format!("주문 {order_number} 발송 완료"),
                     vec![
-                        format!("주문 {order_number}이(가) {carrier}(운송장 {tracking_number})로 발송되었습니다."),
+                        format!(
+                            "주문 {order_number}이(가) {carrier}(운송장 {tracking_number})로 발송되었습니다."
+                        ),
                         format!("도착 예정일: {}", date(*expected, en)),
                     ],
                 )
@@ -209,7 +225,10 @@ pub fn render(notice: &Notice, locale: &str) -> Rendered {
                 (
                     format!("New delivery date for order {order_number}"),
                     vec![
-                        format!("The expected delivery date of order {order_number} is now {}.", date(*expected, en)),
+                        format!(
+                            "The expected delivery date of order {order_number} is now {}.",
+                            date(*expected, en)
+                        ),
                         "We are sorry for the delay.".to_owned(),
                     ],
                 )
@@ -217,7 +236,10 @@ pub fn render(notice: &Notice, locale: &str) -> Rendered {
                 (
                     format!("주문 {order_number} 도착 예정일 변경"),
                     vec![
-                        format!("주문 {order_number}의 도착 예정일이 {}로 변경되었습니다.", date(*expected, en)),
+                        format!(
+                            "주문 {order_number}의 도착 예정일이 {}로 변경되었습니다.",
+                            date(*expected, en)
+                        ),
                         "배송이 늦어져 죄송합니다.".to_owned(),
                     ],
                 )
@@ -251,6 +273,10 @@ mod tests {
             expected: NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
         };
         assert!(render(&changed, "ko").body.contains("2026년 11월 30일"));
-        assert!(render(&changed, "en").subject.starts_with("New delivery date"));
+        assert!(
+            render(&changed, "en")
+                .subject
+                .starts_with("New delivery date")
+        );
     }
 }

@@ -83,11 +83,10 @@ impl Notifier {
                     .smtp_url
                     .as_ref()
                     .context("mail_transport = smtp needs smtp_url")?;
-                let transport =
-                    AsyncSmtpTransport::<Tokio1Executor>::from_url(url.expose_secret())
-                        .context("smtp_url is not a valid SMTP URL")?
-                        .timeout(Some(std::time::Duration::from_secs(20)))
-                        .build();
+                let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url.expose_secret())
+                    .context("smtp_url is not a valid SMTP URL")?
+                    .timeout(Some(std::time::Duration::from_secs(20)))
+                    .build();
                 Mailer::Smtp(transport)
             }
         };

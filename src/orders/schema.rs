@@ -32,7 +32,11 @@ impl OrdersQuery {
         let caller = auth.caller()?;
         let page = pagination::PageArgs::parse(first, after.as_deref(), last, before.as_deref())?;
         let filter = filter.unwrap_or_default();
-        if filter.search.as_ref().is_some_and(|s| s.chars().count() > 100) {
+        if filter
+            .search
+            .as_ref()
+            .is_some_and(|s| s.chars().count() > 100)
+        {
             return Err(ApiError::validation("search", "At most 100 characters."));
         }
         let filter = service::OrderFilter {
@@ -44,7 +48,9 @@ impl OrdersQuery {
             stalled: filter.stalled,
         };
         let (rows, total) = service::list_orders(state, &caller, &filter, &page).await?;
-        Ok(pagination::connection(rows, total, |row| (row.id, Order(row))))
+        Ok(pagination::connection(rows, total, |row| {
+            (row.id, Order(row))
+        }))
     }
 
     /// One order, or null when it does not exist or the caller may not see it.
@@ -54,7 +60,9 @@ impl OrdersQuery {
         let Ok(id) = parse_id("id", &id) else {
             return Ok(None);
         };
-        Ok(service::order_by_id(&state.db, &caller, id).await?.map(Order))
+        Ok(service::order_by_id(&state.db, &caller, id)
+            .await?
+            .map(Order))
     }
 
     /// One order by its people-facing number, with the same visibility as `order`.

@@ -9,8 +9,8 @@ use entity::shipment::{self, ShipmentStatus};
 use entity::{account, cancellation_request, order_item, shipment_event, store};
 use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, OnConflict, Query, SelectStatement};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -234,7 +234,10 @@ async fn next_order_number(
 
 fn check_items(items: &[NewItem]) -> ApiResult<(Vec<NewItem>, i64)> {
     if items.is_empty() {
-        return Err(ApiError::validation("items", "An order needs at least one item."));
+        return Err(ApiError::validation(
+            "items",
+            "An order needs at least one item.",
+        ));
     }
     if items.len() > MAX_ITEMS {
         return Err(ApiError::validation(
@@ -304,15 +307,18 @@ pub async fn place_order(
     }
     .insert(&txn)
     .await?;
-    let rows = items.iter().enumerate().map(|(position, item)| order_item::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        order_id: Set(order.id),
-        position: Set(i32::try_from(position).unwrap_or(i32::MAX)),
-        product_name: Set(item.product_name.clone()),
-        quantity: Set(item.quantity),
-        unit_price: Set(item.unit_price),
-        line_total: Set(i64::from(item.quantity) * item.unit_price),
-    });
+    let rows = items
+        .iter()
+        .enumerate()
+        .map(|(position, item)| order_item::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            order_id: Set(order.id),
+            position: Set(i32::try_from(position).unwrap_or(i32::MAX)),
+            product_name: Set(item.product_name.clone()),
+            quantity: Set(item.quantity),
+            unit_price: Set(item.unit_price),
+            line_total: Set(i64::from(item.quantity) * item.unit_price),
+        });
     order_item::Entity::insert_many(rows).exec(&txn).await?;
     audit::record(
         &txn,
@@ -442,7 +448,15 @@ pub async fn mark_preparing(
     let txn = db::begin_write(&state.db).await?;
     let order = lock_visible_order(&txn, caller, order_id).await?;
     let moved = transition(&txn, &order, OrderStatus::Preparing, now, "be prepared").await?;
-    audit_move(&txn, meta, Some(caller.account_id), &order, moved.status, now).await?;
+    audit_move(
+        &txn,
+        meta,
+        Some(caller.account_id),
+        &order,
+        moved.status,
+        now,
+    )
+    .await?;
     txn.commit().await?;
     Ok(moved)
 }
@@ -559,7 +573,10 @@ pub async fn ship_order(
     Ok(moved)
 }
 
-async fn shipment_of(conn: &impl ConnectionTrait, order: &order::Model) -> ApiResult<shipment::Model> {
+async fn shipment_of(
+    conn: &impl ConnectionTrait,
+    order: &order::Model,
+) -> ApiResult<shipment::Model> {
     shipment::Entity::find()
         .filter(shipment::Column::OrderId.eq(order.id))
         .lock_exclusive()
@@ -607,7 +624,10 @@ pub async fn add_shipment_event(
     let now = state.clock.now();
     let at = at.unwrap_or(now);
     if at > now + Duration::minutes(5) {
-        return Err(ApiError::validation("at", "An event cannot be in the future."));
+        return Err(ApiError::validation(
+            "at",
+            "An event cannot be in the future.",
+        ));
     }
     let txn = db::begin_write(&state.db).await?;
     let order = lock_visible_order(&txn, caller, order_id).await?;
@@ -616,7 +636,10 @@ pub async fn add_shipment_event(
     }
     let shipment = shipment_of(&txn, &order).await?;
     if at < shipment.shipped_at {
-        return Err(ApiError::validation("at", "An event cannot be before shipping."));
+        return Err(ApiError::validation(
+            "at",
+            "An event cannot be before shipping.",
+        ));
     }
     shipment_event::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -697,7 +720,10 @@ pub async fn update_expected_delivery(
     let txn = db::begin_write(&state.db).await?;
     let order = lock_visible_order(&txn, caller, order_id).await?;
     if order.status != OrderStatus::Shipped {
-        return Err(cannot(&order, "get a new delivery date (it is not in transit)"));
+        return Err(cannot(
+            &order,
+            "get a new delivery date (it is not in transit)",
+        ));
     }
     let shipment = shipment_of(&txn, &order).await?;
     if shipment.expected_delivery_at == expected_delivery_at {
@@ -759,7 +785,15 @@ pub async fn confirm_purchase(
         )));
     }
     let moved = transition(&txn, &order, OrderStatus::Confirmed, now, "be confirmed").await?;
-    audit_move(&txn, meta, Some(caller.account_id), &order, moved.status, now).await?;
+    audit_move(
+        &txn,
+        meta,
+        Some(caller.account_id),
+        &order,
+        moved.status,
+        now,
+    )
+    .await?;
     txn.commit().await?;
     Ok(moved)
 }
@@ -809,7 +843,12 @@ pub async fn list_orders(
     if let Some(buyer_id) = filter.buyer_id {
         condition = condition.add(order::Column::BuyerId.eq(buyer_id));
     }
-    if let Some(search) = filter.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+    if let Some(search) = filter
+        .search
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
         let pattern = format!("%{}%", escape_like(search));
         condition = condition.add(
             Condition::any()
@@ -837,7 +876,8 @@ pub async fn list_orders(
     ] {
         match flag {
             Some(true) => {
-                condition = condition.add(order::Column::Id.in_subquery(shipment_orders(shipments)));
+                condition =
+                    condition.add(order::Column::Id.in_subquery(shipment_orders(shipments)));
             }
             Some(false) => {
                 condition =
@@ -854,7 +894,9 @@ pub async fn list_orders(
 
 /// Escapes LIKE wildcards so a search for `50%` finds "50%", not everything.
 pub fn escape_like(text: &str) -> String {
-    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
 }
 
 /// One order by its number, if `caller` may see it.

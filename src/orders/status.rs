@@ -49,7 +49,14 @@ mod tests {
     #[test]
     fn the_main_path_is_legal_and_nothing_goes_back() {
         use OrderStatus::*;
-        let path = [PaymentPending, Paid, Preparing, Shipped, Delivered, Confirmed];
+        let path = [
+            PaymentPending,
+            Paid,
+            Preparing,
+            Shipped,
+            Delivered,
+            Confirmed,
+        ];
         for pair in path.windows(2) {
             assert!(can_move(pair[0], pair[1]), "{pair:?}");
             assert!(!can_move(pair[1], pair[0]), "{pair:?}");

@@ -10,8 +10,8 @@ use crate::accounts::types::{Account, Store};
 use crate::cancellations::types::CancellationRequest;
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::loaders::{
-    AccountById, EventsByShipment, ItemsByOrder, PaymentByOrder, RefundsByOrder,
-    RequestsByOrder, ShipmentByOrder, StoreById, load_many, load_one,
+    AccountById, EventsByShipment, ItemsByOrder, PaymentByOrder, RefundsByOrder, RequestsByOrder,
+    ShipmentByOrder, StoreById, load_many, load_one,
 };
 use crate::graphql::request_parts;
 use crate::orders::service::{is_delayed, is_stalled, refundable, stall_after};
@@ -209,7 +209,9 @@ impl Order {
 
     /// The newest payment attempt.
     async fn payment(&self, ctx: &Context<'_>) -> ApiResult<Option<Payment>> {
-        Ok(load_one::<PaymentByOrder>(ctx, self.0.id).await?.map(Payment))
+        Ok(load_one::<PaymentByOrder>(ctx, self.0.id)
+            .await?
+            .map(Payment))
     }
 
     /// The parcel, once shipped.

@@ -38,7 +38,9 @@ impl RefundsQuery {
             order_id: None,
         };
         let (rows, total) = service::list_refunds(state, &caller, &filter, &page).await?;
-        Ok(pagination::connection(rows, total, |row| (row.id, Refund(row))))
+        Ok(pagination::connection(rows, total, |row| {
+            (row.id, Refund(row))
+        }))
     }
 
     /// One refund, or null when the caller may not see it.

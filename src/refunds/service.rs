@@ -11,8 +11,8 @@ use entity::payment::{self, PaymentStatus};
 use entity::refund::{self, RefundStatus};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait,
-    PaginatorTrait, QueryFilter, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, QuerySelect, Set,
 };
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -82,10 +82,9 @@ async fn reserve(
         )
         .col_expr(payment::Column::UpdatedAt, Expr::value(now))
         .filter(payment::Column::Id.eq(payment_id))
-        .filter(payment::Column::Status.is_in([
-            PaymentStatus::Paid,
-            PaymentStatus::PartiallyRefunded,
-        ]))
+        .filter(
+            payment::Column::Status.is_in([PaymentStatus::Paid, PaymentStatus::PartiallyRefunded]),
+        )
         .filter(
             Expr::col(payment::Column::RefundReserved)
                 .add(amount)
@@ -218,15 +217,25 @@ pub async fn create_refund(
     input: NewRefund,
 ) -> ApiResult<refund::Model> {
     if input.amount <= 0 {
-        return Err(ApiError::validation("amount", "The amount must be more than 0 won."));
+        return Err(ApiError::validation(
+            "amount",
+            "The amount must be more than 0 won.",
+        ));
     }
     let reason = required_text("reason", &input.reason, 500)?;
     let key = check_key(&input.idempotency_key)?;
     let lookup = |conn| {
         let (key, reason) = (key.clone(), reason.clone());
         async move {
-            existing_for_key(conn, caller.account_id, &key, input.order_id, input.amount, &reason)
-                .await
+            existing_for_key(
+                conn,
+                caller.account_id,
+                &key,
+                input.order_id,
+                input.amount,
+                &reason,
+            )
+            .await
         }
     };
     if let Some(existing) = lookup(&state.db).await? {
@@ -285,8 +294,14 @@ pub async fn create_refund(
 pub async fn process_refund(state: &AppState, refund_id: Uuid) -> ApiResult<refund::Model> {
     let now = state.clock.now();
     let claimed = refund::Entity::update_many()
-        .col_expr(refund::Column::Status, Expr::value(RefundStatus::Processing))
-        .col_expr(refund::Column::Attempts, Expr::col(refund::Column::Attempts).add(1))
+        .col_expr(
+            refund::Column::Status,
+            Expr::value(RefundStatus::Processing),
+        )
+        .col_expr(
+            refund::Column::Attempts,
+            Expr::col(refund::Column::Attempts).add(1),
+        )
         .col_expr(refund::Column::UpdatedAt, Expr::value(now))
         .filter(refund::Column::Id.eq(refund_id))
         .filter(
@@ -482,7 +497,9 @@ pub async fn retry_refund(
         )));
     }
     if !reserve(&txn, refund.payment_id, refund.amount, now).await? {
-        let payment = payment::Entity::find_by_id(refund.payment_id).one(&txn).await?;
+        let payment = payment::Entity::find_by_id(refund.payment_id)
+            .one(&txn)
+            .await?;
         return Err(nothing_left(payment.as_ref(), refund.amount));
     }
     let reopened = refund::Entity::update_many()
@@ -493,7 +510,9 @@ pub async fn retry_refund(
         .exec(&txn)
         .await?;
     if reopened.rows_affected != 1 {
-        return Err(ApiError::InvalidState("The refund is already being retried.".into()));
+        return Err(ApiError::InvalidState(
+            "The refund is already being retried.".into(),
+        ));
     }
     audit::record(
         &txn,

@@ -78,7 +78,10 @@ impl Refund {
     /// Not completed by its deadline.
     async fn overdue(&self, ctx: &Context<'_>) -> ApiResult<bool> {
         let (state, _, _) = request_parts(ctx)?;
-        Ok(crate::refunds::service::is_overdue(&self.0, state.clock.now()))
+        Ok(crate::refunds::service::is_overdue(
+            &self.0,
+            state.clock.now(),
+        ))
     }
 
     /// When the money went back.

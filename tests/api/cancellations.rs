@@ -10,7 +10,8 @@ use crate::shop::*;
 
 const APPROVE: &str = "mutation($id: ID!, $note: String) { approveCancellation(requestId: $id, note: $note) {
     id status decidedAt decidedBy { id } overrideReason refund { id amount status } order { id status } } }";
-const REJECT: &str = "mutation($id: ID!, $reason: String!) { rejectCancellation(requestId: $id, reason: $reason) {
+const REJECT: &str =
+    "mutation($id: ID!, $reason: String!) { rejectCancellation(requestId: $id, reason: $reason) {
     id status rejectionReason overrideReason order { id status } } }";
 
 pub async fn a_paid_order_is_canceled_at_once_with_a_full_refund(app: TestApp) {
@@ -60,7 +61,14 @@ pub async fn a_preparing_order_waits_for_the_seller_who_approves_and_refunds(app
         fails(&app, Some(&shop.buyer_a), APPROVE, json!({ "id": id })).await,
         "FORBIDDEN"
     );
-    let approved = ok(&app, &shop.seller_a, APPROVE, json!({ "id": id, "note": "재고 확인 후 승인" }), "approveCancellation").await;
+    let approved = ok(
+        &app,
+        &shop.seller_a,
+        APPROVE,
+        json!({ "id": id, "note": "재고 확인 후 승인" }),
+        "approveCancellation",
+    )
+    .await;
     assert_eq!(approved["status"], "COMPLETED");
     assert_eq!(approved["decidedBy"]["id"], shop.seller_a.id);
     assert!(approved["overrideReason"].is_null());
@@ -69,12 +77,22 @@ pub async fn a_preparing_order_waits_for_the_seller_who_approves_and_refunds(app
     assert_eq!(approved["refund"]["status"], "COMPLETED");
     // Deciding twice is refused.
     assert_eq!(
-        fails(&app, Some(&shop.seller_a), REJECT, json!({ "id": id, "reason": "늦음" })).await,
+        fails(
+            &app,
+            Some(&shop.seller_a),
+            REJECT,
+            json!({ "id": id, "reason": "늦음" })
+        )
+        .await,
         "INVALID_STATE"
     );
     assert_eq!(
         outbox_kinds(&app, "buyer-a@example.com").await,
-        vec!["cancellation.received", "order.canceled", "refund.completed"]
+        vec![
+            "cancellation.received",
+            "order.canceled",
+            "refund.completed"
+        ]
     );
 }
 
@@ -82,9 +100,18 @@ pub async fn a_rejection_needs_a_reason_is_told_to_the_buyer_and_frees_the_order
     let shop = Shop::open(&app).await;
     let order = preparing_order(&app, &shop, 40_000).await;
     let body = request_cancel(&app, &shop.buyer_a, &order).await;
-    let id = body["data"]["requestCancellation"]["id"].as_str().unwrap().to_owned();
+    let id = body["data"]["requestCancellation"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     assert_eq!(
-        fails(&app, Some(&shop.seller_a), REJECT, json!({ "id": id, "reason": "  " })).await,
+        fails(
+            &app,
+            Some(&shop.seller_a),
+            REJECT,
+            json!({ "id": id, "reason": "  " })
+        )
+        .await,
         "VALIDATION"
     );
     // Shipping waits until the request is decided.
@@ -98,7 +125,14 @@ pub async fn a_rejection_needs_a_reason_is_told_to_the_buyer_and_frees_the_order
         .await,
         "INVALID_STATE"
     );
-    let rejected = ok(&app, &shop.seller_a, REJECT, json!({ "id": id, "reason": "이미 출고 준비 완료" }), "rejectCancellation").await;
+    let rejected = ok(
+        &app,
+        &shop.seller_a,
+        REJECT,
+        json!({ "id": id, "reason": "이미 출고 준비 완료" }),
+        "rejectCancellation",
+    )
+    .await;
     assert_eq!(rejected["status"], "REJECTED");
     assert_eq!(rejected["rejectionReason"], "이미 출고 준비 완료");
     assert_eq!(rejected["order"]["status"], "PREPARING");
@@ -107,23 +141,62 @@ pub async fn a_rejection_needs_a_reason_is_told_to_the_buyer_and_frees_the_order
         vec!["cancellation.received", "cancellation.rejected"]
     );
     deliver_mail(&app).await;
-    assert!(sent_mail(&app).iter().map(|m| mail_text(m)).any(|m| m.contains("이미 출고 준비 완료")));
+    assert!(
+        sent_mail(&app)
+            .iter()
+            .map(|m| mail_text(m))
+            .any(|m| m.contains("이미 출고 준비 완료"))
+    );
     // The buyer rates the outcome once.
     let rate = "mutation($id: ID!, $s: Int!) { rateCancellation(requestId: $id, score: $s, comment: \"아쉽네요\") { rating } }";
-    assert_eq!(fails(&app, Some(&shop.buyer_a), rate, json!({ "id": id, "s": 6 })).await, "VALIDATION");
-    assert_eq!(ok(&app, &shop.buyer_a, rate, json!({ "id": id, "s": 2 }), "rateCancellation").await["rating"], 2);
-    assert_eq!(fails(&app, Some(&shop.buyer_a), rate, json!({ "id": id, "s": 3 })).await, "CONFLICT");
+    assert_eq!(
+        fails(&app, Some(&shop.buyer_a), rate, json!({ "id": id, "s": 6 })).await,
+        "VALIDATION"
+    );
+    assert_eq!(
+        ok(
+            &app,
+            &shop.buyer_a,
+            rate,
+            json!({ "id": id, "s": 2 }),
+            "rateCancellation"
+        )
+        .await["rating"],
+        2
+    );
+    assert_eq!(
+        fails(&app, Some(&shop.buyer_a), rate, json!({ "id": id, "s": 3 })).await,
+        "CONFLICT"
+    );
     // Shipping is possible again.
-    ship(&app, &shop.seller_a, &order, app.clock.now() + Duration::days(2)).await;
+    ship(
+        &app,
+        &shop.seller_a,
+        &order,
+        app.clock.now() + Duration::days(2),
+    )
+    .await;
 }
 
 pub async fn a_shipped_order_cannot_be_canceled(app: TestApp) {
     let shop = Shop::open(&app).await;
     let order = preparing_order(&app, &shop, 10_000).await;
-    ship(&app, &shop.seller_a, &order, app.clock.now() + Duration::days(2)).await;
+    ship(
+        &app,
+        &shop.seller_a,
+        &order,
+        app.clock.now() + Duration::days(2),
+    )
+    .await;
     let body = request_cancel(&app, &shop.buyer_a, &order).await;
     assert_eq!(error_code(&body), "INVALID_STATE");
-    assert!(body["errors"][0]["message"].as_str().unwrap().contains("return"), "{body}");
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("return"),
+        "{body}"
+    );
     let body = request_return(&app, &shop.buyer_a, &order, None).await;
     assert_eq!(error_code(&body), "INVALID_STATE", "not delivered yet");
 }
@@ -140,7 +213,14 @@ pub async fn returns_are_accepted_for_seven_days_after_delivery_and_agents_may_o
     let request = &body["data"]["requestCancellation"];
     assert_eq!(request["status"], "PENDING_SELLER", "{body}");
     assert_eq!(request["kind"], "RETURN");
-    let approved = ok(&app, &shop.seller_a, APPROVE, json!({ "id": request["id"] }), "approveCancellation").await;
+    let approved = ok(
+        &app,
+        &shop.seller_a,
+        APPROVE,
+        json!({ "id": request["id"] }),
+        "approveCancellation",
+    )
+    .await;
     assert_eq!(approved["order"]["status"], "RETURNED");
     assert_eq!(approved["refund"]["amount"], 30_000);
 
@@ -150,7 +230,13 @@ pub async fn returns_are_accepted_for_seven_days_after_delivery_and_agents_may_o
     // A buyer cannot override; an agent can, with a reason, and it is recorded.
     let body = request_return(&app, &shop.buyer_a, &late_order, Some("제가 우겨요")).await;
     assert_eq!(error_code(&body), "VALIDATION");
-    let body = request_return(&app, &shop.agent, &late_order, Some("불량품 확인, 예외 승인")).await;
+    let body = request_return(
+        &app,
+        &shop.agent,
+        &late_order,
+        Some("불량품 확인, 예외 승인"),
+    )
+    .await;
     let request = &body["data"]["requestCancellation"];
     assert_eq!(request["status"], "PENDING_SELLER", "{body}");
     assert_eq!(request["overrideReason"], "불량품 확인, 예외 승인");
@@ -160,20 +246,33 @@ pub async fn an_order_has_at_most_one_open_request(app: TestApp) {
     let shop = Shop::open(&app).await;
     let order = preparing_order(&app, &shop, 10_000).await;
     let first = request_cancel(&app, &shop.buyer_a, &order).await;
-    let first_id = first["data"]["requestCancellation"]["id"].as_str().unwrap().to_owned();
-    assert_eq!(error_code(&request_cancel(&app, &shop.buyer_a, &order).await), "CONFLICT");
+    let first_id = first["data"]["requestCancellation"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        error_code(&request_cancel(&app, &shop.buyer_a, &order).await),
+        "CONFLICT"
+    );
     // Someone else's order is not found, not forbidden.
-    assert_eq!(error_code(&request_cancel(&app, &shop.buyer_b, &order).await), "NOT_FOUND");
+    assert_eq!(
+        error_code(&request_cancel(&app, &shop.buyer_b, &order).await),
+        "NOT_FOUND"
+    );
     // The database refuses a second open request even if the code were bypassed.
     use sea_orm::{ActiveModelTrait, EntityTrait, Set};
-    let row = entity::cancellation_request::Entity::find_by_id(first_id.parse::<uuid::Uuid>().unwrap())
-        .one(&app.state.db)
-        .await
-        .unwrap()
-        .unwrap();
+    let row =
+        entity::cancellation_request::Entity::find_by_id(first_id.parse::<uuid::Uuid>().unwrap())
+            .one(&app.state.db)
+            .await
+            .unwrap()
+            .unwrap();
     let mut copy: entity::cancellation_request::ActiveModel = row.into();
     copy.id = Set(uuid::Uuid::now_v7());
-    assert!(copy.reset_all().insert(&app.state.db).await.is_err(), "unique open request per order");
+    assert!(
+        copy.reset_all().insert(&app.state.db).await.is_err(),
+        "unique open request per order"
+    );
     // Withdrawn, the order is free for a new request.
     let withdrawn = ok(
         &app,
@@ -185,30 +284,60 @@ pub async fn an_order_has_at_most_one_open_request(app: TestApp) {
     .await;
     assert_eq!(withdrawn["status"], "WITHDRAWN");
     let again = request_cancel(&app, &shop.buyer_a, &order).await;
-    assert_eq!(again["data"]["requestCancellation"]["status"], "PENDING_SELLER", "{again}");
+    assert_eq!(
+        again["data"]["requestCancellation"]["status"], "PENDING_SELLER",
+        "{again}"
+    );
 }
 
 pub async fn overdue_requests_are_flagged_and_escalated_to_agents(app: TestApp) {
     let mut shop = Shop::open(&app).await;
     let order = preparing_order(&app, &shop, 10_000).await;
     let body = request_cancel(&app, &shop.buyer_a, &order).await;
-    let id = body["data"]["requestCancellation"]["id"].as_str().unwrap().to_owned();
+    let id = body["data"]["requestCancellation"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let queue = "{ cancellationRequests(filter: { overdue: true }) { totalCount edges { node { id overdue escalatedAt } } } }";
-    assert_eq!(ok(&app, &shop.agent, queue, json!({}), "cancellationRequests").await["totalCount"], 0);
+    assert_eq!(
+        ok(&app, &shop.agent, queue, json!({}), "cancellationRequests").await["totalCount"],
+        0
+    );
     app.clock.advance(Duration::days(1) + Duration::minutes(1));
     shop.sign_in_again(&app).await;
     let swept = storedesk::jobs::sweep(&app.state).await.unwrap();
     assert_eq!(swept.escalated, 1);
-    assert_eq!(storedesk::jobs::sweep(&app.state).await.unwrap().escalated, 0, "once");
+    assert_eq!(
+        storedesk::jobs::sweep(&app.state).await.unwrap().escalated,
+        0,
+        "once"
+    );
     let listed = ok(&app, &shop.agent, queue, json!({}), "cancellationRequests").await;
     assert_eq!(listed["totalCount"], 1);
     assert_eq!(listed["edges"][0]["node"]["id"], id);
     assert_eq!(listed["edges"][0]["node"]["overdue"], true);
     assert!(listed["edges"][0]["node"]["escalatedAt"].is_string());
     // The seller of the other store sees nothing of it.
-    assert_eq!(ok(&app, &shop.seller_b, queue, json!({}), "cancellationRequests").await["totalCount"], 0);
+    assert_eq!(
+        ok(
+            &app,
+            &shop.seller_b,
+            queue,
+            json!({}),
+            "cancellationRequests"
+        )
+        .await["totalCount"],
+        0
+    );
     // An agent decides instead of the seller: recorded as an override.
-    let approved = ok(&app, &shop.agent, APPROVE, json!({ "id": id }), "approveCancellation").await;
+    let approved = ok(
+        &app,
+        &shop.agent,
+        APPROVE,
+        json!({ "id": id }),
+        "approveCancellation",
+    )
+    .await;
     assert_eq!(approved["decidedBy"]["id"], shop.agent.id);
     assert!(approved["overrideReason"].is_string());
     let events: Vec<String> = <entity::audit_event::Entity as sea_orm::EntityTrait>::find()
@@ -219,8 +348,18 @@ pub async fn overdue_requests_are_flagged_and_escalated_to_agents(app: TestApp) 
         .filter(|e| e.target_id == Some(id.parse().unwrap()))
         .map(|e| format!("{} {}", e.action, e.details))
         .collect();
-    assert!(events.iter().any(|e| e.starts_with("cancellation.escalated")), "{events:?}");
-    assert!(events.iter().any(|e| e.starts_with("cancellation.approved") && e.contains("\"override\":true")), "{events:?}");
+    assert!(
+        events
+            .iter()
+            .any(|e| e.starts_with("cancellation.escalated")),
+        "{events:?}"
+    );
+    assert!(
+        events
+            .iter()
+            .any(|e| e.starts_with("cancellation.approved") && e.contains("\"override\":true")),
+        "{events:?}"
+    );
 }
 
 async fn overdue_requests_can_be_approved_automatically(app: TestApp) {
@@ -253,12 +392,22 @@ mod auto_approval {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn sqlite() {
-        run_with(Engine::Sqlite, super::auto_approve, super::overdue_requests_can_be_approved_automatically).await;
+        run_with(
+            Engine::Sqlite,
+            super::auto_approve,
+            super::overdue_requests_can_be_approved_automatically,
+        )
+        .await;
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn postgres() {
-        run_with(Engine::Postgres, super::auto_approve, super::overdue_requests_can_be_approved_automatically).await;
+        run_with(
+            Engine::Postgres,
+            super::auto_approve,
+            super::overdue_requests_can_be_approved_automatically,
+        )
+        .await;
     }
 }
 
@@ -267,8 +416,18 @@ pub async fn a_seller_cancels_on_their_own_and_the_buyer_is_refunded_and_told(ap
     let order = paid_order(&app, &shop, 18_000).await;
     let doc = "mutation($id: ID!) { cancelOrderBySeller(orderId: $id, reason: OUT_OF_STOCK, note: \"품절\") {
         status refundableAmount refunds { amount status } cancellationRequests { status kind } } }";
-    assert_eq!(fails(&app, Some(&shop.seller_b), doc, json!({ "id": order })).await, "NOT_FOUND");
-    let canceled = ok(&app, &shop.seller_a, doc, json!({ "id": order }), "cancelOrderBySeller").await;
+    assert_eq!(
+        fails(&app, Some(&shop.seller_b), doc, json!({ "id": order })).await,
+        "NOT_FOUND"
+    );
+    let canceled = ok(
+        &app,
+        &shop.seller_a,
+        doc,
+        json!({ "id": order }),
+        "cancelOrderBySeller",
+    )
+    .await;
     assert_eq!(canceled["status"], "CANCELED");
     let seen = order_as(&app, &shop.buyer_a, &order).await;
     assert_eq!(seen["refunds"][0]["amount"], 18_000);
@@ -279,7 +438,12 @@ pub async fn a_seller_cancels_on_their_own_and_the_buyer_is_refunded_and_told(ap
         vec!["order.canceled", "refund.completed"]
     );
     deliver_mail(&app).await;
-    assert!(sent_mail(&app).iter().map(|m| mail_text(m)).any(|m| m.contains("판매자가 다음 주문을 취소했습니다")));
+    assert!(
+        sent_mail(&app)
+            .iter()
+            .map(|m| mail_text(m))
+            .any(|m| m.contains("판매자가 다음 주문을 취소했습니다"))
+    );
 }
 
 engine_tests!(

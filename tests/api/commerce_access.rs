@@ -31,20 +31,39 @@ async fn fixture(app: &TestApp, shop: &Shop) -> Fixture {
     Fixture {
         order,
         number,
-        request: request["data"]["requestCancellation"]["id"].as_str().unwrap().to_owned(),
-        refund: refund["data"]["createRefund"]["id"].as_str().unwrap().to_owned(),
+        request: request["data"]["requestCancellation"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
+        refund: refund["data"]["createRefund"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
     }
 }
 
 /// Whether `who` can see the fixture through `document` (`data.<field>` non-null / listing it).
-async fn sees(app: &TestApp, who: Option<&Session>, document: &str, variables: Value, field: &str, id: &str) -> Result<bool, String> {
-    let body = app.gql_as(who.map(|s| s.access.as_str()), document, variables).await;
+async fn sees(
+    app: &TestApp,
+    who: Option<&Session>,
+    document: &str,
+    variables: Value,
+    field: &str,
+    id: &str,
+) -> Result<bool, String> {
+    let body = app
+        .gql_as(who.map(|s| s.access.as_str()), document, variables)
+        .await;
     if body["errors"].is_array() {
         return Err(error_code(&body).to_owned());
     }
     let data = &body["data"][field];
     Ok(match data.get("edges") {
-        Some(edges) => edges.as_array().unwrap().iter().any(|e| e["node"]["id"] == id),
+        Some(edges) => edges
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["node"]["id"] == id),
         None => !data.is_null() && data["id"] == id,
     })
 }
@@ -53,17 +72,67 @@ pub async fn only_the_parties_of_an_order_see_it_by_any_path(app: TestApp) {
     let shop = Shop::open(&app).await;
     let f = fixture(&app, &shop).await;
     let reads: Vec<(&str, Value, &str, &str)> = vec![
-        ("query($id: ID!) { order(id: $id) { id } }", json!({ "id": f.order }), "order", &f.order),
-        ("query($n: String!) { orderByNumber(orderNumber: $n) { id } }", json!({ "n": f.number }), "orderByNumber", &f.order),
-        ("{ orders(first: 100) { edges { node { id } } } }", json!({}), "orders", &f.order),
-        ("query($n: String) { orders(filter: { search: $n }) { edges { node { id } } } }", json!({ "n": f.number }), "orders", &f.order),
-        ("{ orders(filter: { search: \"이어폰\" }) { edges { node { id } } } }", json!({}), "orders", &f.order),
-        ("query($id: ID!) { cancellationRequest(id: $id) { id } }", json!({ "id": f.request }), "cancellationRequest", &f.request),
-        ("{ cancellationRequests(first: 100) { edges { node { id } } } }", json!({}), "cancellationRequests", &f.request),
-        ("query($id: ID!) { refund(id: $id) { id } }", json!({ "id": f.refund }), "refund", &f.refund),
-        ("{ refunds(first: 100) { edges { node { id } } } }", json!({}), "refunds", &f.refund),
+        (
+            "query($id: ID!) { order(id: $id) { id } }",
+            json!({ "id": f.order }),
+            "order",
+            &f.order,
+        ),
+        (
+            "query($n: String!) { orderByNumber(orderNumber: $n) { id } }",
+            json!({ "n": f.number }),
+            "orderByNumber",
+            &f.order,
+        ),
+        (
+            "{ orders(first: 100) { edges { node { id } } } }",
+            json!({}),
+            "orders",
+            &f.order,
+        ),
+        (
+            "query($n: String) { orders(filter: { search: $n }) { edges { node { id } } } }",
+            json!({ "n": f.number }),
+            "orders",
+            &f.order,
+        ),
+        (
+            "{ orders(filter: { search: \"이어폰\" }) { edges { node { id } } } }",
+            json!({}),
+            "orders",
+            &f.order,
+        ),
+        (
+            "query($id: ID!) { cancellationRequest(id: $id) { id } }",
+            json!({ "id": f.request }),
+            "cancellationRequest",
+            &f.request,
+        ),
+        (
+            "{ cancellationRequests(first: 100) { edges { node { id } } } }",
+            json!({}),
+            "cancellationRequests",
+            &f.request,
+        ),
+        (
+            "query($id: ID!) { refund(id: $id) { id } }",
+            json!({ "id": f.refund }),
+            "refund",
+            &f.refund,
+        ),
+        (
+            "{ refunds(first: 100) { edges { node { id } } } }",
+            json!({}),
+            "refunds",
+            &f.refund,
+        ),
         // Nested paths lead back to the same order, never to someone else's.
-        ("query($id: ID!) { refund(id: $id) { id order { id refunds { id } cancellationRequests { id order { id } } } } }", json!({ "id": f.refund }), "refund", &f.refund),
+        (
+            "query($id: ID!) { refund(id: $id) { id order { id refunds { id } cancellationRequests { id order { id } } } } }",
+            json!({ "id": f.refund }),
+            "refund",
+            &f.refund,
+        ),
     ];
     let parties: [(&str, Option<&Session>, bool); 6] = [
         ("buyer A", Some(&shop.buyer_a), true),
@@ -88,21 +157,77 @@ pub async fn only_the_parties_of_an_order_see_it_by_any_path(app: TestApp) {
     let at = app.clock.now() + Duration::days(3);
     let on_order = json!({ "id": f.order, "at": at });
     let writes: Vec<(&Session, &str, Value)> = vec![
-        (&shop.buyer_b, PAY, json!({ "id": f.order, "input": { "method": "POINTS" } })),
-        (&shop.buyer_b, REQUEST, json!({ "id": f.order, "reason": "OTHER" })),
-        (&shop.buyer_b, "mutation($id: ID!) { withdrawCancellation(requestId: $id) { id } }", json!({ "id": f.request })),
-        (&shop.buyer_b, "mutation($id: ID!) { rateCancellation(requestId: $id, score: 1) { id } }", json!({ "id": f.request })),
-        (&shop.buyer_b, "mutation($id: ID!) { confirmPurchase(orderId: $id) { id } }", json!({ "id": f.order })),
-        (&shop.seller_b, "mutation($id: ID!) { markPreparing(orderId: $id) { id } }", json!({ "id": f.order })),
+        (
+            &shop.buyer_b,
+            PAY,
+            json!({ "id": f.order, "input": { "method": "POINTS" } }),
+        ),
+        (
+            &shop.buyer_b,
+            REQUEST,
+            json!({ "id": f.order, "reason": "OTHER" }),
+        ),
+        (
+            &shop.buyer_b,
+            "mutation($id: ID!) { withdrawCancellation(requestId: $id) { id } }",
+            json!({ "id": f.request }),
+        ),
+        (
+            &shop.buyer_b,
+            "mutation($id: ID!) { rateCancellation(requestId: $id, score: 1) { id } }",
+            json!({ "id": f.request }),
+        ),
+        (
+            &shop.buyer_b,
+            "mutation($id: ID!) { confirmPurchase(orderId: $id) { id } }",
+            json!({ "id": f.order }),
+        ),
+        (
+            &shop.seller_b,
+            "mutation($id: ID!) { markPreparing(orderId: $id) { id } }",
+            json!({ "id": f.order }),
+        ),
         (&shop.seller_b, SHIP, on_order.clone()),
-        (&shop.seller_b, "mutation($id: ID!) { addShipmentEvent(orderId: $id, status: IN_TRANSIT, description: \"x\") { id } }", json!({ "id": f.order })),
-        (&shop.seller_b, "mutation($id: ID!) { markDelivered(orderId: $id) { id } }", json!({ "id": f.order })),
-        (&shop.seller_b, "mutation($id: ID!, $at: DateTime!) { updateExpectedDelivery(orderId: $id, expectedDeliveryAt: $at) { id } }", on_order.clone()),
-        (&shop.seller_b, "mutation($id: ID!) { approveCancellation(requestId: $id) { id } }", json!({ "id": f.request })),
-        (&shop.seller_b, "mutation($id: ID!) { rejectCancellation(requestId: $id, reason: \"no\") { id } }", json!({ "id": f.request })),
-        (&shop.seller_b, "mutation($id: ID!) { cancelOrderBySeller(orderId: $id, reason: OUT_OF_STOCK) { id } }", json!({ "id": f.order })),
-        (&shop.seller_b, CREATE_REFUND, json!({ "id": f.order, "amount": 1, "reason": "x", "key": "steal" })),
-        (&shop.seller_b, "mutation($id: ID!) { retryRefund(refundId: $id) { id } }", json!({ "id": f.refund })),
+        (
+            &shop.seller_b,
+            "mutation($id: ID!) { addShipmentEvent(orderId: $id, status: IN_TRANSIT, description: \"x\") { id } }",
+            json!({ "id": f.order }),
+        ),
+        (
+            &shop.seller_b,
+            "mutation($id: ID!) { markDelivered(orderId: $id) { id } }",
+            json!({ "id": f.order }),
+        ),
+        (
+            &shop.seller_b,
+            "mutation($id: ID!, $at: DateTime!) { updateExpectedDelivery(orderId: $id, expectedDeliveryAt: $at) { id } }",
+            on_order.clone(),
+        ),
+        (
+            &shop.seller_b,
+            "mutation($id: ID!) { approveCancellation(requestId: $id) { id } }",
+            json!({ "id": f.request }),
+        ),
+        (
+            &shop.seller_b,
+            "mutation($id: ID!) { rejectCancellation(requestId: $id, reason: \"no\") { id } }",
+            json!({ "id": f.request }),
+        ),
+        (
+            &shop.seller_b,
+            "mutation($id: ID!) { cancelOrderBySeller(orderId: $id, reason: OUT_OF_STOCK) { id } }",
+            json!({ "id": f.order }),
+        ),
+        (
+            &shop.seller_b,
+            CREATE_REFUND,
+            json!({ "id": f.order, "amount": 1, "reason": "x", "key": "steal" }),
+        ),
+        (
+            &shop.seller_b,
+            "mutation($id: ID!) { retryRefund(refundId: $id) { id } }",
+            json!({ "id": f.refund }),
+        ),
     ];
     for (who, document, variables) in writes {
         let body = app.gql_as(Some(&who.access), document, variables).await;
@@ -121,7 +246,13 @@ pub async fn the_order_list_does_not_query_per_row(app: TestApp) {
     for i in 0..55 {
         let order = preparing_order(&app, &shop, 10_000).await;
         if i % 2 == 0 {
-            ship(&app, &shop.seller_a, &order, app.clock.now() + Duration::days(2)).await;
+            ship(
+                &app,
+                &shop.seller_a,
+                &order,
+                app.clock.now() + Duration::days(2),
+            )
+            .await;
         } else {
             request_cancel(&app, &shop.buyer_a, &order).await;
         }
@@ -135,9 +266,15 @@ pub async fn the_order_list_does_not_query_per_row(app: TestApp) {
     let mut counts = Vec::new();
     for first in [5, 50] {
         let before = app.state.statements.get();
-        let body = app.gql_as(Some(&shop.agent.access), query, json!({ "f": first })).await;
+        let body = app
+            .gql_as(Some(&shop.agent.access), query, json!({ "f": first }))
+            .await;
         let after = app.state.statements.get();
-        assert_eq!(body["data"]["orders"]["edges"].as_array().unwrap().len(), first, "{body}");
+        assert_eq!(
+            body["data"]["orders"]["edges"].as_array().unwrap().len(),
+            first,
+            "{body}"
+        );
         counts.push(after - before);
     }
     // Per-row loading would add hundreds of statements at first=50. A DataLoader batch may
@@ -153,7 +290,10 @@ pub async fn racing_approve_and_reject_have_exactly_one_winner(app: TestApp) {
     for _ in 0..5 {
         let order = preparing_order(&app, &shop, 10_000).await;
         let body = request_cancel(&app, &shop.buyer_a, &order).await;
-        let id = body["data"]["requestCancellation"]["id"].as_str().unwrap().to_owned();
+        let id = body["data"]["requestCancellation"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
         let (approve, reject) = join(
             app.gql_as(
                 Some(&shop.seller_a.access),
@@ -167,12 +307,23 @@ pub async fn racing_approve_and_reject_have_exactly_one_winner(app: TestApp) {
             ),
         )
         .await;
-        let winners = [&approve, &reject].iter().filter(|b| b["errors"].is_null()).count();
+        let winners = [&approve, &reject]
+            .iter()
+            .filter(|b| b["errors"].is_null())
+            .count();
         assert_eq!(winners, 1, "{approve} {reject}");
-        let loser = if approve["errors"].is_null() { &reject } else { &approve };
+        let loser = if approve["errors"].is_null() {
+            &reject
+        } else {
+            &approve
+        };
         assert_eq!(error_code(loser), "INVALID_STATE");
         let seen = order_as(&app, &shop.agent, &order).await;
-        let expected = if approve["errors"].is_null() { "CANCELED" } else { "PREPARING" };
+        let expected = if approve["errors"].is_null() {
+            "CANCELED"
+        } else {
+            "PREPARING"
+        };
         assert_eq!(seen["status"], expected);
         let refunds = seen["refunds"].as_array().unwrap().len();
         assert_eq!(refunds, usize::from(approve["errors"].is_null()));
@@ -198,11 +349,17 @@ pub async fn racing_cancel_and_ship_have_exactly_one_winner(app: TestApp) {
         let seen = order_as(&app, &shop.agent, &order).await;
         if prepare_body["errors"].is_null() {
             assert_eq!(seen["status"], "PREPARING");
-            assert_eq!(cancel["data"]["requestCancellation"]["status"], "PENDING_SELLER", "{cancel}");
+            assert_eq!(
+                cancel["data"]["requestCancellation"]["status"], "PENDING_SELLER",
+                "{cancel}"
+            );
             assert!(seen["refunds"].as_array().unwrap().is_empty());
         } else {
             assert_eq!(error_code(&prepare_body), "INVALID_STATE");
-            assert_eq!(cancel["data"]["requestCancellation"]["status"], "COMPLETED", "{cancel}");
+            assert_eq!(
+                cancel["data"]["requestCancellation"]["status"], "COMPLETED",
+                "{cancel}"
+            );
             assert_eq!(seen["status"], "CANCELED");
             assert_eq!(seen["payment"]["status"], "REFUNDED");
         }
@@ -218,7 +375,10 @@ pub async fn racing_cancel_and_ship_have_exactly_one_winner(app: TestApp) {
             ),
         )
         .await;
-        let winners = [&request, &shipped].iter().filter(|b| b["errors"].is_null()).count();
+        let winners = [&request, &shipped]
+            .iter()
+            .filter(|b| b["errors"].is_null())
+            .count();
         assert_eq!(winners, 1, "{request} {shipped}");
         let seen = order_as(&app, &shop.agent, &order).await;
         let open = seen["cancellationRequests"].as_array().unwrap().len();

@@ -40,26 +40,27 @@ impl SmtpSink {
                     let _ = write.write_all(b"220 sink ESMTP\r\n").await;
                     while let Ok(Some(line)) = lines.next_line().await {
                         let command = line.to_ascii_uppercase();
-                        let reply: &[u8] = if command.starts_with("EHLO") || command.starts_with("HELO") {
-                            b"250 sink\r\n"
-                        } else if command.starts_with("DATA") {
-                            let _ = write.write_all(b"354 end with .\r\n").await;
-                            let mut text = String::new();
-                            while let Ok(Some(data)) = lines.next_line().await {
-                                if data == "." {
-                                    break;
+                        let reply: &[u8] =
+                            if command.starts_with("EHLO") || command.starts_with("HELO") {
+                                b"250 sink\r\n"
+                            } else if command.starts_with("DATA") {
+                                let _ = write.write_all(b"354 end with .\r\n").await;
+                                let mut text = String::new();
+                                while let Ok(Some(data)) = lines.next_line().await {
+                                    if data == "." {
+                                        break;
+                                    }
+                                    text.push_str(&data);
+                                    text.push_str("\r\n");
                                 }
-                                text.push_str(&data);
-                                text.push_str("\r\n");
-                            }
-                            store.lock().unwrap().push(text);
-                            b"250 queued\r\n"
-                        } else if command.starts_with("QUIT") {
-                            let _ = write.write_all(b"221 bye\r\n").await;
-                            break;
-                        } else {
-                            b"250 OK\r\n"
-                        };
+                                store.lock().unwrap().push(text);
+                                b"250 queued\r\n"
+                            } else if command.starts_with("QUIT") {
+                                let _ = write.write_all(b"221 bye\r\n").await;
+                                break;
+                            } else {
+                                b"250 OK\r\n"
+                            };
                         if write.write_all(reply).await.is_err() {
                             break;
                         }
@@ -72,7 +73,10 @@ impl SmtpSink {
 }
 
 async fn outbox(app: &TestApp) -> Vec<outbox_message::Model> {
-    outbox_message::Entity::find().all(&app.state.db).await.unwrap()
+    outbox_message::Entity::find()
+        .all(&app.state.db)
+        .await
+        .unwrap()
 }
 
 pub async fn notifications_are_written_as_eml_files_and_texts_in_development(app: TestApp) {
@@ -94,15 +98,27 @@ pub async fn notifications_are_written_as_eml_files_and_texts_in_development(app
     let mail: Vec<String> = sent_mail(&app).iter().map(|m| mail_text(m)).collect();
     assert_eq!(mail.len(), 2);
     assert!(mail.iter().all(|m| m.contains("To: phone@example.com")));
-    assert!(mail.iter().any(|m| m.contains("9,000원이 결제 수단으로 환불됩니다")), "{mail:?}");
+    assert!(
+        mail.iter()
+            .any(|m| m.contains("9,000원이 결제 수단으로 환불됩니다")),
+        "{mail:?}"
+    );
     let sms_dir = app.state.settings.data_dir.join("sms");
     let texts: Vec<String> = std::fs::read_dir(sms_dir)
         .unwrap()
         .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
         .collect();
     assert_eq!(texts.len(), 2);
-    assert!(texts.iter().all(|t| t.starts_with("To: 010-1234-5678")), "{texts:?}");
-    assert!(outbox(&app).await.iter().all(|m| m.status == OutboxStatus::Sent && m.sent_at.is_some()));
+    assert!(
+        texts.iter().all(|t| t.starts_with("To: 010-1234-5678")),
+        "{texts:?}"
+    );
+    assert!(
+        outbox(&app)
+            .await
+            .iter()
+            .all(|m| m.status == OutboxStatus::Sent && m.sent_at.is_some())
+    );
     // Nothing is sent twice.
     assert_eq!(deliver_mail(&app).await.sent, 0);
 }
@@ -118,19 +134,35 @@ pub async fn failed_deliveries_are_retried_with_backoff_and_given_up_at_the_limi
     let report = deliver_mail(&app).await;
     assert_eq!((report.sent, report.retried), (0, 2));
     let rows = outbox(&app).await;
-    assert!(rows.iter().all(|m| m.attempts == 1 && m.last_error.is_some() && m.status == OutboxStatus::Pending));
-    assert!(rows.iter().all(|m| m.next_attempt_at == app.clock.now() + Duration::seconds(30)));
+    assert!(
+        rows.iter().all(|m| m.attempts == 1
+            && m.last_error.is_some()
+            && m.status == OutboxStatus::Pending)
+    );
+    assert!(
+        rows.iter()
+            .all(|m| m.next_attempt_at == app.clock.now() + Duration::seconds(30))
+    );
     // Not due yet: nothing happens.
     assert_eq!(deliver_mail(&app).await, Default::default());
     app.clock.advance(Duration::seconds(31));
     assert_eq!(deliver_mail(&app).await.retried, 2);
-    assert!(outbox(&app).await.iter().all(|m| m.attempts == 2 && m.next_attempt_at == app.clock.now() + Duration::seconds(60)));
+    assert!(
+        outbox(&app).await.iter().all(
+            |m| m.attempts == 2 && m.next_attempt_at == app.clock.now() + Duration::seconds(60)
+        )
+    );
     // Repaired: the next attempt goes through.
     std::fs::remove_file(&dir).unwrap();
     std::fs::create_dir_all(&dir).unwrap();
     app.clock.advance(Duration::seconds(61));
     assert_eq!(deliver_mail(&app).await.sent, 2);
-    assert!(outbox(&app).await.iter().all(|m| m.status == OutboxStatus::Sent));
+    assert!(
+        outbox(&app)
+            .await
+            .iter()
+            .all(|m| m.status == OutboxStatus::Sent)
+    );
 }
 
 async fn gives_up(app: TestApp) {
@@ -143,7 +175,12 @@ async fn gives_up(app: TestApp) {
     assert_eq!(deliver_mail(&app).await.retried, 2);
     app.clock.advance(Duration::minutes(5));
     assert_eq!(deliver_mail(&app).await.given_up, 2);
-    assert!(outbox(&app).await.iter().all(|m| m.status == OutboxStatus::Failed && m.attempts == 2));
+    assert!(
+        outbox(&app)
+            .await
+            .iter()
+            .all(|m| m.status == OutboxStatus::Failed && m.attempts == 2)
+    );
 }
 
 fn two_attempts(settings: &mut Settings) {
@@ -157,7 +194,11 @@ async fn smtp_delivery(app: TestApp, sink: &SmtpSink) {
     assert_eq!(deliver_mail(&app).await.sent, 2);
     let messages = sink.messages.lock().unwrap().clone();
     assert_eq!(messages.len(), 2, "{messages:?}");
-    assert!(messages.iter().all(|m| m.contains("To: buyer-a@example.com")));
+    assert!(
+        messages
+            .iter()
+            .all(|m| m.contains("To: buyer-a@example.com"))
+    );
     assert!(messages.iter().all(|m| m.contains("Message-ID: <")));
 }
 
@@ -247,12 +288,31 @@ pub async fn a_worker_that_dies_mid_delivery_loses_nothing_and_sends_once(app: T
     assert_eq!(claimed.len(), 2);
     // A restarted instance does not touch them while the lease holds…
     let restarted = app.sibling().await;
-    assert_eq!(deliver_due(&restarted.state, &restarted.state.notifier).await.unwrap().sent, 0);
+    assert_eq!(
+        deliver_due(&restarted.state, &restarted.state.notifier)
+            .await
+            .unwrap()
+            .sent,
+        0
+    );
     // …and delivers them once it ends, exactly once.
-    app.clock.advance(Duration::minutes(5) + Duration::seconds(1));
-    assert_eq!(deliver_due(&restarted.state, &restarted.state.notifier).await.unwrap().sent, 2);
+    app.clock
+        .advance(Duration::minutes(5) + Duration::seconds(1));
+    assert_eq!(
+        deliver_due(&restarted.state, &restarted.state.notifier)
+            .await
+            .unwrap()
+            .sent,
+        2
+    );
     app.clock.advance(Duration::minutes(10));
-    assert_eq!(deliver_due(&restarted.state, &restarted.state.notifier).await.unwrap().sent, 0);
+    assert_eq!(
+        deliver_due(&restarted.state, &restarted.state.notifier)
+            .await
+            .unwrap()
+            .sent,
+        0
+    );
     assert_eq!(sent_mail(&restarted).len(), 2);
     assert!(sent_mail(&app).is_empty());
 }

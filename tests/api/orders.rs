@@ -34,9 +34,18 @@ pub async fn an_order_walks_the_main_path_and_refuses_illegal_moves(app: TestApp
         )
         .await;
     assert_eq!(body["errors"][0]["extensions"]["code"], "INVALID_STATE");
-    assert!(body["errors"][0]["message"].as_str().unwrap().contains("PAID"), "{body}");
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("PAID"),
+        "{body}"
+    );
 
-    assert_eq!(prepare(&app, &shop.seller_a, id).await["status"], "PREPARING");
+    assert_eq!(
+        prepare(&app, &shop.seller_a, id).await["status"],
+        "PREPARING"
+    );
     assert_eq!(
         fails(
             &app,
@@ -47,8 +56,17 @@ pub async fn an_order_walks_the_main_path_and_refuses_illegal_moves(app: TestApp
         .await,
         "INVALID_STATE"
     );
-    ship(&app, &shop.seller_a, id, app.clock.now() + Duration::days(2)).await;
-    assert_eq!(deliver(&app, &shop.seller_a, id).await["status"], "DELIVERED");
+    ship(
+        &app,
+        &shop.seller_a,
+        id,
+        app.clock.now() + Duration::days(2),
+    )
+    .await;
+    assert_eq!(
+        deliver(&app, &shop.seller_a, id).await["status"],
+        "DELIVERED"
+    );
     let confirmed = ok(
         &app,
         &shop.buyer_a,
@@ -137,9 +155,16 @@ pub async fn full_card_numbers_are_refused_and_never_stored(app: TestApp) {
         json!({ "method": "BANK_TRANSFER", "cardLast4": "1111" }),
     ] {
         let body = app
-            .gql_as(Some(&shop.buyer_a.access), PAY, json!({ "id": id, "input": input }))
+            .gql_as(
+                Some(&shop.buyer_a.access),
+                PAY,
+                json!({ "id": id, "input": input }),
+            )
             .await;
-        assert_eq!(body["errors"][0]["extensions"]["code"], "VALIDATION", "{body}");
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], "VALIDATION",
+            "{body}"
+        );
     }
     let body = app
         .gql_as(
@@ -160,10 +185,22 @@ pub async fn bad_orders_are_refused_with_the_field_named(app: TestApp) {
     let place_doc = "mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id } }";
     for (items, field) in [
         (json!([]), "items"),
-        (json!([{ "productName": "x", "quantity": 0, "unitPrice": 100 }]), "quantity"),
-        (json!([{ "productName": "x", "quantity": 1, "unitPrice": -5 }]), "unitPrice"),
-        (json!([{ "productName": " ", "quantity": 1, "unitPrice": 100 }]), "productName"),
-        (json!([{ "productName": "x", "quantity": 1, "unitPrice": 0 }]), "items"),
+        (
+            json!([{ "productName": "x", "quantity": 0, "unitPrice": 100 }]),
+            "quantity",
+        ),
+        (
+            json!([{ "productName": "x", "quantity": 1, "unitPrice": -5 }]),
+            "unitPrice",
+        ),
+        (
+            json!([{ "productName": " ", "quantity": 1, "unitPrice": 100 }]),
+            "productName",
+        ),
+        (
+            json!([{ "productName": "x", "quantity": 1, "unitPrice": 0 }]),
+            "items",
+        ),
     ] {
         let body = app
             .gql_as(
@@ -172,7 +209,10 @@ pub async fn bad_orders_are_refused_with_the_field_named(app: TestApp) {
                 json!({ "input": { "storeId": shop.store_a, "items": items } }),
             )
             .await;
-        assert_eq!(body["errors"][0]["extensions"]["code"], "VALIDATION", "{body}");
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], "VALIDATION",
+            "{body}"
+        );
         assert_eq!(error_field(&body), field, "{body}");
     }
     let body = app
@@ -184,7 +224,14 @@ pub async fn bad_orders_are_refused_with_the_field_named(app: TestApp) {
         )
         .await;
     assert_eq!(body["errors"][0]["extensions"]["code"], "NOT_FOUND");
-    let count = ok(&app, &shop.agent, "{ orders { totalCount } }", json!({}), "orders").await;
+    let count = ok(
+        &app,
+        &shop.agent,
+        "{ orders { totalCount } }",
+        json!({}),
+        "orders",
+    )
+    .await;
     assert_eq!(count["totalCount"], 0);
 }
 
@@ -215,11 +262,26 @@ async fn listed(app: &TestApp, shop: &Shop, filter: serde_json::Value) -> Vec<Ve
 pub async fn late_and_stalled_parcels_follow_the_clock_and_are_listed(app: TestApp) {
     let mut shop = Shop::open(&app).await;
     let late = preparing_order(&app, &shop, 20_000).await;
-    ship(&app, &shop.seller_a, &late, app.clock.now() + Duration::days(2)).await;
+    ship(
+        &app,
+        &shop.seller_a,
+        &late,
+        app.clock.now() + Duration::days(2),
+    )
+    .await;
     let fine = preparing_order(&app, &shop, 20_000).await;
-    ship(&app, &shop.seller_a, &fine, app.clock.now() + Duration::days(10)).await;
+    ship(
+        &app,
+        &shop.seller_a,
+        &fine,
+        app.clock.now() + Duration::days(10),
+    )
+    .await;
 
-    assert_eq!(listed(&app, &shop, json!({ "delayed": true })).await, vec![Vec::<String>::new(); 3]);
+    assert_eq!(
+        listed(&app, &shop, json!({ "delayed": true })).await,
+        vec![Vec::<String>::new(); 3]
+    );
 
     app.clock.advance(Duration::days(3) + Duration::hours(1));
     shop.sign_in_again(&app).await;
@@ -228,7 +290,10 @@ pub async fn late_and_stalled_parcels_follow_the_clock_and_are_listed(app: TestA
     assert_eq!(delayed[1], vec![late.clone()]);
     assert!(delayed[2].is_empty(), "another seller sees nothing");
     // No event for 72 hours: both parcels have stalled.
-    assert_eq!(listed(&app, &shop, json!({ "stalled": true })).await[1].len(), 2);
+    assert_eq!(
+        listed(&app, &shop, json!({ "stalled": true })).await[1].len(),
+        2
+    );
     let seen = order_as(&app, &shop.agent, &late).await;
     assert_eq!(seen["shipment"]["delayed"], true);
     assert_eq!(seen["shipment"]["stalled"], true);
@@ -242,7 +307,10 @@ pub async fn late_and_stalled_parcels_follow_the_clock_and_are_listed(app: TestA
         "addShipmentEvent",
     )
     .await;
-    assert_eq!(listed(&app, &shop, json!({ "stalled": true })).await[1], vec![late.clone()]);
+    assert_eq!(
+        listed(&app, &shop, json!({ "stalled": true })).await[1],
+        vec![late.clone()]
+    );
     ok(
         &app,
         &shop.seller_a,
@@ -261,7 +329,13 @@ pub async fn late_and_stalled_parcels_follow_the_clock_and_are_listed(app: TestA
 pub async fn a_new_expected_delivery_date_is_sent_to_the_buyer(app: TestApp) {
     let shop = Shop::open(&app).await;
     let order = preparing_order(&app, &shop, 20_000).await;
-    ship(&app, &shop.seller_a, &order, app.clock.now() + Duration::days(2)).await;
+    ship(
+        &app,
+        &shop.seller_a,
+        &order,
+        app.clock.now() + Duration::days(2),
+    )
+    .await;
     let new_date = chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 11, 9, 3, 0, 0).unwrap();
     ok(
         &app,
@@ -279,11 +353,15 @@ pub async fn a_new_expected_delivery_date_is_sent_to_the_buyer(app: TestApp) {
     assert_eq!(report.sent, 2, "{report:?} {:?}", outbox_errors(&app).await);
     let mail: Vec<String> = sent_mail(&app).iter().map(|m| mail_text(m)).collect();
     assert!(
-        mail.iter().any(|m| m.contains("2026년 11월 09일") && m.contains("To: buyer-a@example.com")),
+        mail.iter()
+            .any(|m| m.contains("2026년 11월 09일") && m.contains("To: buyer-a@example.com")),
         "{mail:?}"
     );
     let seen = order_as(&app, &shop.buyer_a, &order).await;
-    assert_eq!(seen["shipment"]["expectedDeliveryAt"], "2026-11-09T03:00:00+00:00");
+    assert_eq!(
+        seen["shipment"]["expectedDeliveryAt"],
+        "2026-11-09T03:00:00+00:00"
+    );
 }
 
 engine_tests!(

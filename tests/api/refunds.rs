@@ -26,7 +26,13 @@ pub async fn partial_refunds_add_up_to_the_amount_paid_and_no_further(app: TestA
 
     let too_much = create_refund(&app, &shop.agent, &order, 30_001, "k-2").await;
     assert_eq!(error_code(&too_much), "INVALID_STATE");
-    assert!(too_much["errors"][0]["message"].as_str().unwrap().contains("30000"), "{too_much}");
+    assert!(
+        too_much["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("30000"),
+        "{too_much}"
+    );
     let rest = create_refund(&app, &shop.agent, &order, 30_000, "k-3").await;
     assert_eq!(refund_of(&rest)["status"], "COMPLETED");
     let seen = order_as(&app, &shop.buyer_a, &order).await;
@@ -39,11 +45,24 @@ pub async fn partial_refunds_add_up_to_the_amount_paid_and_no_further(app: TestA
         assert_eq!(error_field(&body), field);
     }
     let unpaid = place(&app, &shop.buyer_a, &shop.store_a, 5_000).await;
-    let body = create_refund(&app, &shop.seller_a, unpaid["id"].as_str().unwrap(), 1_000, "k-5").await;
+    let body = create_refund(
+        &app,
+        &shop.seller_a,
+        unpaid["id"].as_str().unwrap(),
+        1_000,
+        "k-5",
+    )
+    .await;
     assert_eq!(error_code(&body), "INVALID_STATE");
     // A buyer cannot refund; another seller cannot see the order.
-    assert_eq!(error_code(&create_refund(&app, &shop.buyer_a, &order, 1, "k-6").await), "FORBIDDEN");
-    assert_eq!(error_code(&create_refund(&app, &shop.seller_b, &order, 1, "k-7").await), "NOT_FOUND");
+    assert_eq!(
+        error_code(&create_refund(&app, &shop.buyer_a, &order, 1, "k-6").await),
+        "FORBIDDEN"
+    );
+    assert_eq!(
+        error_code(&create_refund(&app, &shop.seller_b, &order, 1, "k-7").await),
+        "NOT_FOUND"
+    );
 }
 
 pub async fn the_same_idempotency_key_gives_the_same_refund(app: TestApp) {
@@ -60,13 +79,23 @@ pub async fn the_same_idempotency_key_gives_the_same_refund(app: TestApp) {
     assert_eq!(seen["refundableAmount"], 40_000);
 
     // Ten concurrent submissions of one key make one refund.
-    let racing = join_all((0..10).map(|_| create_refund(&app, &shop.seller_a, &order, 5_000, "raced-key"))).await;
+    let racing =
+        join_all((0..10).map(|_| create_refund(&app, &shop.seller_a, &order, 5_000, "raced-key")))
+            .await;
     let ids: std::collections::BTreeSet<String> = racing
         .iter()
-        .map(|body| refund_of(body)["id"].as_str().unwrap_or_else(|| panic!("{body}")).to_owned())
+        .map(|body| {
+            refund_of(body)["id"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{body}"))
+                .to_owned()
+        })
         .collect();
     assert_eq!(ids.len(), 1, "{racing:?}");
-    assert_eq!(order_as(&app, &shop.agent, &order).await["refundableAmount"], 35_000);
+    assert_eq!(
+        order_as(&app, &shop.agent, &order).await["refundableAmount"],
+        35_000
+    );
 }
 
 pub async fn a_failed_refund_frees_its_amount_and_can_be_retried(app: TestApp) {
@@ -79,17 +108,52 @@ pub async fn a_failed_refund_frees_its_amount_and_can_be_retried(app: TestApp) {
     assert!(refund["failureReason"].is_string());
     assert_eq!(refund["attempts"], 1);
     // A failed refund does not count against the payment.
-    assert_eq!(order_as(&app, &shop.agent, &order).await["refundableAmount"], 50_000);
-    let retry = "mutation($id: ID!) { retryRefund(refundId: $id) { id status attempts failureReason } }";
-    assert_eq!(fails(&app, Some(&shop.seller_b), retry, json!({ "id": refund["id"] })).await, "NOT_FOUND");
-    let retried = ok(&app, &shop.seller_a, retry, json!({ "id": refund["id"] }), "retryRefund").await;
+    assert_eq!(
+        order_as(&app, &shop.agent, &order).await["refundableAmount"],
+        50_000
+    );
+    let retry =
+        "mutation($id: ID!) { retryRefund(refundId: $id) { id status attempts failureReason } }";
+    assert_eq!(
+        fails(
+            &app,
+            Some(&shop.seller_b),
+            retry,
+            json!({ "id": refund["id"] })
+        )
+        .await,
+        "NOT_FOUND"
+    );
+    let retried = ok(
+        &app,
+        &shop.seller_a,
+        retry,
+        json!({ "id": refund["id"] }),
+        "retryRefund",
+    )
+    .await;
     assert_eq!(retried["status"], "COMPLETED");
     assert_eq!(retried["attempts"], 2);
     assert_eq!(retried["id"], refund["id"]);
-    assert_eq!(fails(&app, Some(&shop.seller_a), retry, json!({ "id": refund["id"] })).await, "INVALID_STATE");
+    assert_eq!(
+        fails(
+            &app,
+            Some(&shop.seller_a),
+            retry,
+            json!({ "id": refund["id"] })
+        )
+        .await,
+        "INVALID_STATE"
+    );
     let seen = order_as(&app, &shop.agent, &order).await;
     assert_eq!(seen["payment"]["status"], "REFUNDED");
-    assert_eq!(outbox_kinds(&app, "buyer-a@example.com").await.last().unwrap(), "refund.completed");
+    assert_eq!(
+        outbox_kinds(&app, "buyer-a@example.com")
+            .await
+            .last()
+            .unwrap(),
+        "refund.completed"
+    );
 }
 
 pub async fn refunds_are_due_in_three_business_days_and_overdue_ones_are_listed(app: TestApp) {
@@ -101,15 +165,26 @@ pub async fn refunds_are_due_in_three_business_days_and_overdue_ones_are_listed(
     app.gateway.fail_next_refunds(1);
     let body = create_refund(&app, &shop.seller_a, &order, 10_000, "due").await;
     // Thursday + 3 business days skips the weekend: Tuesday.
-    assert_eq!(refund_of(&body)["dueAt"], "2026-11-10T01:00:00+00:00", "{body}");
-    let overdue = "{ refunds(filter: { overdue: true }) { totalCount edges { node { id overdue } } } }";
-    assert_eq!(ok(&app, &shop.agent, overdue, json!({}), "refunds").await["totalCount"], 0);
+    assert_eq!(
+        refund_of(&body)["dueAt"],
+        "2026-11-10T01:00:00+00:00",
+        "{body}"
+    );
+    let overdue =
+        "{ refunds(filter: { overdue: true }) { totalCount edges { node { id overdue } } } }";
+    assert_eq!(
+        ok(&app, &shop.agent, overdue, json!({}), "refunds").await["totalCount"],
+        0
+    );
     app.clock.advance(Duration::days(5) + Duration::minutes(1));
     shop.sign_in_again(&app).await;
     let listed = ok(&app, &shop.agent, overdue, json!({}), "refunds").await;
     assert_eq!(listed["totalCount"], 1);
     assert_eq!(listed["edges"][0]["node"]["overdue"], true);
-    assert_eq!(ok(&app, &shop.seller_b, overdue, json!({}), "refunds").await["totalCount"], 0);
+    assert_eq!(
+        ok(&app, &shop.seller_b, overdue, json!({}), "refunds").await["totalCount"],
+        0
+    );
 }
 
 pub async fn concurrent_refunds_never_exceed_the_amount_paid(app: TestApp) {
@@ -117,7 +192,11 @@ pub async fn concurrent_refunds_never_exceed_the_amount_paid(app: TestApp) {
     let order = delivered_order(&app, &shop, 10_000).await;
     // Twenty racing refunds of 3,000 won on a 10,000 won payment: three fit.
     let bodies = join_all((0..20).map(|i| {
-        let who = if i % 2 == 0 { &shop.seller_a } else { &shop.agent };
+        let who = if i % 2 == 0 {
+            &shop.seller_a
+        } else {
+            &shop.agent
+        };
         let key = format!("race-{i}");
         let app = &app;
         let order = &order;
@@ -131,24 +210,45 @@ pub async fn concurrent_refunds_never_exceed_the_amount_paid(app: TestApp) {
     let refused: Vec<&str> = bodies
         .iter()
         .filter(|b| b["errors"].is_array())
-        .map(|b| error_code(b))
+        .map(error_code)
         .collect();
     assert_eq!(completed, 3, "{bodies:?}");
-    assert!(refused.iter().all(|code| *code == "INVALID_STATE"), "{refused:?}");
+    assert!(
+        refused.iter().all(|code| *code == "INVALID_STATE"),
+        "{refused:?}"
+    );
     assert_invariant(&app).await;
 }
 
 /// Sum of refunds not FAILED ≤ amount paid, the reservation equals that sum, and the
 /// refunded amount equals the COMPLETED sum — for every payment in the database.
 pub async fn assert_invariant(app: &TestApp) {
-    use sea_orm::EntityTrait;
     use entity::refund::RefundStatus;
-    let refunds = entity::refund::Entity::find().all(&app.state.db).await.unwrap();
-    for payment in entity::payment::Entity::find().all(&app.state.db).await.unwrap() {
+    use sea_orm::EntityTrait;
+    let refunds = entity::refund::Entity::find()
+        .all(&app.state.db)
+        .await
+        .unwrap();
+    for payment in entity::payment::Entity::find()
+        .all(&app.state.db)
+        .await
+        .unwrap()
+    {
         let mine = refunds.iter().filter(|r| r.payment_id == payment.id);
-        let live: i64 = mine.clone().filter(|r| r.status != RefundStatus::Failed).map(|r| r.amount).sum();
-        let done: i64 = mine.filter(|r| r.status == RefundStatus::Completed).map(|r| r.amount).sum();
-        assert!(live <= payment.amount, "refunds {live} exceed payment {}", payment.amount);
+        let live: i64 = mine
+            .clone()
+            .filter(|r| r.status != RefundStatus::Failed)
+            .map(|r| r.amount)
+            .sum();
+        let done: i64 = mine
+            .filter(|r| r.status == RefundStatus::Completed)
+            .map(|r| r.amount)
+            .sum();
+        assert!(
+            live <= payment.amount,
+            "refunds {live} exceed payment {}",
+            payment.amount
+        );
         assert_eq!(payment.refund_reserved, live);
         assert_eq!(payment.refunded_amount, done);
     }
@@ -190,11 +290,21 @@ async fn replay(app: &TestApp, shop: &Shop, ops: &[Op]) {
     for op in ops {
         match op {
             Op::Refund { amount, key } => {
-                let body = create_refund(app, &shop.seller_a, &order, *amount, &format!("{order}-{key}-{amount}")).await;
+                let body = create_refund(
+                    app,
+                    &shop.seller_a,
+                    &order,
+                    *amount,
+                    &format!("{order}-{key}-{amount}"),
+                )
+                .await;
                 if let Some(id) = refund_of(&body)["id"].as_str() {
                     refund_ids.push(id.to_owned());
                 } else {
-                    assert!(["INVALID_STATE", "CONFLICT"].contains(&error_code(&body)), "{body}");
+                    assert!(
+                        ["INVALID_STATE", "CONFLICT"].contains(&error_code(&body)),
+                        "{body}"
+                    );
                 }
             }
             Op::FailNext(n) => app.gateway.fail_next_refunds(u32::from(*n)),

@@ -54,14 +54,25 @@ async fn store_of(app: &TestApp, seller: &Session) -> String {
 }
 
 /// Runs `document` as `who` and returns `data.<field>`, panicking on errors.
-pub async fn ok(app: &TestApp, who: &Session, document: &str, variables: Value, field: &str) -> Value {
+pub async fn ok(
+    app: &TestApp,
+    who: &Session,
+    document: &str,
+    variables: Value,
+    field: &str,
+) -> Value {
     let body = app.gql_as(Some(&who.access), document, variables).await;
     assert!(body["errors"].is_null(), "{field} failed: {body}");
     body["data"][field].clone()
 }
 
 /// Runs `document` as `who` and returns the error code.
-pub async fn fails(app: &TestApp, who: Option<&Session>, document: &str, variables: Value) -> String {
+pub async fn fails(
+    app: &TestApp,
+    who: Option<&Session>,
+    document: &str,
+    variables: Value,
+) -> String {
     let body = app
         .gql_as(who.map(|s| s.access.as_str()), document, variables)
         .await;
@@ -83,7 +94,8 @@ pub async fn place(app: &TestApp, buyer: &Session, store: &str, unit_price: i64)
     .await
 }
 
-pub const PAY: &str = "mutation($id: ID!, $input: PayOrderInput!) { payOrder(orderId: $id, input: $input) {
+pub const PAY: &str =
+    "mutation($id: ID!, $input: PayOrderInput!) { payOrder(orderId: $id, input: $input) {
     id status payment { method status cardBrand cardLast4 failureReason } } }";
 
 pub async fn pay(app: &TestApp, buyer: &Session, order: &str) -> Value {
@@ -108,11 +120,19 @@ pub async fn prepare(app: &TestApp, seller: &Session, order: &str) -> Value {
     .await
 }
 
-pub const SHIP: &str = "mutation($id: ID!, $at: DateTime!) { shipOrder(orderId: $id, carrier: \"CJ대한통운\",
+pub const SHIP: &str =
+    "mutation($id: ID!, $at: DateTime!) { shipOrder(orderId: $id, carrier: \"CJ대한통운\",
     trackingNumber: \"6301-2345-6789\", expectedDeliveryAt: $at) { id status } }";
 
 pub async fn ship(app: &TestApp, seller: &Session, order: &str, expected: DateTime<Utc>) -> Value {
-    ok(app, seller, SHIP, json!({ "id": order, "at": expected }), "shipOrder").await
+    ok(
+        app,
+        seller,
+        SHIP,
+        json!({ "id": order, "at": expected }),
+        "shipOrder",
+    )
+    .await
 }
 
 pub async fn deliver(app: &TestApp, seller: &Session, order: &str) -> Value {
@@ -144,7 +164,13 @@ pub async fn preparing_order(app: &TestApp, shop: &Shop, amount: i64) -> String 
 /// A DELIVERED order of buyer A at store A.
 pub async fn delivered_order(app: &TestApp, shop: &Shop, amount: i64) -> String {
     let id = preparing_order(app, shop, amount).await;
-    ship(app, &shop.seller_a, &id, app.clock.now() + Duration::days(2)).await;
+    ship(
+        app,
+        &shop.seller_a,
+        &id,
+        app.clock.now() + Duration::days(2),
+    )
+    .await;
     deliver(app, &shop.seller_a, &id).await;
     id
 }
@@ -162,7 +188,12 @@ pub async fn request_cancel(app: &TestApp, who: &Session, order: &str) -> Value 
     .await
 }
 
-pub async fn request_return(app: &TestApp, who: &Session, order: &str, override_reason: Option<&str>) -> Value {
+pub async fn request_return(
+    app: &TestApp,
+    who: &Session,
+    order: &str,
+    override_reason: Option<&str>,
+) -> Value {
     app.gql_as(
         Some(&who.access),
         REQUEST,
@@ -182,11 +213,18 @@ pub async fn order_as(app: &TestApp, who: &Session, order: &str) -> Value {
     .await
 }
 
-pub const CREATE_REFUND: &str = "mutation($id: ID!, $amount: Int!, $reason: String!, $key: String!) {
+pub const CREATE_REFUND: &str =
+    "mutation($id: ID!, $amount: Int!, $reason: String!, $key: String!) {
     createRefund(orderId: $id, amount: $amount, reason: $reason, idempotencyKey: $key) {
     id amount status dueAt failureReason attempts } }";
 
-pub async fn create_refund(app: &TestApp, who: &Session, order: &str, amount: i64, key: &str) -> Value {
+pub async fn create_refund(
+    app: &TestApp,
+    who: &Session,
+    order: &str,
+    amount: i64,
+    key: &str,
+) -> Value {
     app.gql_as(
         Some(&who.access),
         CREATE_REFUND,
@@ -240,31 +278,13 @@ pub fn mail_text(raw: &str) -> String {
             out.push_str(&String::from_utf8_lossy(&bytes));
         }
     } else if headers.contains("quoted-printable") {
-        let decoded = quoted_printable(body);
-        out.push_str(&decoded);
+        let decoded =
+            quoted_printable::decode(body, quoted_printable::ParseMode::Robust).unwrap_or_default();
+        out.push_str(&String::from_utf8_lossy(&decoded));
     } else {
         out.push_str(body);
     }
     out
-}
-
-fn quoted_printable(body: &str) -> String {
-    let joined = body.replace("=\r\n", "");
-    let bytes = joined.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'=' && i + 2 < bytes.len() {
-            if let Ok(b) = u8::from_str_radix(&joined[i + 1..i + 3], 16) {
-                out.push(b);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Last errors of outbox rows that failed an attempt.
