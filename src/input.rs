@@ -37,3 +37,11 @@ pub fn optional_text(
     reject_card_numbers(field, text)?;
     Ok(Some(text.to_owned()))
 }
+
+/// Escapes LIKE wildcards (escape character: backslash), so a search for `50%` finds
+/// "50%", not everything.
+pub fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}

@@ -408,7 +408,7 @@ async fn seed_orders(state: &AppState) -> Result<(), ApiError> {
     clock.set(real_now - Duration::days(3));
     orders::mark_delivered(&demo, &meta, &bada, returned.id).await?;
     clock.advance(Duration::hours(20));
-    let (request, _) = cancellations::request_cancellation(
+    let request = cancellations::request_cancellation(
         &demo,
         &meta,
         &alex,

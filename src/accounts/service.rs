@@ -722,12 +722,7 @@ pub async fn list_accounts(
         .map(str::trim)
         .filter(|s| !s.is_empty())
     {
-        let escaped = search
-            .to_lowercase()
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
-        let pattern = format!("%{escaped}%");
+        let pattern = format!("%{}%", crate::input::escape_like(&search.to_lowercase()));
         condition = condition.add(
             Condition::any()
                 .add(
@@ -746,11 +741,6 @@ pub async fn list_accounts(
     if let Some(status) = filter.status {
         condition = condition.add(account::Column::Status.eq(status));
     }
-    let total = account::Entity::find()
-        .filter(condition.clone())
-        .count(conn)
-        .await?;
     let select = account::Entity::find().filter(condition);
-    let rows = pagination::fetch_newest_first(conn, select, account::Column::Id, page).await?;
-    Ok((rows, total))
+    Ok(pagination::fetch_counted(conn, select, account::Column::Id, page).await?)
 }

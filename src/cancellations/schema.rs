@@ -92,8 +92,9 @@ impl CancellationsMutation {
             details,
             override_reason,
         };
-        let (row, _) = service::request_cancellation(state, meta, &caller, request).await?;
-        Ok(CancellationRequest(row))
+        Ok(CancellationRequest(
+            service::request_cancellation(state, meta, &caller, request).await?,
+        ))
     }
 
     /// The buyer takes back a pending request.

@@ -14,8 +14,8 @@ use entity::order::{self, OrderStatus};
 use entity::shipment;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    QuerySelect, Set,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -29,8 +29,8 @@ use crate::graphql::pagination::{self, Page, PageArgs};
 use crate::input::{optional_text, required_text};
 use crate::notifications::{self, Notice};
 use crate::orders::service::{
-    buyer_of, cannot, has_open_request, latest_payment, lock_visible_order, refundable, transition,
-    visible_order_ids,
+    buyer_of, cannot, has_open_request, latest_payment, lock_visible_order, refundable,
+    store_order_ids, transition, visible_order_ids,
 };
 use crate::orders::status::wire;
 use crate::refunds::service::{open_refund, process_refund};
@@ -167,7 +167,7 @@ pub async fn request_cancellation(
     meta: &RequestMeta,
     caller: &Caller,
     request: NewRequest,
-) -> ApiResult<(cancellation_request::Model, Option<Uuid>)> {
+) -> ApiResult<cancellation_request::Model> {
     let details = optional_text("details", request.details.as_deref(), 1000)?;
     let override_reason =
         optional_text("overrideReason", request.override_reason.as_deref(), 1000)?;
@@ -300,11 +300,7 @@ pub async fn request_cancellation(
     if let Some(refund_id) = refund_to_process {
         process_refund(state, refund_id).await?;
     }
-    let saved = cancellation_request::Entity::find_by_id(id)
-        .one(&state.db)
-        .await?
-        .ok_or(ApiError::NotFound("Cancellation request"))?;
-    Ok((saved, refund_to_process))
+    reload(state, id).await
 }
 
 /// Opens a refund of everything still refundable on `order`, if anything was paid.
@@ -822,27 +818,15 @@ pub async fn list_requests(
         condition = condition.add(cancellation_request::Column::Kind.eq(kind));
     }
     if let Some(store_id) = filter.store_id {
-        condition = condition.add(
-            cancellation_request::Column::OrderId.in_subquery(
-                sea_orm::sea_query::Query::select()
-                    .column(order::Column::Id)
-                    .from(order::Entity)
-                    .and_where(order::Column::StoreId.eq(store_id))
-                    .to_owned(),
-            ),
-        );
+        condition = condition
+            .add(cancellation_request::Column::OrderId.in_subquery(store_order_ids(store_id)));
     }
-    match filter.overdue {
-        Some(true) => condition = condition.add(overdue(now)),
-        Some(false) => condition = condition.add(overdue(now).not()),
-        None => {}
-    }
+    condition = pagination::with_flag(condition, filter.overdue, overdue(now));
     let select = cancellation_request::Entity::find().filter(condition);
-    let total = select.clone().count(&state.db).await?;
-    let rows =
-        pagination::fetch_newest_first(&state.db, select, cancellation_request::Column::Id, page)
-            .await?;
-    Ok((rows, total))
+    Ok(
+        pagination::fetch_counted(&state.db, select, cancellation_request::Column::Id, page)
+            .await?,
+    )
 }
 
 /// The overdue sweep: requests past the seller deadline are escalated to agents (flagged

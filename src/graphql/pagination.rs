@@ -151,6 +151,35 @@ where
     }
 }
 
+/// One keyset page of `select` with the number of rows matching it across all pages.
+pub async fn fetch_counted<E>(
+    conn: &impl ConnectionTrait,
+    select: Select<E>,
+    id: E::Column,
+    args: &PageArgs,
+) -> Result<(Page<E::Model>, u64), DbErr>
+where
+    E: EntityTrait,
+    E::Model: Sync,
+{
+    let total = sea_orm::PaginatorTrait::count(select.clone(), conn).await?;
+    let page = fetch_newest_first(conn, select, id, args).await?;
+    Ok((page, total))
+}
+
+/// Adds `condition` to `filter` when `flag` is `Some(true)`, its negation when `Some(false)`.
+pub fn with_flag(
+    filter: sea_orm::Condition,
+    flag: Option<bool>,
+    condition: sea_orm::Condition,
+) -> sea_orm::Condition {
+    match flag {
+        Some(true) => filter.add(condition),
+        Some(false) => filter.add(condition.not()),
+        None => filter,
+    }
+}
+
 /// The opaque cursor of an id.
 pub fn encode_cursor(id: Uuid) -> String {
     URL_SAFE_NO_PAD.encode(id.as_bytes())

@@ -101,6 +101,15 @@ pub fn visible_order_ids(caller: &Caller) -> SelectStatement {
         .to_owned()
 }
 
+/// Ids of the orders of one store, as a subquery.
+pub fn store_order_ids(store_id: Uuid) -> SelectStatement {
+    Query::select()
+        .column(order::Column::Id)
+        .from(order::Entity)
+        .and_where(order::Column::StoreId.eq(store_id))
+        .to_owned()
+}
+
 /// One order `caller` may see, or `NOT_FOUND`.
 pub async fn visible_order(
     conn: &impl ConnectionTrait,
@@ -849,7 +858,7 @@ pub async fn list_orders(
         .map(str::trim)
         .filter(|s| !s.is_empty())
     {
-        let pattern = format!("%{}%", escape_like(search));
+        let pattern = format!("%{}%", crate::input::escape_like(search));
         condition = condition.add(
             Condition::any()
                 .add(
@@ -874,29 +883,12 @@ pub async fn list_orders(
         (filter.delayed, delayed_shipments(now)),
         (filter.stalled, stalled_shipments(now - stall_after(state))),
     ] {
-        match flag {
-            Some(true) => {
-                condition =
-                    condition.add(order::Column::Id.in_subquery(shipment_orders(shipments)));
-            }
-            Some(false) => {
-                condition =
-                    condition.add(order::Column::Id.not_in_subquery(shipment_orders(shipments)));
-            }
-            None => {}
-        }
+        let orders =
+            Condition::all().add(order::Column::Id.in_subquery(shipment_orders(shipments)));
+        condition = pagination::with_flag(condition, flag, orders);
     }
     let select = order::Entity::find().filter(condition);
-    let total = select.clone().count(&state.db).await?;
-    let rows = pagination::fetch_newest_first(&state.db, select, order::Column::Id, page).await?;
-    Ok((rows, total))
-}
-
-/// Escapes LIKE wildcards so a search for `50%` finds "50%", not everything.
-pub fn escape_like(text: &str) -> String {
-    text.replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
+    Ok(pagination::fetch_counted(&state.db, select, order::Column::Id, page).await?)
 }
 
 /// One order by its number, if `caller` may see it.

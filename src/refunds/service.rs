@@ -11,8 +11,8 @@ use entity::payment::{self, PaymentStatus};
 use entity::refund::{self, RefundStatus};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
+    QuerySelect, Set,
 };
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -25,7 +25,9 @@ use crate::error::{ApiError, ApiResult};
 use crate::graphql::pagination::{self, Page, PageArgs};
 use crate::input::required_text;
 use crate::notifications::{self, Notice};
-use crate::orders::service::{buyer_of, latest_payment, lock_visible_order, visible_order_ids};
+use crate::orders::service::{
+    buyer_of, latest_payment, lock_visible_order, store_order_ids, visible_order_ids,
+};
 use crate::payments::RefundRequest;
 use crate::state::AppState;
 
@@ -560,25 +562,11 @@ pub async fn list_refunds(
         condition = condition.add(refund::Column::OrderId.eq(order_id));
     }
     if let Some(store_id) = filter.store_id {
-        condition = condition.add(
-            refund::Column::OrderId.in_subquery(
-                sea_orm::sea_query::Query::select()
-                    .column(order::Column::Id)
-                    .from(order::Entity)
-                    .and_where(order::Column::StoreId.eq(store_id))
-                    .to_owned(),
-            ),
-        );
+        condition = condition.add(refund::Column::OrderId.in_subquery(store_order_ids(store_id)));
     }
-    match filter.overdue {
-        Some(true) => condition = condition.add(overdue(now)),
-        Some(false) => condition = condition.add(overdue(now).not()),
-        None => {}
-    }
+    condition = pagination::with_flag(condition, filter.overdue, overdue(now));
     let select = refund::Entity::find().filter(condition);
-    let total = select.clone().count(&state.db).await?;
-    let rows = pagination::fetch_newest_first(&state.db, select, refund::Column::Id, page).await?;
-    Ok((rows, total))
+    Ok(pagination::fetch_counted(&state.db, select, refund::Column::Id, page).await?)
 }
 
 /// Refunds not completed by their legal deadline.

@@ -447,6 +447,7 @@ pub async fn a_seller_cancels_on_their_own_and_the_buyer_is_refunded_and_told(ap
 }
 
 engine_tests!(
+    every_commerce_change_is_audited_with_actor_and_states,
     a_paid_order_is_canceled_at_once_with_a_full_refund,
     a_preparing_order_waits_for_the_seller_who_approves_and_refunds,
     a_rejection_needs_a_reason_is_told_to_the_buyer_and_frees_the_order,
@@ -456,3 +457,66 @@ engine_tests!(
     overdue_requests_are_flagged_and_escalated_to_agents,
     a_seller_cancels_on_their_own_and_the_buyer_is_refunded_and_told,
 );
+
+/// Every commerce change leaves an audit event naming the actor and the states before and
+/// after, in the same transaction as the change.
+pub async fn every_commerce_change_is_audited_with_actor_and_states(app: TestApp) {
+    use entity::audit_event;
+    use sea_orm::{EntityTrait, QueryOrder};
+    let shop = Shop::open(&app).await;
+    let order = preparing_order(&app, &shop, 20_000).await;
+    let body = request_cancel(&app, &shop.buyer_a, &order).await;
+    let id = body["data"]["requestCancellation"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    ok(
+        &app,
+        &shop.agent,
+        REJECT,
+        json!({ "id": id, "reason": "출고됨" }),
+        "rejectCancellation",
+    )
+    .await;
+    ship(
+        &app,
+        &shop.seller_a,
+        &order,
+        app.clock.now() + Duration::days(1),
+    )
+    .await;
+    deliver(&app, &shop.seller_a, &order).await;
+    create_refund(&app, &shop.seller_a, &order, 1_000, "audit").await;
+    let events: Vec<audit_event::Model> = audit_event::Entity::find()
+        .order_by_asc(audit_event::Column::Id)
+        .all(&app.state.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| !e.action.starts_with("auth.") && !e.action.starts_with("account."))
+        .collect();
+    let actions: Vec<&str> = events.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        vec![
+            "order.placed",
+            "payment.succeeded",
+            "order.status_changed",
+            "cancellation.requested",
+            "cancellation.rejected",
+            "order.shipped",
+            "order.status_changed",
+            "refund.requested",
+            "refund.completed",
+        ],
+    );
+    let actor = |i: usize| events[i].actor_id.map(|a| a.to_string());
+    assert_eq!(actor(1), Some(shop.buyer_a.id.clone()));
+    assert_eq!(actor(2), Some(shop.seller_a.id.clone()));
+    assert_eq!(actor(4), Some(shop.agent.id.clone()));
+    assert_eq!(events[2].details["from"], "PAID");
+    assert_eq!(events[2].details["to"], "PREPARING");
+    assert_eq!(events[4].details["override"], true);
+    assert_eq!(events[6].details["to"], "DELIVERED");
+    assert!(events.iter().all(|e| e.target_id.is_some()));
+}

@@ -255,6 +255,7 @@ pub async fn assert_invariant(app: &TestApp) {
 }
 
 engine_tests!(
+    a_refund_a_crash_left_behind_is_sent_by_the_sweep,
     partial_refunds_add_up_to_the_amount_paid_and_no_further,
     the_same_idempotency_key_gives_the_same_refund,
     a_failed_refund_frees_its_amount_and_can_be_retried,
@@ -377,4 +378,67 @@ fn random_refund_histories_keep_the_invariant_on_sqlite() {
 #[test]
 fn random_refund_histories_keep_the_invariant_on_postgres() {
     property(Engine::Postgres, 24);
+}
+
+/// A refund left REQUESTED by a crash (committed, never sent to the gateway) is sent by the
+/// sweep, once.
+pub async fn a_refund_a_crash_left_behind_is_sent_by_the_sweep(app: TestApp) {
+    use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+    let shop = Shop::open(&app).await;
+    let order = delivered_order(&app, &shop, 20_000).await;
+    let body = create_refund(&app, &shop.seller_a, &order, 5_000, "crash").await;
+    let id: uuid::Uuid = refund_of(&body)["id"].as_str().unwrap().parse().unwrap();
+    // Put it back as a crash between commit and gateway call would have left it.
+    entity::refund::ActiveModel {
+        id: Set(id),
+        status: Set(entity::refund::RefundStatus::Requested),
+        completed_at: Set(None),
+        ..Default::default()
+    }
+    .update(&app.state.db)
+    .await
+    .unwrap();
+    entity::payment::Entity::update_many()
+        .col_expr(
+            entity::payment::Column::RefundedAmount,
+            sea_orm::sea_query::Expr::value(0),
+        )
+        .col_expr(
+            entity::payment::Column::Status,
+            sea_orm::sea_query::Expr::value(entity::payment::PaymentStatus::Paid),
+        )
+        .exec(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(
+        storedesk::jobs::sweep(&app.state)
+            .await
+            .unwrap()
+            .refunds_resumed,
+        0,
+        "too fresh"
+    );
+    app.clock.advance(Duration::minutes(2));
+    assert_eq!(
+        storedesk::jobs::sweep(&app.state)
+            .await
+            .unwrap()
+            .refunds_resumed,
+        1
+    );
+    assert_eq!(
+        storedesk::jobs::sweep(&app.state)
+            .await
+            .unwrap()
+            .refunds_resumed,
+        0
+    );
+    let refund = entity::refund::Entity::find_by_id(id)
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(refund.status, entity::refund::RefundStatus::Completed);
+    assert_eq!(refund.attempts, 2);
+    assert_invariant(&app).await;
 }
