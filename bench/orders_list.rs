@@ -168,6 +168,7 @@ async fn gql(
 
 async fn measure(
     label: &str,
+    query: &str,
     client: &reqwest::Client,
     url: &str,
     state: &AppState,
@@ -179,7 +180,7 @@ async fn measure(
     for _ in 0..SAMPLES {
         let before = state.statements.get();
         let start = Instant::now();
-        let body = gql(client, url, Some(token), QUERY, variables.clone()).await;
+        let body = gql(client, url, Some(token), query, variables.clone()).await;
         latencies.push(start.elapsed());
         statements = state.statements.get() - before;
         assert!(body["errors"].is_null(), "{body}");
@@ -261,6 +262,7 @@ async fn main() {
     tokio::time::sleep(Duration::from_millis(100)).await;
     measure(
         "agent, first 50",
+        QUERY,
         &client,
         &url,
         &state,
@@ -270,6 +272,7 @@ async fn main() {
     .await;
     measure(
         "agent, first 50, 40 pages deep",
+        QUERY,
         &client,
         &url,
         &state,
@@ -279,6 +282,7 @@ async fn main() {
     .await;
     measure(
         "seller (store scope), first 50",
+        QUERY,
         &client,
         &url,
         &state,
@@ -288,6 +292,7 @@ async fn main() {
     .await;
     measure(
         "agent, delayed parcels, first 50",
+        QUERY,
         &client,
         &url,
         &state,
@@ -296,7 +301,18 @@ async fn main() {
     )
     .await;
     measure(
+        "agent, first 50, ids only",
+        "query($f: Int) { orders(first: $f) { edges { node { id orderNumber } } } }",
+        &client,
+        &url,
+        &state,
+        &agent,
+        json!({ "f": 50 }),
+    )
+    .await;
+    measure(
         "agent, first 5",
+        QUERY,
         &client,
         &url,
         &state,

@@ -258,6 +258,12 @@ impl Settings {
             if self.introspection == Some(true) {
                 bail!("production mode refuses to start with introspection on");
             }
+            if self.mail_transport == MailTransport::File {
+                // Buyers would never hear about their cancellations and refunds.
+                bail!(
+                    "production mode sends real mail: set STOREDESK_MAIL_TRANSPORT=smtp and STOREDESK_SMTP_URL"
+                );
+            }
             if self.database_url.is_none() {
                 tracing::warn!("production mode on the embedded SQLite file: one instance only");
             }
@@ -305,6 +311,9 @@ mod tests {
         };
         assert!(settings.validate().is_err());
         settings.jwt_secret = Some(SecretString::from("x".repeat(44)));
+        assert!(settings.validate().is_err(), "mail files in production");
+        settings.mail_transport = MailTransport::Smtp;
+        settings.smtp_url = Some(SecretString::from("smtps://mail.example.com".to_owned()));
         assert!(settings.validate().is_ok());
         assert!(!settings.introspection_enabled());
         settings.introspection = Some(true);

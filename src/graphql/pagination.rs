@@ -162,7 +162,21 @@ where
     E: EntityTrait,
     E::Model: Sync,
 {
-    let total = sea_orm::PaginatorTrait::count(select.clone(), conn).await?;
+    // `COUNT(id)` straight on the filtered table: the paginator's count wraps the whole
+    // `SELECT *` in a subquery, which materialises every column of every matching row.
+    let total: Option<i64> = select
+        .clone()
+        .select_only()
+        .column_as(
+            sea_orm::sea_query::Expr::expr(sea_orm::sea_query::Func::count(
+                sea_orm::sea_query::Expr::col(id),
+            )),
+            "total",
+        )
+        .into_tuple()
+        .one(conn)
+        .await?;
+    let total = u64::try_from(total.unwrap_or(0)).unwrap_or(0);
     let page = fetch_newest_first(conn, select, id, args).await?;
     Ok((page, total))
 }

@@ -137,6 +137,8 @@ fn the_access_log_carries_request_ids_and_no_query_strings() {
         .args(["serve", "--bind", "127.0.0.1:0"])
         .env("STOREDESK_DATA_DIR", dir.path())
         .env("STOREDESK_MODE", "production")
+        .env("STOREDESK_MAIL_TRANSPORT", "smtp")
+        .env("STOREDESK_SMTP_URL", "smtp://127.0.0.1:2525")
         .env(
             "STOREDESK_JWT_SECRET",
             "KioqKioqKioqKioqKioqKioqKioqKioqKioqKioqKio=",

@@ -253,6 +253,8 @@ async fn metrics_are_exposed_to_operators_only() {
     for token in [None, Some("scrape-me")] {
         let app = TestApp::spawn_with(crate::helpers::Engine::Sqlite, |settings| {
             settings.mode = storedesk::config::Mode::Production;
+            settings.mail_transport = storedesk::config::MailTransport::Smtp;
+            settings.smtp_url = Some("smtp://127.0.0.1:2525".to_owned().into());
             settings.metrics_token = token.map(|t| secrecy::SecretString::from(t.to_owned()));
         })
         .await
