@@ -62,6 +62,18 @@ pub enum AuditAction {
     RefundFailed,
     /// A failed refund was retried.
     RefundRetried,
+    /// A ticket was opened.
+    TicketCreated,
+    /// A reply or internal note was added to a ticket.
+    TicketReplied,
+    /// A ticket was (un)assigned.
+    TicketAssigned,
+    /// A ticket changed status.
+    TicketStatusChanged,
+    /// A ticket changed priority.
+    TicketPriorityChanged,
+    /// The requester rated a ticket.
+    TicketRated,
 }
 
 impl AuditAction {
@@ -93,6 +105,12 @@ impl AuditAction {
             Self::RefundCompleted => "refund.completed",
             Self::RefundFailed => "refund.failed",
             Self::RefundRetried => "refund.retried",
+            Self::TicketCreated => "ticket.created",
+            Self::TicketReplied => "ticket.replied",
+            Self::TicketAssigned => "ticket.assigned",
+            Self::TicketStatusChanged => "ticket.status_changed",
+            Self::TicketPriorityChanged => "ticket.priority_changed",
+            Self::TicketRated => "ticket.rated",
         }
     }
 }

@@ -1,7 +1,10 @@
 //! Business days in the marketplace's time zone: seller deadlines and the legal refund
 //! deadline count them, skipping weekends and configured public holidays.
 
-use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, Offset, Utc, Weekday};
+use chrono::{
+    DateTime, Datelike, Duration, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, Offset, Utc,
+    Weekday,
+};
 
 use crate::config::Settings;
 
@@ -10,6 +13,8 @@ use crate::config::Settings;
 pub struct BusinessCalendar {
     offset: FixedOffset,
     holidays: Vec<NaiveDate>,
+    opens: NaiveTime,
+    closes: NaiveTime,
 }
 
 impl BusinessCalendar {
@@ -19,7 +24,17 @@ impl BusinessCalendar {
             .unwrap_or_else(|| Utc.fix());
         let mut holidays = settings.business_holidays.clone();
         holidays.sort_unstable();
-        Self { offset, holidays }
+        let hour = |h: u32| NaiveTime::from_hms_opt(h.min(23), 0, 0).unwrap_or(NaiveTime::MIN);
+        Self {
+            offset,
+            holidays,
+            opens: hour(settings.business_opens_hour),
+            closes: hour(
+                settings
+                    .business_closes_hour
+                    .max(settings.business_opens_hour + 1),
+            ),
+        }
     }
 
     /// Whether `day` is a business day.
@@ -41,6 +56,55 @@ impl BusinessCalendar {
             }
         }
         at.with_timezone(&Utc)
+    }
+
+    /// `minutes` of business hours after `from` (SLA targets count these): time outside
+    /// opening hours, on weekends and on holidays does not count.
+    pub fn add_business_minutes(&self, from: DateTime<Utc>, minutes: i64) -> DateTime<Utc> {
+        let mut at = from.with_timezone(&self.offset).naive_local();
+        let mut left = Duration::minutes(minutes.max(0));
+        loop {
+            let day = at.date();
+            if !self.is_business_day(day) || at.time() >= self.closes {
+                at = (day + Duration::days(1)).and_time(self.opens);
+                continue;
+            }
+            if at.time() < self.opens {
+                at = day.and_time(self.opens);
+            }
+            let open_today = day.and_time(self.closes) - at;
+            if left <= open_today {
+                at += left;
+                break;
+            }
+            left -= open_today;
+            at = (day + Duration::days(1)).and_time(self.opens);
+        }
+        self.to_utc(at)
+    }
+
+    /// Business minutes between `from` and `to` (0 when `to` is not later).
+    pub fn business_minutes_between(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> i64 {
+        let mut at = from.with_timezone(&self.offset).naive_local();
+        let end = to.with_timezone(&self.offset).naive_local();
+        let mut total = Duration::zero();
+        while at < end {
+            let day = at.date();
+            let next = (day + Duration::days(1)).and_time(NaiveTime::MIN);
+            if self.is_business_day(day) {
+                let start = at.max(day.and_time(self.opens));
+                let stop = end.min(day.and_time(self.closes));
+                if stop > start {
+                    total += stop - start;
+                }
+            }
+            at = next;
+        }
+        total.num_minutes()
+    }
+
+    fn to_utc(&self, local: NaiveDateTime) -> DateTime<Utc> {
+        (local - Duration::seconds(i64::from(self.offset.local_minus_utc()))).and_utc()
     }
 
     /// The local calendar date of `at` (order numbers use it).
@@ -68,6 +132,23 @@ mod tests {
         let from = Utc.with_ymd_and_hms(2026, 11, 5, 1, 0, 0).unwrap();
         let due = calendar(&[]).add_business_days(from, 3);
         assert_eq!(due, Utc.with_ymd_and_hms(2026, 11, 10, 1, 0, 0).unwrap());
+    }
+
+    #[test]
+    fn business_minutes_count_opening_hours_only() {
+        let cal = calendar(&[]);
+        // Friday 2026-11-06 17:30 KST + 60 business minutes = Monday 09:30 KST.
+        let from = Utc.with_ymd_and_hms(2026, 11, 6, 8, 30, 0).unwrap();
+        let due = cal.add_business_minutes(from, 60);
+        assert_eq!(due, Utc.with_ymd_and_hms(2026, 11, 9, 0, 30, 0).unwrap());
+        assert_eq!(cal.business_minutes_between(from, due), 60);
+        // Saturday night counts from Monday's opening.
+        let saturday = Utc.with_ymd_and_hms(2026, 11, 7, 13, 0, 0).unwrap();
+        assert_eq!(
+            cal.add_business_minutes(saturday, 30),
+            Utc.with_ymd_and_hms(2026, 11, 9, 0, 30, 0).unwrap()
+        );
+        assert_eq!(cal.business_minutes_between(saturday, due), 30);
     }
 
     #[test]

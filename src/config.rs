@@ -119,6 +119,29 @@ pub struct Settings {
     pub outbox_lease_secs: u64,
     /// Pause between deadline sweeps, in seconds.
     pub sweep_interval_secs: u64,
+    /// Support opens at this hour on business days (business time zone).
+    pub business_opens_hour: u32,
+    /// Support closes at this hour on business days.
+    pub business_closes_hour: u32,
+    /// First-response targets in business minutes, by priority.
+    pub sla_first_response_minutes: PriorityMinutes,
+    /// Resolution targets in business minutes, by priority.
+    pub sla_resolution_minutes: PriorityMinutes,
+    /// RESOLVED tickets without a customer reply close after this many days.
+    pub ticket_auto_close_days: u32,
+}
+
+/// A number of minutes per ticket priority.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PriorityMinutes {
+    /// LOW.
+    pub low: u32,
+    /// NORMAL.
+    pub normal: u32,
+    /// HIGH.
+    pub high: u32,
+    /// URGENT.
+    pub urgent: u32,
 }
 
 /// What the sweep does with a request whose seller missed the deadline.
@@ -196,6 +219,21 @@ impl Default for Settings {
             outbox_max_attempts: 8,
             outbox_lease_secs: 300,
             sweep_interval_secs: 60,
+            business_opens_hour: 9,
+            business_closes_hour: 18,
+            sla_first_response_minutes: PriorityMinutes {
+                low: 9 * 60,
+                normal: 4 * 60,
+                high: 60,
+                urgent: 30,
+            },
+            sla_resolution_minutes: PriorityMinutes {
+                low: 5 * 9 * 60,
+                normal: 3 * 9 * 60,
+                high: 9 * 60,
+                urgent: 4 * 60,
+            },
+            ticket_auto_close_days: 7,
         }
     }
 }
@@ -247,6 +285,9 @@ impl Settings {
         }
         if self.mail_from.parse::<lettre::message::Mailbox>().is_err() {
             bail!("mail_from must be a mailbox like `Name <address@example.com>`");
+        }
+        if self.business_opens_hour >= self.business_closes_hour || self.business_closes_hour > 24 {
+            bail!("business hours must open before they close, within one day");
         }
         if self.outbox_max_attempts == 0 || self.outbox_lease_secs == 0 {
             bail!("outbox_max_attempts and outbox_lease_secs must be positive");

@@ -14,6 +14,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::orders::schema::{OrdersMutation, OrdersQuery};
 use crate::refunds::schema::{RefundsMutation, RefundsQuery};
 use crate::state::AppState;
+use crate::tickets::schema::{TicketsMutation, TicketsQuery};
 
 /// Maximum selection depth of a document.
 pub const MAX_DEPTH: usize = 15;
@@ -35,12 +36,12 @@ pub struct CommerceMutation(OrdersMutation, CancellationsMutation, RefundsMutati
 /// All queries.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Query")]
-pub struct QueryRoot(AccountsQuery, CommerceQuery);
+pub struct QueryRoot(AccountsQuery, CommerceQuery, TicketsQuery);
 
 /// All mutations.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Mutation")]
-pub struct MutationRoot(AccountsMutation, CommerceMutation);
+pub struct MutationRoot(AccountsMutation, CommerceMutation, TicketsMutation);
 
 /// The storedesk schema type.
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;

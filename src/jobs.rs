@@ -91,6 +91,8 @@ pub struct Swept {
     pub escalated: u32,
     /// Refunds sent again after a crash.
     pub refunds_resumed: u32,
+    /// RESOLVED tickets closed after the quiet period.
+    pub tickets_closed: u64,
 }
 
 /// Runs every deadline sweep once at the clock's now.
@@ -98,6 +100,7 @@ pub async fn sweep(state: &AppState) -> Result<Swept, crate::error::ApiError> {
     Ok(Swept {
         escalated: crate::cancellations::service::escalate_overdue(state).await?,
         refunds_resumed: crate::refunds::service::resume_stuck(state).await?,
+        tickets_closed: crate::tickets::service::close_quiet_resolved(state).await?,
     })
 }
 

@@ -23,6 +23,7 @@ pub mod refunds;
 pub mod seed;
 pub mod state;
 pub mod telemetry;
+pub mod tickets;
 
 use std::net::TcpListener;
 use std::sync::Arc;

@@ -67,6 +67,15 @@ pub enum Notice {
         /// Expected delivery date.
         expected: NaiveDate,
     },
+    /// Support answered a ticket.
+    TicketReply {
+        /// Ticket number.
+        number: i64,
+        /// Ticket subject.
+        subject: String,
+        /// The reply.
+        body: String,
+    },
     /// The expected delivery date changed.
     DeliveryDateChanged {
         /// Order number.
@@ -87,6 +96,7 @@ impl Notice {
             Self::RefundCompleted { .. } => "refund.completed",
             Self::OrderShipped { .. } => "order.shipped",
             Self::DeliveryDateChanged { .. } => "shipment.delivery_date_changed",
+            Self::TicketReply { .. } => "ticket.reply",
         }
     }
 }

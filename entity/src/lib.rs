@@ -17,3 +17,5 @@ pub mod session;
 pub mod shipment;
 pub mod shipment_event;
 pub mod store;
+pub mod ticket;
+pub mod ticket_message;

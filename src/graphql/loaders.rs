@@ -7,7 +7,7 @@ use async_graphql::Context;
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use entity::{
     account, cancellation_request, order, order_item, payment, refund, shipment, shipment_event,
-    store,
+    store, ticket_message,
 };
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
@@ -136,6 +136,46 @@ many_per_key!(
     RefundsByOrder, refund, OrderId, order_id, CreatedAt
 );
 
+/// The newest message of each ticket, internal notes included (staff callers).
+pub struct LastMessageByTicket(pub DatabaseConnection);
+/// The newest public message of each ticket (customer callers: notes are filtered in SQL).
+pub struct LastPublicMessageByTicket(pub DatabaseConnection);
+
+async fn last_messages(
+    db: &DatabaseConnection,
+    keys: &[Uuid],
+    public_only: bool,
+) -> Result<HashMap<Uuid, ticket_message::Model>, Arc<DbErr>> {
+    let mut select = ticket_message::Entity::find()
+        .filter(ticket_message::Column::TicketId.is_in(keys.iter().copied()));
+    if public_only {
+        select = select.filter(ticket_message::Column::Internal.eq(false));
+    }
+    let rows = select
+        .order_by_asc(ticket_message::Column::Id)
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().map(|row| (row.ticket_id, row)).collect())
+}
+
+impl Loader<Uuid> for LastMessageByTicket {
+    type Value = ticket_message::Model;
+    type Error = Arc<DbErr>;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        last_messages(&self.0, keys, false).await
+    }
+}
+
+impl Loader<Uuid> for LastPublicMessageByTicket {
+    type Value = ticket_message::Model;
+    type Error = Arc<DbErr>;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        last_messages(&self.0, keys, true).await
+    }
+}
+
 /// The per-request set of loaders, added to every GraphQL request's data.
 ///
 /// The caller's own account, already read by the authentication check, is seeded into the
@@ -161,6 +201,8 @@ pub async fn register(
         .data(cached(EventsByShipment(db.clone())))
         .data(cached(RequestsByOrder(db.clone())))
         .data(cached(RefundsByOrder(db.clone())))
+        .data(cached(LastMessageByTicket(db.clone())))
+        .data(cached(LastPublicMessageByTicket(db.clone())))
 }
 
 /// A loader that remembers what it loaded for the rest of the request (never longer: the next

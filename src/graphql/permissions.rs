@@ -33,6 +33,7 @@ const BUYER: &[Role] = &[Role::Buyer];
 const SELLER: &[Role] = &[Role::Seller];
 const BUYER_OR_STAFF: &[Role] = &[Role::Buyer, Role::Agent, Role::Admin];
 const SELLER_OR_STAFF: &[Role] = &[Role::Seller, Role::Agent, Role::Admin];
+const CUSTOMER: &[Role] = &[Role::Buyer, Role::Seller];
 
 /// Every root field of the schema with who may call it.
 pub const MATRIX: &[(&str, &str, Access)] = &[
@@ -88,6 +89,15 @@ pub const MATRIX: &[(&str, &str, Access)] = &[
     ("Mutation", "rateCancellation", Access::Roles(BUYER)),
     ("Mutation", "createRefund", Access::Roles(SELLER_OR_STAFF)),
     ("Mutation", "retryRefund", Access::Roles(SELLER_OR_STAFF)),
+    // Tickets: customers reach their own (scoped in SQL), staff all.
+    ("Query", "tickets", Access::SignedIn),
+    ("Query", "ticket", Access::SignedIn),
+    ("Mutation", "createTicket", Access::SignedIn),
+    ("Mutation", "replyToTicket", Access::SignedIn),
+    ("Mutation", "assignTicket", Access::Roles(STAFF)),
+    ("Mutation", "setTicketStatus", Access::SignedIn),
+    ("Mutation", "setTicketPriority", Access::Roles(STAFF)),
+    ("Mutation", "rateTicket", Access::Roles(CUSTOMER)),
 ];
 
 /// The access rule of a root field, if it is listed.

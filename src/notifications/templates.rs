@@ -217,6 +217,35 @@ pub fn render(notice: &Notice, locale: &str) -> Rendered {
                 )
             }
         }
+        Notice::TicketReply {
+            number,
+            subject,
+            body,
+        } => {
+            if en {
+                (
+                    format!("Re: {subject} [#{number}]"),
+                    vec![
+                        format!("Support replied to your ticket #{number}:"),
+                        String::new(),
+                        body.clone(),
+                        String::new(),
+                        "Reply in the help center to continue the conversation.".to_owned(),
+                    ],
+                )
+            } else {
+                (
+                    format!("Re: {subject} [#{number}]"),
+                    vec![
+                        format!("문의 #{number}에 답변이 등록되었습니다:"),
+                        String::new(),
+                        body.clone(),
+                        String::new(),
+                        "고객센터에서 답글을 남기시면 상담이 이어집니다.".to_owned(),
+                    ],
+                )
+            }
+        }
         Notice::DeliveryDateChanged {
             order_number,
             expected,

@@ -19,4 +19,5 @@ mod refunds;
 mod schema;
 mod sessions;
 mod shop;
+mod tickets;
 mod tokens;

@@ -90,6 +90,26 @@ fn sample(parent: &str, field: &str) -> Option<&'static str> {
         ("Mutation", "retryRefund") => {
             r#"mutation { retryRefund(refundId: "0190c000-0000-7000-8000-000000000000") { id } }"#
         }
+        ("Query", "tickets") => "{ tickets(first: 1) { totalCount } }",
+        ("Query", "ticket") => r#"{ ticket(id: "0190c000-0000-7000-8000-000000000000") { id } }"#,
+        ("Mutation", "createTicket") => {
+            r#"mutation { createTicket(input: { category: OTHER, subject: "", body: "" }) { ticket { id } } }"#
+        }
+        ("Mutation", "replyToTicket") => {
+            r#"mutation { replyToTicket(ticketId: "0190c000-0000-7000-8000-000000000000", body: "x") { id } }"#
+        }
+        ("Mutation", "assignTicket") => {
+            r#"mutation { assignTicket(ticketId: "0190c000-0000-7000-8000-000000000000") { id } }"#
+        }
+        ("Mutation", "setTicketStatus") => {
+            r#"mutation { setTicketStatus(ticketId: "0190c000-0000-7000-8000-000000000000", status: CLOSED) { id } }"#
+        }
+        ("Mutation", "setTicketPriority") => {
+            r#"mutation { setTicketPriority(ticketId: "0190c000-0000-7000-8000-000000000000", priority: HIGH) { id } }"#
+        }
+        ("Mutation", "rateTicket") => {
+            r#"mutation { rateTicket(ticketId: "0190c000-0000-7000-8000-000000000000", score: 5) { id } }"#
+        }
         _ => return None,
     })
 }

@@ -1,0 +1,183 @@
+//! Thin GraphQL resolvers of tickets; rules live in `service`.
+
+use async_graphql::connection::Connection;
+use async_graphql::{Context, ID, Object};
+
+use super::service::{self, NewTicket};
+use super::types::{
+    CreateTicketInput, CreateTicketPayload, Ticket, TicketChannel, TicketFilter, TicketMessage,
+    TicketPriority, TicketStatus,
+};
+use crate::error::{ApiError, ApiResult};
+use crate::graphql::pagination::{self, ConnectionFields};
+use crate::graphql::{parse_id, parse_opt_id, request_parts};
+
+/// Ticket queries.
+#[derive(Default)]
+pub struct TicketsQuery;
+
+#[Object]
+impl TicketsQuery {
+    /// Tickets the caller may see (customers their own, agents all), newest first.
+    #[graphql(complexity = "pagination::complexity(first, last, child_complexity)")]
+    async fn tickets(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<TicketFilter>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> ApiResult<Connection<String, Ticket, ConnectionFields>> {
+        let (state, auth, _) = request_parts(ctx)?;
+        let caller = auth.caller()?;
+        let page = pagination::PageArgs::parse(first, after.as_deref(), last, before.as_deref())?;
+        let filter = filter.unwrap_or_default();
+        if filter
+            .search
+            .as_ref()
+            .is_some_and(|s| s.chars().count() > 100)
+        {
+            return Err(ApiError::validation("search", "At most 100 characters."));
+        }
+        let filter = service::TicketFilter {
+            status: filter.status.map(Into::into),
+            category: filter.category.map(Into::into),
+            priority: filter.priority.map(Into::into),
+            assignee_id: parse_opt_id("assigneeId", filter.assignee_id.as_ref())?,
+            unassigned: filter.unassigned,
+            sla_breached: filter.sla_breached,
+            search: filter.search,
+        };
+        let (rows, total) = service::list_tickets(state, &caller, &filter, &page).await?;
+        Ok(pagination::connection(rows, total, |row| {
+            (row.id, Ticket(row))
+        }))
+    }
+
+    /// One ticket, or null when the caller may not see it.
+    async fn ticket(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<Ticket>> {
+        let (state, auth, _) = request_parts(ctx)?;
+        let caller = auth.caller()?;
+        let Ok(id) = parse_id("id", &id) else {
+            return Ok(None);
+        };
+        match service::visible_ticket(&state.db, &caller, id).await {
+            Ok(row) => Ok(Some(Ticket(row))),
+            Err(ApiError::NotFound(_)) => Ok(None),
+            Err(err) => Err(err),
+        }
+    }
+}
+
+/// Ticket mutations.
+#[derive(Default)]
+pub struct TicketsMutation;
+
+#[Object]
+impl TicketsMutation {
+    /// A customer opens a ticket on the web, or an agent logs a call, chat or email for a
+    /// customer (`requesterId`).
+    async fn create_ticket(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateTicketInput,
+    ) -> ApiResult<CreateTicketPayload> {
+        let (state, auth, meta) = request_parts(ctx)?;
+        let caller = auth.caller()?;
+        let ticket = NewTicket {
+            category: input.category.into(),
+            channel: input.channel.unwrap_or(TicketChannel::Web).into(),
+            subject: input.subject,
+            body: input.body,
+            order_id: parse_opt_id("orderId", input.order_id.as_ref())?,
+            requester_id: parse_opt_id("requesterId", input.requester_id.as_ref())?,
+            payment_method: input.payment_method.map(Into::into),
+            card_last4: input.card_last4,
+            priority: input.priority.map(Into::into),
+        };
+        let ticket = service::create_ticket(state, meta, &caller, ticket).await?;
+        Ok(CreateTicketPayload {
+            ticket: Ticket(ticket),
+        })
+    }
+
+    /// Adds a public reply, or (agents) an internal note the customer never sees.
+    async fn reply_to_ticket(
+        &self,
+        ctx: &Context<'_>,
+        ticket_id: ID,
+        body: String,
+        #[graphql(default_with = "Some(false)")] internal: Option<bool>,
+    ) -> ApiResult<TicketMessage> {
+        let (state, auth, meta) = request_parts(ctx)?;
+        let caller = auth.caller()?;
+        let id = parse_id("ticketId", &ticket_id)?;
+        Ok(TicketMessage(
+            service::reply_to_ticket(state, meta, &caller, id, &body, internal.unwrap_or(false))
+                .await?,
+        ))
+    }
+
+    /// Assigns a ticket to an agent; null unassigns.
+    async fn assign_ticket(
+        &self,
+        ctx: &Context<'_>,
+        ticket_id: ID,
+        assignee_id: Option<ID>,
+    ) -> ApiResult<Ticket> {
+        let (state, auth, meta) = request_parts(ctx)?;
+        let caller = auth.caller()?;
+        let id = parse_id("ticketId", &ticket_id)?;
+        let assignee = parse_opt_id("assigneeId", assignee_id.as_ref())?;
+        Ok(Ticket(
+            service::assign_ticket(state, meta, &caller, id, assignee).await?,
+        ))
+    }
+
+    /// Changes the status. Customers may confirm a RESOLVED ticket (CLOSED) or reopen it (OPEN).
+    async fn set_ticket_status(
+        &self,
+        ctx: &Context<'_>,
+        ticket_id: ID,
+        status: TicketStatus,
+    ) -> ApiResult<Ticket> {
+        let (state, auth, meta) = request_parts(ctx)?;
+        let caller = auth.caller()?;
+        let id = parse_id("ticketId", &ticket_id)?;
+        Ok(Ticket(
+            service::set_ticket_status(state, meta, &caller, id, status.into()).await?,
+        ))
+    }
+
+    /// Changes the priority (and so the SLA targets).
+    async fn set_ticket_priority(
+        &self,
+        ctx: &Context<'_>,
+        ticket_id: ID,
+        priority: TicketPriority,
+    ) -> ApiResult<Ticket> {
+        let (state, auth, meta) = request_parts(ctx)?;
+        let caller = auth.caller()?;
+        let id = parse_id("ticketId", &ticket_id)?;
+        Ok(Ticket(
+            service::set_ticket_priority(state, meta, &caller, id, priority.into()).await?,
+        ))
+    }
+
+    /// The requester rates a resolved ticket (1..=5), once.
+    async fn rate_ticket(
+        &self,
+        ctx: &Context<'_>,
+        ticket_id: ID,
+        score: i32,
+        comment: Option<String>,
+    ) -> ApiResult<Ticket> {
+        let (state, auth, meta) = request_parts(ctx)?;
+        let caller = auth.caller()?;
+        let id = parse_id("ticketId", &ticket_id)?;
+        Ok(Ticket(
+            service::rate_ticket(state, meta, &caller, id, score, comment.as_deref()).await?,
+        ))
+    }
+}

@@ -1,0 +1,343 @@
+//! GraphQL types of tickets. Internal notes are filtered in SQL for customers on every path
+//! (the message list, the last message, search).
+
+use async_graphql::connection::Connection;
+use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+use entity::{ticket, ticket_message};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+use crate::accounts::types::Account;
+use crate::error::{ApiError, ApiResult};
+use crate::graphql::loaders::{
+    AccountById, LastMessageByTicket, LastPublicMessageByTicket, OrderById, load_one,
+};
+use crate::graphql::pagination::{self, ConnectionFields, PageArgs};
+use crate::graphql::request_parts;
+use crate::orders::types::{Order, PaymentMethod};
+
+/// What a ticket is about.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::ticket::TicketCategory")]
+pub enum TicketCategory {
+    /// Orders and payments.
+    OrderPayment,
+    /// Shipping.
+    Shipping,
+    /// Sign-in and account security.
+    Account,
+    /// Cancellations.
+    Cancellation,
+    /// Refunds.
+    Refund,
+    /// Returns and exchanges.
+    ReturnExchange,
+    /// Seller settlement (정산).
+    Settlement,
+    /// Anything else.
+    Other,
+}
+
+/// Where the contact came from.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::ticket::TicketChannel")]
+pub enum TicketChannel {
+    /// Help center.
+    Web,
+    /// Phone call.
+    Phone,
+    /// Chat.
+    Chat,
+    /// Email.
+    Email,
+}
+
+/// Where a ticket stands.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::ticket::TicketStatus")]
+pub enum TicketStatus {
+    /// Waiting for support.
+    Open,
+    /// Waiting for the customer.
+    Pending,
+    /// Solved; the customer may confirm or reopen.
+    Resolved,
+    /// Done.
+    Closed,
+}
+
+/// How urgent a ticket is.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::ticket::TicketPriority")]
+pub enum TicketPriority {
+    /// Low.
+    Low,
+    /// Normal.
+    Normal,
+    /// High.
+    High,
+    /// Urgent.
+    Urgent,
+}
+
+/// The requester's rating after resolution.
+#[derive(SimpleObject)]
+pub struct SatisfactionRating {
+    /// 1..=5.
+    pub score: i16,
+    /// Comment.
+    pub comment: Option<String>,
+    /// When.
+    pub rated_at: Option<DateTime<Utc>>,
+}
+
+/// A support ticket.
+pub struct Ticket(pub ticket::Model);
+
+fn is_staff(ctx: &Context<'_>) -> ApiResult<bool> {
+    let (_, auth, _) = request_parts(ctx)?;
+    Ok(auth.caller().is_ok_and(|caller| caller.is_staff()))
+}
+
+#[Object]
+impl Ticket {
+    /// Opaque id.
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+
+    /// People-facing number.
+    async fn number(&self) -> i64 {
+        self.0.number
+    }
+
+    /// Subject.
+    async fn subject(&self) -> &str {
+        &self.0.subject
+    }
+
+    /// Category.
+    async fn category(&self) -> TicketCategory {
+        self.0.category.into()
+    }
+
+    /// Channel.
+    async fn channel(&self) -> TicketChannel {
+        self.0.channel.into()
+    }
+
+    /// Status.
+    async fn status(&self) -> TicketStatus {
+        self.0.status.into()
+    }
+
+    /// Priority.
+    async fn priority(&self) -> TicketPriority {
+        self.0.priority.into()
+    }
+
+    /// The customer.
+    async fn requester(&self, ctx: &Context<'_>) -> ApiResult<Account> {
+        load_one::<AccountById>(ctx, self.0.requester_id)
+            .await?
+            .map(Account)
+            .ok_or(ApiError::NotFound("Account"))
+    }
+
+    /// The agent working it.
+    async fn assignee(&self, ctx: &Context<'_>) -> ApiResult<Option<Account>> {
+        match self.0.assignee_id {
+            Some(id) => Ok(load_one::<AccountById>(ctx, id).await?.map(Account)),
+            None => Ok(None),
+        }
+    }
+
+    /// The order it is about (the requester may see it: checked when the ticket was opened).
+    async fn order(&self, ctx: &Context<'_>) -> ApiResult<Option<Order>> {
+        match self.0.order_id {
+            Some(id) => Ok(load_one::<OrderById>(ctx, id).await?.map(Order)),
+            None => Ok(None),
+        }
+    }
+
+    /// Payment method named by the customer.
+    async fn payment_method(&self) -> Option<PaymentMethod> {
+        self.0.payment_method.map(Into::into)
+    }
+
+    /// Last four card digits named by the customer.
+    async fn card_last4(&self) -> Option<&str> {
+        self.0.card_last4.as_deref()
+    }
+
+    /// The conversation, oldest first. Customers never see internal notes.
+    #[graphql(complexity = "pagination::complexity(first, None, child_complexity)")]
+    async fn messages(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> ApiResult<Connection<String, TicketMessage, ConnectionFields>> {
+        let (state, _, _) = request_parts(ctx)?;
+        let page = PageArgs::parse(None, None, first, after.as_deref())?;
+        let mut select =
+            ticket_message::Entity::find().filter(ticket_message::Column::TicketId.eq(self.0.id));
+        if !is_staff(ctx)? {
+            select = select.filter(ticket_message::Column::Internal.eq(false));
+        }
+        // A conversation reads oldest first: the keyset page runs "backward" from the oldest
+        // message, and the page's sides swap accordingly.
+        let (mut page, total) =
+            pagination::fetch_counted(&state.db, select, ticket_message::Column::Id, &page).await?;
+        page.rows.reverse();
+        std::mem::swap(&mut page.has_previous, &mut page.has_next);
+        Ok(pagination::connection(page, total, |row| {
+            (row.id, TicketMessage(row))
+        }))
+    }
+
+    /// The newest message (customers: the newest public one).
+    async fn last_message(&self, ctx: &Context<'_>) -> ApiResult<Option<TicketMessage>> {
+        let message = if is_staff(ctx)? {
+            load_one::<LastMessageByTicket>(ctx, self.0.id).await?
+        } else {
+            load_one::<LastPublicMessageByTicket>(ctx, self.0.id).await?
+        };
+        Ok(message.map(TicketMessage))
+    }
+
+    /// Opened.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+
+    /// Last change.
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+
+    /// First public reply due (SLA, business hours).
+    async fn first_response_due_at(&self) -> DateTime<Utc> {
+        self.0.first_response_due_at
+    }
+
+    /// Resolution due (SLA, business hours; paused while PENDING).
+    async fn resolution_due_at(&self) -> DateTime<Utc> {
+        self.0.resolution_due_at
+    }
+
+    /// First public agent reply.
+    async fn first_responded_at(&self) -> Option<DateTime<Utc>> {
+        self.0.first_responded_at
+    }
+
+    /// Resolved.
+    async fn resolved_at(&self) -> Option<DateTime<Utc>> {
+        self.0.resolved_at
+    }
+
+    /// Closed.
+    async fn closed_at(&self) -> Option<DateTime<Utc>> {
+        self.0.closed_at
+    }
+
+    /// Past an SLA target.
+    async fn sla_breached(&self, ctx: &Context<'_>) -> ApiResult<bool> {
+        let (state, _, _) = request_parts(ctx)?;
+        Ok(super::service::is_breached(&self.0, state.clock.now()))
+    }
+
+    /// The requester's rating.
+    async fn satisfaction(&self) -> Option<SatisfactionRating> {
+        self.0.satisfaction_score.map(|score| SatisfactionRating {
+            score,
+            comment: self.0.satisfaction_comment.clone(),
+            rated_at: self.0.rated_at,
+        })
+    }
+}
+
+/// A reply or an internal note.
+pub struct TicketMessage(pub ticket_message::Model);
+
+#[Object]
+impl TicketMessage {
+    /// Opaque id.
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+
+    /// Who wrote it.
+    async fn author(&self, ctx: &Context<'_>) -> ApiResult<Account> {
+        load_one::<AccountById>(ctx, self.0.author_id)
+            .await?
+            .map(Account)
+            .ok_or(ApiError::NotFound("Account"))
+    }
+
+    /// Text.
+    async fn body(&self) -> &str {
+        &self.0.body
+    }
+
+    /// An internal note (agents only).
+    async fn internal(&self) -> bool {
+        self.0.internal
+    }
+
+    /// When.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
+/// A new ticket.
+#[derive(InputObject)]
+pub struct CreateTicketInput {
+    /// Category.
+    pub category: TicketCategory,
+    /// Channel (customers: WEB).
+    #[graphql(default_with = "Some(TicketChannel::Web)")]
+    pub channel: Option<TicketChannel>,
+    /// Subject.
+    pub subject: String,
+    /// What happened.
+    pub body: String,
+    /// The order it is about (required from buyers for shipping, cancellation, refund and
+    /// return questions).
+    pub order_id: Option<ID>,
+    /// Agents only: the customer this contact is for.
+    pub requester_id: Option<ID>,
+    /// Payment problems without an order: the method used.
+    pub payment_method: Option<PaymentMethod>,
+    /// Card payments without an order: the last 4 digits.
+    pub card_last4: Option<String>,
+    /// Agents only: the priority.
+    pub priority: Option<TicketPriority>,
+}
+
+/// What `createTicket` answers.
+#[derive(SimpleObject)]
+pub struct CreateTicketPayload {
+    /// The new ticket.
+    pub ticket: Ticket,
+}
+
+/// Filters of `tickets`.
+#[derive(InputObject, Default)]
+pub struct TicketFilter {
+    /// Only this status.
+    pub status: Option<TicketStatus>,
+    /// Only this category.
+    pub category: Option<TicketCategory>,
+    /// Only this priority.
+    pub priority: Option<TicketPriority>,
+    /// Only this agent's tickets.
+    pub assignee_id: Option<ID>,
+    /// Only unassigned (true) or assigned (false).
+    pub unassigned: Option<bool>,
+    /// Only tickets past (true) or within (false) an SLA target.
+    pub sla_breached: Option<bool>,
+    /// Ticket number, requester email, order number, or words of the subject or messages.
+    pub search: Option<String>,
+}

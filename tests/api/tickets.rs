@@ -1,0 +1,597 @@
+//! Tickets (DOMAIN.md "Tickets"): required information, the conversation and internal notes,
+//! status rules, SLA clocks, satisfaction, assignment, who sees what, statement counts.
+
+use chrono::Duration;
+use serde_json::{Value, json};
+use storedesk::clock::Clock;
+
+use crate::engine_tests;
+use crate::helpers::{Session, TestApp, error_code, error_field};
+use crate::shop::*;
+
+const CREATE: &str = "mutation($input: CreateTicketInput!) { createTicket(input: $input) { ticket {
+    id number status priority channel category requester { id } order { id }
+    firstResponseDueAt resolutionDueAt slaBreached } } }";
+const REPLY: &str = "mutation($id: ID!, $body: String!, $internal: Boolean) {
+    replyToTicket(ticketId: $id, body: $body, internal: $internal) { id internal } }";
+const STATUS: &str =
+    "mutation($id: ID!, $s: TicketStatus!) { setTicketStatus(ticketId: $id, status: $s) {
+    status resolvedAt closedAt resolutionDueAt } }";
+const VIEW: &str = "query($id: ID!) { ticket(id: $id) { id status firstRespondedAt slaBreached
+    resolutionDueAt lastMessage { body internal } messages(first: 50) { totalCount edges { node { body internal author { id } } } }
+    satisfaction { score comment } } }";
+
+async fn open_ticket(app: &TestApp, who: &Session, input: Value) -> Value {
+    app.gql_as(Some(&who.access), CREATE, json!({ "input": input }))
+        .await
+}
+
+fn ticket_of(body: &Value) -> &Value {
+    &body["data"]["createTicket"]["ticket"]
+}
+
+async fn simple_ticket(app: &TestApp, who: &Session) -> String {
+    let body = open_ticket(
+        app,
+        who,
+        json!({ "category": "OTHER", "subject": "문의드립니다", "body": "포인트 적립이 안 됐어요" }),
+    )
+    .await;
+    ticket_of(&body)["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{body}"))
+        .to_owned()
+}
+
+pub async fn a_ticket_asks_for_what_its_category_needs(app: TestApp) {
+    let shop = Shop::open(&app).await;
+    let order = paid_order(&app, &shop, 10_000).await;
+    let base = |category: &str| json!({ "category": category, "subject": "배송 문의", "body": "언제 오나요?" });
+    for (input, field) in [
+        (base("SHIPPING"), "orderId"),
+        (base("REFUND"), "orderId"),
+        (base("ORDER_PAYMENT"), "paymentMethod"),
+        (
+            json!({ "category": "ORDER_PAYMENT", "subject": "결제 실패", "body": "카드 결제가 안돼요", "paymentMethod": "CARD" }),
+            "cardLast4",
+        ),
+        (
+            json!({ "category": "ORDER_PAYMENT", "subject": "결제 실패", "body": "x", "paymentMethod": "CARD", "cardLast4": "4111111111111111" }),
+            "cardLast4",
+        ),
+        (
+            json!({ "category": "OTHER", "subject": "x", "body": "카드 4111 1111 1111 1111 입니다" }),
+            "body",
+        ),
+        (
+            json!({ "category": "OTHER", "subject": "x", "body": "y", "channel": "PHONE" }),
+            "channel",
+        ),
+        (
+            json!({ "category": "OTHER", "subject": " ", "body": "y" }),
+            "subject",
+        ),
+    ] {
+        let body = open_ticket(&app, &shop.buyer_a, input).await;
+        assert_eq!(error_code(&body), "VALIDATION", "{body}");
+        assert_eq!(error_field(&body), field, "{body}");
+    }
+    // Someone else's order is not found.
+    let mut other = base("SHIPPING");
+    other["orderId"] = json!(order);
+    assert_eq!(
+        error_code(&open_ticket(&app, &shop.buyer_b, other.clone()).await),
+        "NOT_FOUND"
+    );
+
+    let body = open_ticket(&app, &shop.buyer_a, other).await;
+    let ticket = ticket_of(&body);
+    assert_eq!(ticket["status"], "OPEN", "{body}");
+    assert_eq!(ticket["priority"], "NORMAL");
+    assert_eq!(ticket["channel"], "WEB");
+    assert_eq!(ticket["order"]["id"], order);
+    assert_eq!(ticket["number"], 1001);
+    // Opened Monday 18:00 KST, after hours: 4 business hours from Tuesday 09:00.
+    assert_eq!(ticket["firstResponseDueAt"], "2026-11-03T04:00:00+00:00");
+    // 3 business days of 9 hours: Thursday 18:00 KST.
+    assert_eq!(ticket["resolutionDueAt"], "2026-11-05T09:00:00+00:00");
+    let paid = open_ticket(
+        &app,
+        &shop.buyer_a,
+        json!({ "category": "ORDER_PAYMENT", "subject": "결제 실패", "body": "결제가 안 됩니다", "paymentMethod": "CARD", "cardLast4": "1234" }),
+    )
+    .await;
+    assert_eq!(ticket_of(&paid)["number"], 1002, "{paid}");
+}
+
+pub async fn an_agent_logs_a_phone_call_for_a_customer(app: TestApp) {
+    let shop = Shop::open(&app).await;
+    let order = paid_order(&app, &shop, 10_000).await;
+    let input = json!({ "category": "SHIPPING", "channel": "PHONE", "subject": "전화 문의: 배송 지연",
+        "body": "고객이 전화로 배송 지연을 문의함", "orderId": order, "priority": "HIGH" });
+    assert_eq!(
+        error_field(&open_ticket(&app, &shop.agent, input.clone()).await),
+        "requesterId"
+    );
+    let mut wrong = input.clone();
+    wrong["requesterId"] = json!(shop.buyer_b.id);
+    assert_eq!(
+        error_code(&open_ticket(&app, &shop.agent, wrong).await),
+        "NOT_FOUND",
+        "buyer B cannot see the order"
+    );
+    let mut for_a = input;
+    for_a["requesterId"] = json!(shop.buyer_a.id);
+    let body = open_ticket(&app, &shop.agent, for_a).await;
+    let ticket = ticket_of(&body);
+    assert_eq!(ticket["channel"], "PHONE", "{body}");
+    assert_eq!(ticket["priority"], "HIGH");
+    assert_eq!(ticket["requester"]["id"], shop.buyer_a.id);
+    let mine = ok(
+        &app,
+        &shop.buyer_a,
+        "{ tickets { totalCount } }",
+        json!({}),
+        "tickets",
+    )
+    .await;
+    assert_eq!(mine["totalCount"], 1);
+}
+
+pub async fn internal_notes_never_reach_the_customer(app: TestApp) {
+    let shop = Shop::open(&app).await;
+    let id = simple_ticket(&app, &shop.buyer_a).await;
+    ok(
+        &app,
+        &shop.agent,
+        REPLY,
+        json!({ "id": id, "body": "안녕하세요, 확인해 드리겠습니다.", "internal": false }),
+        "replyToTicket",
+    )
+    .await;
+    ok(
+        &app,
+        &shop.agent,
+        REPLY,
+        json!({ "id": id, "body": "비밀메모: 블랙컨슈머 의심", "internal": true }),
+        "replyToTicket",
+    )
+    .await;
+    assert_eq!(
+        error_field(
+            &app.gql_as(
+                Some(&shop.buyer_a.access),
+                REPLY,
+                json!({ "id": id, "body": "x", "internal": true })
+            )
+            .await
+        ),
+        "internal"
+    );
+
+    let seen = ok(&app, &shop.buyer_a, VIEW, json!({ "id": id }), "ticket").await;
+    let text = seen.to_string();
+    assert!(!text.contains("비밀메모"), "{text}");
+    assert_eq!(seen["messages"]["totalCount"], 2);
+    assert_eq!(
+        seen["lastMessage"]["body"],
+        "안녕하세요, 확인해 드리겠습니다."
+    );
+    let staff_view = ok(&app, &shop.agent, VIEW, json!({ "id": id }), "ticket").await;
+    assert_eq!(staff_view["messages"]["totalCount"], 3);
+    assert_eq!(staff_view["lastMessage"]["internal"], true);
+    // Search by a note's words finds the ticket for agents only.
+    let search = "query($q: String) { tickets(filter: { search: $q }) { totalCount } }";
+    assert_eq!(
+        ok(
+            &app,
+            &shop.buyer_a,
+            search,
+            json!({ "q": "블랙컨슈머" }),
+            "tickets"
+        )
+        .await["totalCount"],
+        0
+    );
+    assert_eq!(
+        ok(
+            &app,
+            &shop.agent,
+            search,
+            json!({ "q": "블랙컨슈머" }),
+            "tickets"
+        )
+        .await["totalCount"],
+        1
+    );
+    // Only the public reply was sent to the customer.
+    assert_eq!(
+        outbox_kinds(&app, "buyer-a@example.com").await,
+        vec!["ticket.reply"]
+    );
+    deliver_mail(&app).await;
+    let mail: Vec<String> = sent_mail(&app).iter().map(|m| mail_text(m)).collect();
+    assert!(mail.iter().all(|m| !m.contains("비밀메모")));
+    assert!(
+        mail.iter().any(|m| m.contains("확인해 드리겠습니다")),
+        "{mail:?}"
+    );
+}
+
+pub async fn replies_move_the_ticket_and_the_customer_confirms_and_rates(app: TestApp) {
+    let shop = Shop::open(&app).await;
+    let id = simple_ticket(&app, &shop.buyer_a).await;
+    ok(
+        &app,
+        &shop.agent,
+        REPLY,
+        json!({ "id": id, "body": "적립 처리했습니다." }),
+        "replyToTicket",
+    )
+    .await;
+    let seen = ok(&app, &shop.agent, VIEW, json!({ "id": id }), "ticket").await;
+    assert!(seen["firstRespondedAt"].is_string());
+    // Customers cannot move an open ticket.
+    assert_eq!(
+        fails(
+            &app,
+            Some(&shop.buyer_a),
+            STATUS,
+            json!({ "id": id, "s": "PENDING" })
+        )
+        .await,
+        "INVALID_STATE"
+    );
+    ok(
+        &app,
+        &shop.agent,
+        STATUS,
+        json!({ "id": id, "s": "RESOLVED" }),
+        "setTicketStatus",
+    )
+    .await;
+    // A customer reply reopens a resolved ticket.
+    ok(
+        &app,
+        &shop.buyer_a,
+        REPLY,
+        json!({ "id": id, "body": "아직 안 보여요" }),
+        "replyToTicket",
+    )
+    .await;
+    assert_eq!(
+        ok(&app, &shop.agent, VIEW, json!({ "id": id }), "ticket").await["status"],
+        "OPEN"
+    );
+    ok(
+        &app,
+        &shop.agent,
+        STATUS,
+        json!({ "id": id, "s": "RESOLVED" }),
+        "setTicketStatus",
+    )
+    .await;
+    let rate = "mutation($id: ID!, $s: Int!) { rateTicket(ticketId: $id, score: $s, comment: \"빨라요\") { satisfaction { score comment } } }";
+    assert_eq!(
+        fails(&app, Some(&shop.buyer_a), rate, json!({ "id": id, "s": 0 })).await,
+        "VALIDATION"
+    );
+    assert_eq!(
+        fails(&app, Some(&shop.buyer_b), rate, json!({ "id": id, "s": 5 })).await,
+        "NOT_FOUND"
+    );
+    let rated = ok(
+        &app,
+        &shop.buyer_a,
+        rate,
+        json!({ "id": id, "s": 5 }),
+        "rateTicket",
+    )
+    .await;
+    assert_eq!(rated["satisfaction"]["score"], 5);
+    assert_eq!(
+        fails(&app, Some(&shop.buyer_a), rate, json!({ "id": id, "s": 4 })).await,
+        "CONFLICT"
+    );
+    // The customer confirms it is fixed.
+    let closed = ok(
+        &app,
+        &shop.buyer_a,
+        STATUS,
+        json!({ "id": id, "s": "CLOSED" }),
+        "setTicketStatus",
+    )
+    .await;
+    assert_eq!(closed["status"], "CLOSED");
+    assert_eq!(
+        error_code(
+            &app.gql_as(
+                Some(&shop.buyer_a.access),
+                REPLY,
+                json!({ "id": id, "body": "또 문제" })
+            )
+            .await
+        ),
+        "INVALID_STATE"
+    );
+    assert_eq!(
+        fails(
+            &app,
+            Some(&shop.agent),
+            STATUS,
+            json!({ "id": id, "s": "OPEN" })
+        )
+        .await,
+        "INVALID_STATE"
+    );
+}
+
+pub async fn sla_clocks_breach_pause_while_pending_and_quiet_tickets_close(app: TestApp) {
+    let mut shop = Shop::open(&app).await;
+    let id = simple_ticket(&app, &shop.buyer_a).await;
+    let breached = "{ tickets(filter: { slaBreached: true }) { totalCount } }";
+    assert_eq!(
+        ok(&app, &shop.agent, breached, json!({}), "tickets").await["totalCount"],
+        0
+    );
+    // Tuesday 13:00 KST (04:00 UTC) is the first-response due time.
+    app.clock
+        .advance(Duration::hours(19) + Duration::minutes(1));
+    shop.sign_in_again(&app).await;
+    assert_eq!(
+        ok(&app, &shop.agent, breached, json!({}), "tickets").await["totalCount"],
+        1
+    );
+    assert_eq!(
+        ok(&app, &shop.agent, VIEW, json!({ "id": id }), "ticket").await["slaBreached"],
+        true
+    );
+    ok(
+        &app,
+        &shop.agent,
+        REPLY,
+        json!({ "id": id, "body": "주문번호를 알려주세요." }),
+        "replyToTicket",
+    )
+    .await;
+    assert_eq!(
+        ok(&app, &shop.agent, breached, json!({}), "tickets").await["totalCount"],
+        0
+    );
+
+    // Waiting on the customer for two full business days does not count.
+    let before = ok(
+        &app,
+        &shop.agent,
+        STATUS,
+        json!({ "id": id, "s": "PENDING" }),
+        "setTicketStatus",
+    )
+    .await;
+    app.clock.advance(Duration::days(2));
+    shop.sign_in_again(&app).await;
+    let resumed = ok(
+        &app,
+        &shop.agent,
+        STATUS,
+        json!({ "id": id, "s": "OPEN" }),
+        "setTicketStatus",
+    )
+    .await;
+    let due = |v: &Value| {
+        chrono::DateTime::parse_from_rfc3339(v["resolutionDueAt"].as_str().unwrap()).unwrap()
+    };
+    assert_eq!(
+        due(&resumed) - due(&before),
+        Duration::hours(18),
+        "two business days of 9 hours"
+    );
+
+    ok(
+        &app,
+        &shop.agent,
+        STATUS,
+        json!({ "id": id, "s": "RESOLVED" }),
+        "setTicketStatus",
+    )
+    .await;
+    app.clock.advance(Duration::days(7) + Duration::minutes(1));
+    let swept = storedesk::jobs::sweep(&app.state).await.unwrap();
+    assert_eq!(swept.tickets_closed, 1);
+    shop.sign_in_again(&app).await;
+    assert_eq!(
+        ok(&app, &shop.agent, VIEW, json!({ "id": id }), "ticket").await["status"],
+        "CLOSED"
+    );
+}
+
+pub async fn tickets_are_assigned_to_agents_and_queued(app: TestApp) {
+    let shop = Shop::open(&app).await;
+    let first = simple_ticket(&app, &shop.buyer_a).await;
+    simple_ticket(&app, &shop.buyer_b).await;
+    let assign = "mutation($id: ID!, $to: ID) { assignTicket(ticketId: $id, assigneeId: $to) { assignee { id } } }";
+    assert_eq!(
+        fails(
+            &app,
+            Some(&shop.agent),
+            assign,
+            json!({ "id": first, "to": shop.buyer_a.id })
+        )
+        .await,
+        "VALIDATION"
+    );
+    assert_eq!(
+        fails(
+            &app,
+            Some(&shop.buyer_a),
+            assign,
+            json!({ "id": first, "to": shop.agent.id })
+        )
+        .await,
+        "FORBIDDEN"
+    );
+    let assigned = ok(
+        &app,
+        &shop.agent,
+        assign,
+        json!({ "id": first, "to": shop.agent.id }),
+        "assignTicket",
+    )
+    .await;
+    assert_eq!(assigned["assignee"]["id"], shop.agent.id);
+    let queue = "query($f: TicketFilter) { tickets(filter: $f) { totalCount } }";
+    assert_eq!(
+        ok(
+            &app,
+            &shop.agent,
+            queue,
+            json!({ "f": { "unassigned": true } }),
+            "tickets"
+        )
+        .await["totalCount"],
+        1
+    );
+    assert_eq!(
+        ok(
+            &app,
+            &shop.agent,
+            queue,
+            json!({ "f": { "assigneeId": shop.agent.id } }),
+            "tickets"
+        )
+        .await["totalCount"],
+        1
+    );
+    let unassigned = ok(
+        &app,
+        &shop.agent,
+        assign,
+        json!({ "id": first, "to": null }),
+        "assignTicket",
+    )
+    .await;
+    assert!(unassigned["assignee"].is_null());
+}
+
+pub async fn customers_see_only_their_own_tickets_by_any_path(app: TestApp) {
+    let shop = Shop::open(&app).await;
+    let order = paid_order(&app, &shop, 10_000).await;
+    let body = open_ticket(
+        &app,
+        &shop.buyer_a,
+        json!({ "category": "SHIPPING", "subject": "배송", "body": "언제?", "orderId": order }),
+    )
+    .await;
+    let id = ticket_of(&body)["id"].as_str().unwrap().to_owned();
+    let number = ticket_of(&body)["number"].as_i64().unwrap();
+    for who in [&shop.buyer_b, &shop.seller_a, &shop.seller_b] {
+        let seen = app
+            .gql_as(Some(&who.access), VIEW, json!({ "id": id }))
+            .await;
+        assert!(seen["data"]["ticket"].is_null(), "{seen}");
+        let listed = ok(
+            &app,
+            who,
+            "query($q: String) { tickets(filter: { search: $q }) { totalCount } }",
+            json!({ "q": number.to_string() }),
+            "tickets",
+        )
+        .await;
+        assert_eq!(listed["totalCount"], 0);
+        assert_eq!(
+            fails(
+                &app,
+                Some(who),
+                REPLY,
+                json!({ "id": id, "body": "끼어들기" })
+            )
+            .await,
+            "NOT_FOUND"
+        );
+        assert_eq!(
+            fails(&app, Some(who), STATUS, json!({ "id": id, "s": "CLOSED" })).await,
+            "NOT_FOUND"
+        );
+    }
+    assert_eq!(
+        fails(&app, None, VIEW, json!({ "id": id })).await,
+        "UNAUTHENTICATED"
+    );
+    // The agent finds it by number, by the requester's email and by the order number.
+    let number_of_order = order_as(&app, &shop.agent, &order).await["orderNumber"].clone();
+    for q in [
+        json!(number.to_string()),
+        json!("buyer-a@example.com"),
+        number_of_order,
+    ] {
+        let listed = ok(
+            &app,
+            &shop.agent,
+            "query($q: String) { tickets(filter: { search: $q }) { totalCount } }",
+            json!({ "q": q }),
+            "tickets",
+        )
+        .await;
+        assert_eq!(listed["totalCount"], 1, "{q}");
+    }
+}
+
+pub async fn the_ticket_list_does_not_query_per_row(app: TestApp) {
+    let shop = Shop::open(&app).await;
+    let order = preparing_order(&app, &shop, 10_000).await;
+    ship(
+        &app,
+        &shop.seller_a,
+        &order,
+        app.clock.now() + Duration::days(2),
+    )
+    .await;
+    for i in 0..55 {
+        let body = open_ticket(&app, &shop.buyer_a, json!({ "category": "SHIPPING", "subject": format!("배송 {i}"), "body": "언제?", "orderId": order })).await;
+        let id = ticket_of(&body)["id"].as_str().unwrap().to_owned();
+        if i % 2 == 0 {
+            ok(&app, &shop.agent, "mutation($id: ID!, $to: ID) { assignTicket(ticketId: $id, assigneeId: $to) { id } }", json!({ "id": id, "to": shop.agent.id }), "assignTicket").await;
+            ok(
+                &app,
+                &shop.agent,
+                REPLY,
+                json!({ "id": id, "body": "확인 중입니다" }),
+                "replyToTicket",
+            )
+            .await;
+        }
+    }
+    let query = "query($f: Int) { tickets(first: $f) { totalCount edges { node { number subject slaBreached
+        requester { email } assignee { email } order { orderNumber payment { status } shipment { delayed } }
+        lastMessage { body author { email } } } } } }";
+    let mut counts = Vec::new();
+    for first in [5, 50] {
+        for who in [&shop.agent, &shop.buyer_a] {
+            let before = app.state.statements.get();
+            let body = app
+                .gql_as(Some(&who.access), query, json!({ "f": first }))
+                .await;
+            let after = app.state.statements.get();
+            assert_eq!(
+                body["data"]["tickets"]["edges"].as_array().unwrap().len(),
+                first,
+                "{body}"
+            );
+            counts.push(after - before);
+        }
+    }
+    eprintln!("SQL statements for tickets first=5 and first=50 (agent, buyer): {counts:?}");
+    assert!(counts[2].saturating_sub(counts[0]) < 8, "{counts:?}");
+    assert!(counts[3].saturating_sub(counts[1]) < 8, "{counts:?}");
+}
+
+engine_tests!(
+    a_ticket_asks_for_what_its_category_needs,
+    an_agent_logs_a_phone_call_for_a_customer,
+    internal_notes_never_reach_the_customer,
+    replies_move_the_ticket_and_the_customer_confirms_and_rates,
+    sla_clocks_breach_pause_while_pending_and_quiet_tickets_close,
+    tickets_are_assigned_to_agents_and_queued,
+    customers_see_only_their_own_tickets_by_any_path,
+    the_ticket_list_does_not_query_per_row,
+);
