@@ -10,7 +10,8 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use crate::accounts::types::Account;
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::loaders::{
-    AccountById, LastMessageByTicket, LastPublicMessageByTicket, OrderById, load_one,
+    AccountById, LastMessageByTicket, LastPublicMessageByTicket, OrderById, PaymentByOrder,
+    RefundsByOrder, RequestsByOrder, ShipmentByOrder, load_many, load_one,
 };
 use crate::graphql::pagination::{self, ConnectionFields, PageArgs};
 use crate::graphql::request_parts;
@@ -245,6 +246,41 @@ impl Ticket {
     async fn sla_breached(&self, ctx: &Context<'_>) -> ApiResult<bool> {
         let (state, _, _) = request_parts(ctx)?;
         Ok(super::service::is_breached(&self.0, state.clock.now()))
+    }
+
+    /// The next step that fits the linked order's state (agents only; null for customers and
+    /// when nothing calls for action). `locale`: `ko` (default) or `en`.
+    async fn suggested_resolution(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default_with = "Some(\"ko\".to_owned())")] locale: Option<String>,
+    ) -> ApiResult<Option<String>> {
+        let Some(order_id) = self.0.order_id else {
+            return Ok(None);
+        };
+        if !is_staff(ctx)? {
+            return Ok(None);
+        }
+        let (state, _, _) = request_parts(ctx)?;
+        let Some(order) = load_one::<OrderById>(ctx, order_id).await? else {
+            return Ok(None);
+        };
+        let payment = load_one::<PaymentByOrder>(ctx, order_id).await?;
+        let shipment = load_one::<ShipmentByOrder>(ctx, order_id).await?;
+        let requests = load_many::<RequestsByOrder, _>(ctx, order_id).await?;
+        let refunds = load_many::<RefundsByOrder, _>(ctx, order_id).await?;
+        Ok(super::resolution::suggest(
+            super::resolution::OrderContext {
+                order: &order,
+                payment: payment.as_ref(),
+                shipment: shipment.as_ref(),
+                requests: &requests,
+                refunds: &refunds,
+            },
+            state.clock.now(),
+            crate::orders::service::stall_after(state),
+            locale.as_deref().unwrap_or("ko"),
+        ))
     }
 
     /// The requester's rating.

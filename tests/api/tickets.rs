@@ -585,7 +585,55 @@ pub async fn the_ticket_list_does_not_query_per_row(app: TestApp) {
     assert!(counts[3].saturating_sub(counts[1]) < 8, "{counts:?}");
 }
 
+pub async fn agents_see_the_resolution_that_fits_the_order(app: TestApp) {
+    let mut shop = Shop::open(&app).await;
+    let failed = place(&app, &shop.buyer_a, &shop.store_a, 10_000).await;
+    let failed = failed["id"].as_str().unwrap().to_owned();
+    ok(&app, &shop.buyer_a, PAY, json!({ "id": failed, "input": { "method": "CARD", "cardBrand": "VISA", "cardLast4": "1111", "simulate": "CARD_EXPIRED" } }), "payOrder").await;
+    let late = preparing_order(&app, &shop, 10_000).await;
+    ship(
+        &app,
+        &shop.seller_a,
+        &late,
+        app.clock.now() + Duration::days(1),
+    )
+    .await;
+    let mut ids = Vec::new();
+    for (category, order) in [("ORDER_PAYMENT", &failed), ("SHIPPING", &late)] {
+        let body = open_ticket(&app, &shop.buyer_a, json!({ "category": category, "subject": "도와주세요", "body": "문제가 있어요", "orderId": order })).await;
+        ids.push(ticket_of(&body)["id"].as_str().unwrap().to_owned());
+    }
+    let doc = "query($id: ID!, $l: String) { ticket(id: $id) { suggestedResolution(locale: $l) } }";
+    let suggestion = |who: &Session, id: &str, locale: &str| {
+        let app = &app;
+        let (who, id, locale) = (who.clone(), id.to_owned(), locale.to_owned());
+        async move {
+            ok(app, &who, doc, json!({ "id": id, "l": locale }), "ticket").await["suggestedResolution"].clone()
+        }
+    };
+    let ko = suggestion(&shop.agent, &ids[0], "ko").await;
+    assert!(ko.as_str().unwrap().contains("유효기간이 만료"), "{ko}");
+    let en = suggestion(&shop.agent, &ids[0], "en").await;
+    assert!(en.as_str().unwrap().contains("another card"), "{en}");
+    assert!(
+        suggestion(&shop.buyer_a, &ids[0], "ko").await.is_null(),
+        "customers do not see it"
+    );
+    assert!(
+        suggestion(&shop.agent, &ids[1], "ko").await.is_null(),
+        "on time: nothing to do"
+    );
+    app.clock.advance(Duration::days(2));
+    shop.sign_in_again(&app).await;
+    let late_hint = suggestion(&shop.agent, &ids[1], "ko").await;
+    assert!(
+        late_hint.as_str().unwrap().contains("새 도착 예정일"),
+        "{late_hint}"
+    );
+}
+
 engine_tests!(
+    agents_see_the_resolution_that_fits_the_order,
     a_ticket_asks_for_what_its_category_needs,
     an_agent_logs_a_phone_call_for_a_customer,
     internal_notes_never_reach_the_customer,
