@@ -26,6 +26,8 @@ use crate::orders::service::{self as orders, NewItem, PaymentInput};
 use crate::payments::SimulatedGateway;
 use crate::refunds::service::{self as refunds, NewRefund};
 use crate::state::AppState;
+use crate::tickets::service::{self as tickets, NewTicket};
+use entity::ticket::{TicketCategory, TicketChannel, TicketPriority, TicketStatus};
 
 /// One demo account and its password, shown once.
 #[derive(Debug, Clone)]
@@ -431,7 +433,118 @@ async fn seed_orders(state: &AppState) -> Result<(), ApiError> {
         Some("반품 확인"),
     )
     .await?;
-    let _ = agent;
+
+    // The support queue: tickets on the troubled orders, a phone call logged by an agent, an
+    // internal note, a breached first-response target, a resolved and rated ticket.
+    let ticket = |who: Caller, input: NewTicket, at: Duration| {
+        let demo = demo.clone();
+        let meta = meta.clone();
+        let clock = clock.clone();
+        async move {
+            clock.set(real_now - at);
+            tickets::create_ticket(&demo, &meta, &who, input).await
+        }
+    };
+    let new_ticket = |category, subject: &str, body: &str, order_id| NewTicket {
+        category,
+        channel: TicketChannel::Web,
+        subject: subject.into(),
+        body: body.into(),
+        order_id,
+        requester_id: None,
+        payment_method: None,
+        card_last4: None,
+        priority: None,
+    };
+    let payment_ticket = ticket(
+        junho,
+        new_ticket(
+            TicketCategory::OrderPayment,
+            "결제가 계속 실패해요",
+            "감귤 주문 결제를 했는데 '결제 실패'라고 나옵니다. 카드는 신한카드입니다.",
+            Some(failed.id),
+        ),
+        Duration::hours(2),
+    )
+    .await?;
+    tickets::reply_to_ticket(
+        &demo,
+        &meta,
+        &agent,
+        payment_ticket.id,
+        "카드 유효기간 만료 건으로 보임. 다른 결제 수단 안내 예정.",
+        true,
+    )
+    .await?;
+    ticket(
+        minji,
+        new_ticket(
+            TicketCategory::Shipping,
+            "캠핑 의자가 아직 안 왔어요",
+            "도착 예정일이 지났는데 배송 조회가 멈춰 있습니다. 언제 받을 수 있나요?",
+            Some(late.id),
+        ),
+        Duration::days(2),
+    )
+    .await?;
+    ticket(
+        alex,
+        new_ticket(
+            TicketCategory::Refund,
+            "Refund for my returned shoes?",
+            "The seller approved my return but I have not received the refund yet.",
+            Some(returned.id),
+        ),
+        Duration::hours(20),
+    )
+    .await?;
+    let resolved = ticket(
+        minji,
+        new_ticket(
+            TicketCategory::Account,
+            "로그인이 안 돼요",
+            "비밀번호를 여러 번 틀려서 로그인이 막혔어요.",
+            None,
+        ),
+        Duration::days(3),
+    )
+    .await?;
+    clock.advance(Duration::hours(1));
+    tickets::reply_to_ticket(
+        &demo,
+        &meta,
+        &agent,
+        resolved.id,
+        "로그인 시도가 많아 잠시 잠겼습니다. 15분 후 다시 시도하시거나 '비밀번호 찾기'로 재설정해 주세요.",
+        false,
+    )
+    .await?;
+    tickets::set_ticket_status(&demo, &meta, &agent, resolved.id, TicketStatus::Resolved).await?;
+    tickets::rate_ticket(
+        &demo,
+        &meta,
+        &minji,
+        resolved.id,
+        5,
+        Some("빠른 답변 감사합니다"),
+    )
+    .await?;
+    ticket(
+        agent,
+        NewTicket {
+            channel: TicketChannel::Phone,
+            requester_id: Some(bada.account_id),
+            priority: Some(TicketPriority::High),
+            ..new_ticket(
+                TicketCategory::Settlement,
+                "전화 문의: 11월 정산 금액 확인",
+                "판매자(바다마켓)가 11월 1차 정산 금액이 예상보다 적다고 전화함. 수수료 내역 확인 후 회신 필요.",
+                None,
+            )
+        },
+        Duration::hours(1),
+    )
+    .await?;
     Ok(())
 }
 
