@@ -474,6 +474,7 @@ async fn seed_orders(state: &AppState) -> Result<(), ApiError> {
         payment_ticket.id,
         "카드 유효기간 만료 건으로 보임. 다른 결제 수단 안내 예정.",
         true,
+        None,
     )
     .await?;
     ticket(
@@ -517,6 +518,7 @@ async fn seed_orders(state: &AppState) -> Result<(), ApiError> {
         resolved.id,
         "로그인 시도가 많아 잠시 잠겼습니다. 15분 후 다시 시도하시거나 '비밀번호 찾기'로 재설정해 주세요.",
         false,
+        None,
     )
     .await?;
     tickets::set_ticket_status(&demo, &meta, &agent, resolved.id, TicketStatus::Resolved).await?;

@@ -8,6 +8,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261122_000001_accounts;
 mod m20261122_000002_commerce;
 mod m20261122_000003_tickets;
+mod m20261122_000004_macros;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000001_accounts::Migration),
             Box::new(m20261122_000002_commerce::Migration),
             Box::new(m20261122_000003_tickets::Migration),
+            Box::new(m20261122_000004_macros::Migration),
         ]
     }
 }

@@ -98,6 +98,10 @@ pub const MATRIX: &[(&str, &str, Access)] = &[
     ("Mutation", "setTicketStatus", Access::SignedIn),
     ("Mutation", "setTicketPriority", Access::Roles(STAFF)),
     ("Mutation", "rateTicket", Access::Roles(CUSTOMER)),
+    ("Query", "macros", Access::Roles(STAFF)),
+    ("Mutation", "createMacro", Access::Roles(STAFF)),
+    ("Mutation", "updateMacro", Access::Roles(STAFF)),
+    ("Mutation", "deleteMacro", Access::Roles(STAFF)),
 ];
 
 /// The access rule of a root field, if it is listed.

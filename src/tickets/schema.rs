@@ -3,10 +3,11 @@
 use async_graphql::connection::Connection;
 use async_graphql::{Context, ID, Object};
 
+use super::macros;
 use super::service::{self, NewTicket};
 use super::types::{
-    CreateTicketInput, CreateTicketPayload, Ticket, TicketChannel, TicketFilter, TicketMessage,
-    TicketPriority, TicketStatus,
+    CreateTicketInput, CreateTicketPayload, Macro, MacroInput, Ticket, TicketCategory,
+    TicketChannel, TicketFilter, TicketMessage, TicketPriority, TicketStatus,
 };
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::pagination::{self, ConnectionFields};
@@ -53,6 +54,20 @@ impl TicketsQuery {
         Ok(pagination::connection(rows, total, |row| {
             (row.id, Ticket(row))
         }))
+    }
+
+    /// Agents: canned replies, those of `category` and general ones.
+    async fn macros(
+        &self,
+        ctx: &Context<'_>,
+        category: Option<TicketCategory>,
+    ) -> ApiResult<Vec<Macro>> {
+        let (state, _, _) = request_parts(ctx)?;
+        Ok(macros::list_macros(&state.db, category.map(Into::into))
+            .await?
+            .into_iter()
+            .map(Macro)
+            .collect())
     }
 
     /// One ticket, or null when the caller may not see it.
@@ -109,14 +124,48 @@ impl TicketsMutation {
         ticket_id: ID,
         body: String,
         #[graphql(default_with = "Some(false)")] internal: Option<bool>,
+        #[graphql(desc = "Agents: a macro rendered for this ticket, followed by `body` if any")]
+        macro_id: Option<ID>,
     ) -> ApiResult<TicketMessage> {
         let (state, auth, meta) = request_parts(ctx)?;
         let caller = auth.caller()?;
         let id = parse_id("ticketId", &ticket_id)?;
+        let macro_id = parse_opt_id("macroId", macro_id.as_ref())?;
         Ok(TicketMessage(
-            service::reply_to_ticket(state, meta, &caller, id, &body, internal.unwrap_or(false))
-                .await?,
+            service::reply_to_ticket(
+                state,
+                meta,
+                &caller,
+                id,
+                &body,
+                internal.unwrap_or(false),
+                macro_id,
+            )
+            .await?,
         ))
+    }
+
+    /// Agents: saves a new macro. Unknown placeholders are refused.
+    async fn create_macro(&self, ctx: &Context<'_>, input: MacroInput) -> ApiResult<Macro> {
+        let (state, auth, _) = request_parts(ctx)?;
+        let caller = auth.caller()?;
+        Ok(Macro(
+            macros::create_macro(state, &caller, input.into()).await?,
+        ))
+    }
+
+    /// Agents: changes a macro.
+    async fn update_macro(&self, ctx: &Context<'_>, id: ID, input: MacroInput) -> ApiResult<Macro> {
+        let (state, _, _) = request_parts(ctx)?;
+        let id = parse_id("id", &id)?;
+        Ok(Macro(macros::update_macro(state, id, input.into()).await?))
+    }
+
+    /// Agents: deletes a macro.
+    async fn delete_macro(&self, ctx: &Context<'_>, id: ID) -> ApiResult<bool> {
+        let (state, _, _) = request_parts(ctx)?;
+        let id = parse_id("id", &id)?;
+        macros::delete_macro(state, id).await
     }
 
     /// Assigns a ticket to an agent; null unassigns.

@@ -412,14 +412,16 @@ pub async fn reply_to_ticket(
     ticket_id: Uuid,
     body: &str,
     internal: bool,
+    macro_id: Option<Uuid>,
 ) -> ApiResult<ticket_message::Model> {
-    let body = required_text("body", body, 10_000)?;
-    if internal && !caller.is_staff() {
+    if (internal || macro_id.is_some()) && !caller.is_staff() {
+        let field = if internal { "internal" } else { "macroId" };
         return Err(ApiError::validation(
-            "internal",
-            "Only agents write internal notes.",
+            field,
+            "Only agents use notes and macros.",
         ));
     }
+    let extra = optional_text("body", Some(body), 10_000)?;
     let now = state.clock.now();
     let txn = db::begin_write(&state.db).await?;
     let ticket = lock_visible_ticket(&txn, caller, ticket_id).await?;
@@ -429,6 +431,22 @@ pub async fn reply_to_ticket(
             ticket.number
         )));
     }
+    let body = match (macro_id, extra) {
+        (Some(macro_id), extra) => {
+            let agent = account::Entity::find_by_id(caller.account_id)
+                .one(&txn)
+                .await?
+                .ok_or(ApiError::NotFound("Account"))?;
+            let rendered =
+                super::macros::render_macro(&txn, state, macro_id, &ticket, &agent).await?;
+            match extra {
+                Some(extra) => format!("{rendered}\n\n{extra}"),
+                None => rendered,
+            }
+        }
+        (None, Some(body)) => body,
+        (None, None) => return Err(ApiError::validation("body", "This field is required.")),
+    };
     let message = ticket_message::ActiveModel {
         id: Set(Uuid::now_v7()),
         ticket_id: Set(ticket.id),

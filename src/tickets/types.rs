@@ -377,3 +377,50 @@ pub struct TicketFilter {
     /// Ticket number, requester email, order number, or words of the subject or messages.
     pub search: Option<String>,
 }
+
+/// A canned reply with `{{placeholders}}` (see `PLACEHOLDERS` in `tickets::macros`).
+pub struct Macro(pub entity::ticket_macro::Model);
+
+#[Object]
+impl Macro {
+    /// Opaque id.
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+
+    /// Title.
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+
+    /// Text with placeholders such as `{{customer.name}}` and `{{order.orderNumber}}`.
+    async fn body(&self) -> &str {
+        &self.0.body
+    }
+
+    /// The category it suits (null: any).
+    async fn category(&self) -> Option<TicketCategory> {
+        self.0.category.map(Into::into)
+    }
+}
+
+/// A macro to save.
+#[derive(InputObject)]
+pub struct MacroInput {
+    /// Title (1..=100 characters).
+    pub title: String,
+    /// Text (1..=5000 characters) with known placeholders only.
+    pub body: String,
+    /// The category it suits.
+    pub category: Option<TicketCategory>,
+}
+
+impl From<MacroInput> for super::macros::MacroInput {
+    fn from(input: MacroInput) -> Self {
+        Self {
+            title: input.title,
+            body: input.body,
+            category: input.category.map(Into::into),
+        }
+    }
+}

@@ -110,6 +110,16 @@ fn sample(parent: &str, field: &str) -> Option<&'static str> {
         ("Mutation", "rateTicket") => {
             r#"mutation { rateTicket(ticketId: "0190c000-0000-7000-8000-000000000000", score: 5) { id } }"#
         }
+        ("Query", "macros") => "{ macros { id } }",
+        ("Mutation", "createMacro") => {
+            r#"mutation { createMacro(input: { title: "", body: "" }) { id } }"#
+        }
+        ("Mutation", "updateMacro") => {
+            r#"mutation { updateMacro(id: "0190c000-0000-7000-8000-000000000000", input: { title: "", body: "" }) { id } }"#
+        }
+        ("Mutation", "deleteMacro") => {
+            r#"mutation { deleteMacro(id: "0190c000-0000-7000-8000-000000000000") }"#
+        }
         _ => return None,
     })
 }

@@ -632,7 +632,123 @@ pub async fn agents_see_the_resolution_that_fits_the_order(app: TestApp) {
     );
 }
 
+pub async fn macros_fill_placeholders_from_the_ticket_and_its_order(app: TestApp) {
+    let shop = Shop::open(&app).await;
+    let order = place(&app, &shop.buyer_a, &shop.store_a, 10_000).await;
+    let order_id = order["id"].as_str().unwrap().to_owned();
+    let number = order["orderNumber"].as_str().unwrap().to_owned();
+    ok(&app, &shop.buyer_a, PAY, json!({ "id": order_id, "input": { "method": "CARD", "cardBrand": "VISA", "cardLast4": "1111", "simulate": "CARD_EXPIRED" } }), "payOrder").await;
+    let body = open_ticket(&app, &shop.buyer_a, json!({ "category": "ORDER_PAYMENT", "subject": "결제 실패", "body": "결제가 안 돼요", "orderId": order_id })).await;
+    let ticket = ticket_of(&body)["id"].as_str().unwrap().to_owned();
+    let plain = simple_ticket(&app, &shop.buyer_a).await;
+
+    let starter = ok(
+        &app,
+        &shop.agent,
+        "{ macros(category: ORDER_PAYMENT) { id title category } }",
+        json!({}),
+        "macros",
+    )
+    .await;
+    let payment_macro = starter
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["title"].as_str().unwrap().starts_with("결제 실패"))
+        .unwrap_or_else(|| panic!("{starter}"))["id"]
+        .clone();
+    let reply = "mutation($id: ID!, $m: ID, $b: String!) { replyToTicket(ticketId: $id, macroId: $m, body: $b) { body } }";
+    let sent = ok(
+        &app,
+        &shop.agent,
+        reply,
+        json!({ "id": ticket, "m": payment_macro, "b": "추가 문의는 답글로 남겨 주세요." }),
+        "replyToTicket",
+    )
+    .await;
+    let text = sent["body"].as_str().unwrap();
+    assert!(text.starts_with("Test Person님"), "{text}");
+    assert!(
+        text.contains(&number) && text.contains("카드 유효기간 만료"),
+        "{text}"
+    );
+    assert!(text.ends_with("추가 문의는 답글로 남겨 주세요."), "{text}");
+    // A macro about an order on a ticket without one is refused, naming the macro.
+    assert_eq!(
+        error_field(
+            &app.gql_as(
+                Some(&shop.agent.access),
+                reply,
+                json!({ "id": plain, "m": payment_macro, "b": "" })
+            )
+            .await
+        ),
+        "macroId"
+    );
+    assert_eq!(
+        error_field(
+            &app.gql_as(
+                Some(&shop.buyer_a.access),
+                reply,
+                json!({ "id": plain, "m": payment_macro, "b": "x" })
+            )
+            .await
+        ),
+        "macroId"
+    );
+    assert_eq!(
+        fails(&app, Some(&shop.buyer_a), "{ macros { id } }", json!({})).await,
+        "FORBIDDEN"
+    );
+
+    let create = "mutation($i: MacroInput!) { createMacro(input: $i) { id title body category } }";
+    let bad = app
+        .gql_as(
+            Some(&shop.agent.access),
+            create,
+            json!({ "i": { "title": "비번", "body": "{{customer.password}}" } }),
+        )
+        .await;
+    assert_eq!(error_field(&bad), "body", "{bad}");
+    let made = ok(&app, &shop.agent, create, json!({ "i": { "title": "인사", "body": "{{customer.name}}님, 문의 #{{ticket.number}} 확인했습니다." } }), "createMacro").await;
+    let id = made["id"].clone();
+    let used = ok(
+        &app,
+        &shop.agent,
+        reply,
+        json!({ "id": plain, "m": id, "b": "" }),
+        "replyToTicket",
+    )
+    .await;
+    assert_eq!(used["body"], "Test Person님, 문의 #1002 확인했습니다.");
+    let updated = ok(&app, &shop.agent, "mutation($id: ID!, $i: MacroInput!) { updateMacro(id: $id, input: $i) { title category } }",
+        json!({ "id": id, "i": { "title": "인사말", "body": "안녕하세요", "category": "OTHER" } }), "updateMacro").await;
+    assert_eq!(updated["category"], "OTHER");
+    assert_eq!(
+        ok(
+            &app,
+            &shop.agent,
+            "mutation($id: ID!) { deleteMacro(id: $id) }",
+            json!({ "id": id }),
+            "deleteMacro"
+        )
+        .await,
+        true
+    );
+    assert_eq!(
+        fails(
+            &app,
+            Some(&shop.agent),
+            "mutation($id: ID!) { deleteMacro(id: $id) }",
+            json!({ "id": id })
+        )
+        .await,
+        "NOT_FOUND"
+    );
+}
+
 engine_tests!(
+    macros_fill_placeholders_from_the_ticket_and_its_order,
     agents_see_the_resolution_that_fits_the_order,
     a_ticket_asks_for_what_its_category_needs,
     an_agent_logs_a_phone_call_for_a_customer,
