@@ -6,8 +6,8 @@ use async_graphql::{Context, ID, Object};
 use super::macros;
 use super::service::{self, NewTicket};
 use super::types::{
-    CreateTicketInput, CreateTicketPayload, Macro, MacroInput, Ticket, TicketCategory,
-    TicketChannel, TicketFilter, TicketMessage, TicketPriority, TicketStatus,
+    CreateTicketInput, CreateTicketPayload, Macro, MacroInput, SupportDashboard, Ticket,
+    TicketCategory, TicketChannel, TicketFilter, TicketMessage, TicketPriority, TicketStatus,
 };
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::pagination::{self, ConnectionFields};
@@ -68,6 +68,14 @@ impl TicketsQuery {
             .into_iter()
             .map(Macro)
             .collect())
+    }
+
+    /// Agents: the queue at a glance and what needs attention across orders and refunds.
+    async fn support_dashboard(&self, ctx: &Context<'_>) -> ApiResult<SupportDashboard> {
+        let (state, _, _) = request_parts(ctx)?;
+        Ok(SupportDashboard(
+            super::dashboard::support_dashboard(state).await?,
+        ))
     }
 
     /// One ticket, or null when the caller may not see it.

@@ -424,3 +424,172 @@ impl From<MacroInput> for super::macros::MacroInput {
         }
     }
 }
+
+/// A count of tickets with one status.
+#[derive(SimpleObject)]
+pub struct StatusCount {
+    /// Status.
+    pub status: TicketStatus,
+    /// Tickets.
+    pub count: i64,
+}
+
+/// A count of tickets in one category.
+#[derive(SimpleObject)]
+pub struct CategoryCount {
+    /// Category.
+    pub category: TicketCategory,
+    /// Tickets.
+    pub count: i64,
+}
+
+/// A count of tickets with one priority.
+#[derive(SimpleObject)]
+pub struct PriorityCount {
+    /// Priority.
+    pub priority: TicketPriority,
+    /// Tickets.
+    pub count: i64,
+}
+
+/// Satisfaction of one agent's tickets.
+pub struct AgentCsat(pub super::dashboard::Csat<uuid::Uuid>);
+
+#[Object]
+impl AgentCsat {
+    /// The agent.
+    async fn agent(&self, ctx: &Context<'_>) -> ApiResult<Option<Account>> {
+        Ok(load_one::<AccountById>(ctx, self.0.key).await?.map(Account))
+    }
+
+    /// Average score (1..=5).
+    async fn average(&self) -> f64 {
+        self.0.average
+    }
+
+    /// Ratings counted.
+    async fn count(&self) -> i64 {
+        self.0.count
+    }
+}
+
+/// Satisfaction in one category.
+#[derive(SimpleObject)]
+pub struct CategoryCsat {
+    /// Category.
+    pub category: TicketCategory,
+    /// Average score (1..=5).
+    pub average: f64,
+    /// Ratings counted.
+    pub count: i64,
+}
+
+/// The agents' dashboard.
+pub struct SupportDashboard(pub super::dashboard::Dashboard);
+
+#[Object]
+impl SupportDashboard {
+    /// Tickets not closed, by status.
+    async fn by_status(&self) -> Vec<StatusCount> {
+        self.0
+            .by_status
+            .iter()
+            .map(|(status, count)| StatusCount {
+                status: (*status).into(),
+                count: *count,
+            })
+            .collect()
+    }
+
+    /// Tickets not closed, by category.
+    async fn by_category(&self) -> Vec<CategoryCount> {
+        self.0
+            .by_category
+            .iter()
+            .map(|(category, count)| CategoryCount {
+                category: (*category).into(),
+                count: *count,
+            })
+            .collect()
+    }
+
+    /// Tickets not closed, by priority.
+    async fn by_priority(&self) -> Vec<PriorityCount> {
+        self.0
+            .by_priority
+            .iter()
+            .map(|(priority, count)| PriorityCount {
+                priority: (*priority).into(),
+                count: *count,
+            })
+            .collect()
+    }
+
+    /// OPEN or PENDING tickets without an agent.
+    async fn unassigned(&self) -> u64 {
+        self.0.unassigned
+    }
+
+    /// Tickets past an SLA target.
+    async fn sla_breached(&self) -> u64 {
+        self.0.sla_breached
+    }
+
+    /// Tickets whose next SLA target falls within the hour.
+    async fn sla_due_within_hour(&self) -> u64 {
+        self.0.sla_due_within_hour
+    }
+
+    /// Cancellation/return requests past the seller deadline.
+    async fn overdue_seller_decisions(&self) -> u64 {
+        self.0.overdue_seller_decisions
+    }
+
+    /// Parcels past their expected delivery date.
+    async fn delayed_shipments(&self) -> u64 {
+        self.0.delayed_shipments
+    }
+
+    /// Parcels without a tracking event for the configured time.
+    async fn stalled_shipments(&self) -> u64 {
+        self.0.stalled_shipments
+    }
+
+    /// Refunds past their legal deadline.
+    async fn overdue_refunds(&self) -> u64 {
+        self.0.overdue_refunds
+    }
+
+    /// CSAT average of the last 7 days.
+    async fn csat_last_7_days(&self) -> Option<f64> {
+        self.0.csat_7_days
+    }
+
+    /// CSAT average of the last 30 days.
+    async fn csat_last_30_days(&self) -> Option<f64> {
+        self.0.csat_30_days
+    }
+
+    /// CSAT of the last 30 days per assigned agent.
+    async fn csat_by_agent(&self) -> Vec<AgentCsat> {
+        self.0
+            .csat_by_agent
+            .iter()
+            .cloned()
+            .map(AgentCsat)
+            .collect()
+    }
+
+    /// CSAT of the last 30 days per category.
+    async fn csat_by_category(&self) -> Vec<CategoryCsat> {
+        self.0
+            .csat_by_category
+            .iter()
+            .map(|csat| CategoryCsat {
+                category: csat.key.into(),
+                average: csat.average,
+                count: csat.count,
+            })
+            .collect()
+    }
+}

@@ -111,6 +111,7 @@ fn sample(parent: &str, field: &str) -> Option<&'static str> {
             r#"mutation { rateTicket(ticketId: "0190c000-0000-7000-8000-000000000000", score: 5) { id } }"#
         }
         ("Query", "macros") => "{ macros { id } }",
+        ("Query", "supportDashboard") => "{ supportDashboard { unassigned } }",
         ("Mutation", "createMacro") => {
             r#"mutation { createMacro(input: { title: "", body: "" }) { id } }"#
         }

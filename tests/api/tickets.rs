@@ -747,7 +747,93 @@ pub async fn macros_fill_placeholders_from_the_ticket_and_its_order(app: TestApp
     );
 }
 
+pub async fn the_dashboard_shows_the_queue_and_what_needs_attention(app: TestApp) {
+    let mut shop = Shop::open(&app).await;
+    let rated = simple_ticket(&app, &shop.buyer_a).await;
+    simple_ticket(&app, &shop.buyer_b).await;
+    ok(
+        &app,
+        &shop.agent,
+        "mutation($id: ID!, $to: ID) { assignTicket(ticketId: $id, assigneeId: $to) { id } }",
+        json!({ "id": rated, "to": shop.agent.id }),
+        "assignTicket",
+    )
+    .await;
+    ok(
+        &app,
+        &shop.agent,
+        REPLY,
+        json!({ "id": rated, "body": "처리했습니다" }),
+        "replyToTicket",
+    )
+    .await;
+    ok(
+        &app,
+        &shop.agent,
+        STATUS,
+        json!({ "id": rated, "s": "RESOLVED" }),
+        "setTicketStatus",
+    )
+    .await;
+    ok(
+        &app,
+        &shop.buyer_a,
+        "mutation($id: ID!) { rateTicket(ticketId: $id, score: 4) { id } }",
+        json!({ "id": rated }),
+        "rateTicket",
+    )
+    .await;
+    let late = preparing_order(&app, &shop, 10_000).await;
+    ship(
+        &app,
+        &shop.seller_a,
+        &late,
+        app.clock.now() + Duration::hours(12),
+    )
+    .await;
+    let pending = preparing_order(&app, &shop, 10_000).await;
+    request_cancel(&app, &shop.buyer_a, &pending).await;
+    app.clock.advance(Duration::days(2));
+    shop.sign_in_again(&app).await;
+
+    let query = "{ supportDashboard { byStatus { status count } byCategory { category count } unassigned slaBreached
+        overdueSellerDecisions delayedShipments stalledShipments overdueRefunds csatLast7Days csatLast30Days
+        csatByAgent { agent { id } average count } csatByCategory { category average count } } }";
+    let before = app.state.statements.get();
+    let dashboard = ok(&app, &shop.agent, query, json!({}), "supportDashboard").await;
+    let statements = app.state.statements.get() - before;
+    assert!(statements <= 20, "{statements} statements");
+    let count_of = |list: &Value, key: &str, value: &str| {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e[key] == value)
+            .map_or(0, |e| e["count"].as_i64().unwrap())
+    };
+    assert_eq!(
+        count_of(&dashboard["byStatus"], "status", "OPEN"),
+        1,
+        "{dashboard}"
+    );
+    assert_eq!(count_of(&dashboard["byStatus"], "status", "RESOLVED"), 1);
+    assert_eq!(count_of(&dashboard["byCategory"], "category", "OTHER"), 2);
+    assert_eq!(dashboard["unassigned"], 1);
+    assert_eq!(dashboard["slaBreached"], 1, "the unanswered ticket");
+    assert_eq!(dashboard["overdueSellerDecisions"], 1);
+    assert_eq!(dashboard["delayedShipments"], 1);
+    assert_eq!(dashboard["overdueRefunds"], 0);
+    assert_eq!(dashboard["csatLast7Days"], 4.0);
+    assert_eq!(dashboard["csatByAgent"][0]["agent"]["id"], shop.agent.id);
+    assert_eq!(dashboard["csatByAgent"][0]["average"], 4.0);
+    assert_eq!(dashboard["csatByCategory"][0]["category"], "OTHER");
+    assert_eq!(
+        fails(&app, Some(&shop.buyer_a), query, json!({})).await,
+        "FORBIDDEN"
+    );
+}
+
 engine_tests!(
+    the_dashboard_shows_the_queue_and_what_needs_attention,
     macros_fill_placeholders_from_the_ticket_and_its_order,
     agents_see_the_resolution_that_fits_the_order,
     a_ticket_asks_for_what_its_category_needs,
