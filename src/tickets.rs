@@ -4,6 +4,7 @@
 pub mod dashboard;
 pub mod macros;
 pub mod resolution;
+pub mod routing;
 pub mod schema;
 pub mod service;
 pub mod types;

@@ -9,6 +9,7 @@ mod m20261122_000001_accounts;
 mod m20261122_000002_commerce;
 mod m20261122_000003_tickets;
 mod m20261122_000004_macros;
+mod m20261122_000005_agent_availability;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000002_commerce::Migration),
             Box::new(m20261122_000003_tickets::Migration),
             Box::new(m20261122_000004_macros::Migration),
+            Box::new(m20261122_000005_agent_availability::Migration),
         ]
     }
 }

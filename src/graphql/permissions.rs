@@ -100,6 +100,7 @@ pub const MATRIX: &[(&str, &str, Access)] = &[
     ("Mutation", "rateTicket", Access::Roles(CUSTOMER)),
     ("Query", "macros", Access::Roles(STAFF)),
     ("Query", "supportDashboard", Access::Roles(STAFF)),
+    ("Mutation", "setAgentAvailability", Access::Roles(STAFF)),
     ("Mutation", "createMacro", Access::Roles(STAFF)),
     ("Mutation", "updateMacro", Access::Roles(STAFF)),
     ("Mutation", "deleteMacro", Access::Roles(STAFF)),

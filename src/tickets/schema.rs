@@ -5,6 +5,7 @@ use async_graphql::{Context, ID, Object};
 
 use super::macros;
 use super::service::{self, NewTicket};
+use super::types::AgentAvailability;
 use super::types::{
     CreateTicketInput, CreateTicketPayload, Macro, MacroInput, SupportDashboard, Ticket,
     TicketCategory, TicketChannel, TicketFilter, TicketMessage, TicketPriority, TicketStatus,
@@ -151,6 +152,28 @@ impl TicketsMutation {
             )
             .await?,
         ))
+    }
+
+    /// Agents: whether new tickets are assigned to the agent automatically (round robin) and
+    /// how many OPEN or PENDING tickets they hold at most. Admins may set it for any agent.
+    async fn set_agent_availability(
+        &self,
+        ctx: &Context<'_>,
+        available: bool,
+        max_open_tickets: Option<i32>,
+        agent_id: Option<ID>,
+    ) -> ApiResult<AgentAvailability> {
+        let (state, auth, _) = request_parts(ctx)?;
+        let caller = auth.caller()?;
+        let agent_id = parse_opt_id("agentId", agent_id.as_ref())?;
+        let row =
+            super::routing::set_availability(state, &caller, agent_id, available, max_open_tickets)
+                .await?;
+        Ok(AgentAvailability {
+            agent_id: ID(row.account_id.to_string()),
+            available: row.available,
+            max_open_tickets: row.max_open_tickets,
+        })
     }
 
     /// Agents: saves a new macro. Unknown placeholders are refused.

@@ -274,12 +274,13 @@ pub async fn create_ticket(
     let now = state.clock.now();
     let (first_response_due_at, resolution_due_at) = sla_due(state, priority, now);
     let txn = db::begin_write(&state.db).await?;
+    let assignee_id = super::routing::pick_agent(&txn, now).await?;
     let ticket = ticket::ActiveModel {
         id: Set(Uuid::now_v7()),
         number: Set(next_number(&txn).await?),
         requester_id: Set(requester.id),
         created_by: Set(caller.account_id),
-        assignee_id: Set(None),
+        assignee_id: Set(assignee_id),
         order_id: Set(input.order_id),
         category: Set(input.category),
         channel: Set(input.channel),
@@ -320,7 +321,12 @@ pub async fn create_ticket(
             AuditAction::TicketCreated,
             Some(caller.account_id),
             ("ticket", ticket.id),
-            json!({ "number": ticket.number, "requester": requester.id, "channel": format!("{:?}", ticket.channel) }),
+            json!({
+                "number": ticket.number,
+                "requester": requester.id,
+                "channel": format!("{:?}", ticket.channel),
+                "assignedTo": assignee_id,
+            }),
         ),
     )
     .await?;

@@ -593,3 +593,14 @@ impl SupportDashboard {
             .collect()
     }
 }
+
+/// An agent's automatic-assignment setting.
+#[derive(SimpleObject)]
+pub struct AgentAvailability {
+    /// The agent.
+    pub agent_id: ID,
+    /// Takes new tickets automatically.
+    pub available: bool,
+    /// Most OPEN or PENDING tickets held before being skipped.
+    pub max_open_tickets: i32,
+}

@@ -112,6 +112,9 @@ fn sample(parent: &str, field: &str) -> Option<&'static str> {
         }
         ("Query", "macros") => "{ macros { id } }",
         ("Query", "supportDashboard") => "{ supportDashboard { unassigned } }",
+        ("Mutation", "setAgentAvailability") => {
+            "mutation { setAgentAvailability(available: false, maxOpenTickets: 0) { available } }"
+        }
         ("Mutation", "createMacro") => {
             r#"mutation { createMacro(input: { title: "", body: "" }) { id } }"#
         }

@@ -832,7 +832,96 @@ pub async fn the_dashboard_shows_the_queue_and_what_needs_attention(app: TestApp
     );
 }
 
+pub async fn new_tickets_go_round_robin_to_available_agents_under_their_cap(app: TestApp) {
+    let shop = Shop::open(&app).await;
+    let second = app
+        .staff("agent2@example.com", entity::account::Role::Agent)
+        .await;
+    let available = "mutation($a: Boolean!, $cap: Int) { setAgentAvailability(available: $a, maxOpenTickets: $cap) { available maxOpenTickets } }";
+    assert_eq!(
+        fails(
+            &app,
+            Some(&shop.agent),
+            available,
+            json!({ "a": true, "cap": 0 })
+        )
+        .await,
+        "VALIDATION"
+    );
+    ok(
+        &app,
+        &shop.agent,
+        available,
+        json!({ "a": true, "cap": 1 }),
+        "setAgentAvailability",
+    )
+    .await;
+    ok(
+        &app,
+        &second,
+        available,
+        json!({ "a": true, "cap": 1 }),
+        "setAgentAvailability",
+    )
+    .await;
+    let assignee = |id: String| {
+        let app = &app;
+        let agent = shop.agent.clone();
+        async move {
+            ok(
+                app,
+                &agent,
+                "query($id: ID!) { ticket(id: $id) { assignee { id } } }",
+                json!({ "id": id }),
+                "ticket",
+            )
+            .await["assignee"]["id"]
+                .clone()
+        }
+    };
+    let first = simple_ticket(&app, &shop.buyer_a).await;
+    let next = simple_ticket(&app, &shop.buyer_b).await;
+    let third = simple_ticket(&app, &shop.buyer_a).await;
+    let (a, b) = (assignee(first.clone()).await, assignee(next).await);
+    assert_ne!(a, b, "one each");
+    assert!([json!(shop.agent.id), json!(second.id)].contains(&a));
+    assert!(
+        assignee(third).await.is_null(),
+        "both at their cap: the queue"
+    );
+    // Resolving frees a slot; an unavailable agent is skipped.
+    ok(
+        &app,
+        &shop.agent,
+        STATUS,
+        json!({ "id": first, "s": "RESOLVED" }),
+        "setTicketStatus",
+    )
+    .await;
+    let fourth = simple_ticket(&app, &shop.buyer_b).await;
+    assert_eq!(assignee(fourth).await, a);
+    ok(
+        &app,
+        &second,
+        available,
+        json!({ "a": false }),
+        "setAgentAvailability",
+    )
+    .await;
+    ok(
+        &app,
+        &shop.agent,
+        available,
+        json!({ "a": true, "cap": 5 }),
+        "setAgentAvailability",
+    )
+    .await;
+    let fifth = simple_ticket(&app, &shop.buyer_b).await;
+    assert_eq!(assignee(fifth).await, json!(shop.agent.id));
+}
+
 engine_tests!(
+    new_tickets_go_round_robin_to_available_agents_under_their_cap,
     the_dashboard_shows_the_queue_and_what_needs_attention,
     macros_fill_placeholders_from_the_ticket_and_its_order,
     agents_see_the_resolution_that_fits_the_order,
