@@ -11,6 +11,7 @@ use crate::auth::{AuthCtx, RequestMeta};
 use crate::cancellations::schema::{CancellationsMutation, CancellationsQuery};
 use crate::config::Settings;
 use crate::error::{ApiError, ApiResult};
+use crate::faq::schema::{FaqMutation, FaqQuery};
 use crate::orders::schema::{OrdersMutation, OrdersQuery};
 use crate::refunds::schema::{RefundsMutation, RefundsQuery};
 use crate::state::AppState;
@@ -33,15 +34,23 @@ pub struct CommerceQuery(OrdersQuery, CancellationsQuery, RefundsQuery);
 #[derive(MergedObject, Default)]
 pub struct CommerceMutation(OrdersMutation, CancellationsMutation, RefundsMutation);
 
+/// Queries of the support desk: tickets and the FAQ.
+#[derive(MergedObject, Default)]
+pub struct SupportQuery(TicketsQuery, FaqQuery);
+
+/// Mutations of the support desk.
+#[derive(MergedObject, Default)]
+pub struct SupportMutation(TicketsMutation, FaqMutation);
+
 /// All queries.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Query")]
-pub struct QueryRoot(AccountsQuery, CommerceQuery, TicketsQuery);
+pub struct QueryRoot(AccountsQuery, CommerceQuery, SupportQuery);
 
 /// All mutations.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Mutation")]
-pub struct MutationRoot(AccountsMutation, CommerceMutation, TicketsMutation);
+pub struct MutationRoot(AccountsMutation, CommerceMutation, SupportMutation);
 
 /// The storedesk schema type.
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;

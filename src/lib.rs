@@ -12,6 +12,7 @@ pub mod clock;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod faq;
 pub mod graphql;
 pub mod http;
 pub mod input;

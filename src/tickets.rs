@@ -1,6 +1,7 @@
 //! Support tickets (문의): opening with the right information, the conversation with internal
 //! notes, assignment, SLA clocks and satisfaction.
 
+pub mod contact;
 pub mod dashboard;
 pub mod macros;
 pub mod resolution;

@@ -7,6 +7,8 @@ pub mod account;
 pub mod agent_availability;
 pub mod audit_event;
 pub mod cancellation_request;
+pub mod faq_entry;
+pub mod faq_vote;
 pub mod login_throttle;
 pub mod order;
 pub mod order_item;

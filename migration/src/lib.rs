@@ -10,6 +10,7 @@ mod m20261122_000002_commerce;
 mod m20261122_000003_tickets;
 mod m20261122_000004_macros;
 mod m20261122_000005_agent_availability;
+mod m20261122_000006_faq;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000003_tickets::Migration),
             Box::new(m20261122_000004_macros::Migration),
             Box::new(m20261122_000005_agent_availability::Migration),
+            Box::new(m20261122_000006_faq::Migration),
         ]
     }
 }

@@ -11,6 +11,7 @@ use super::types::{
     TicketCategory, TicketChannel, TicketFilter, TicketMessage, TicketPriority, TicketStatus,
 };
 use crate::error::{ApiError, ApiResult};
+use crate::graphql::loaders::{AccountById, load_one};
 use crate::graphql::pagination::{self, ConnectionFields};
 use crate::graphql::{parse_id, parse_opt_id, request_parts};
 
@@ -121,8 +122,28 @@ impl TicketsMutation {
             priority: input.priority.map(Into::into),
         };
         let ticket = service::create_ticket(state, meta, &caller, ticket).await?;
+        let requester = load_one::<AccountById>(ctx, ticket.requester_id).await?;
+        let (audience, locale) = match &requester {
+            Some(account) if account.role == entity::account::Role::Seller => {
+                (entity::faq_entry::Audience::Seller, account.locale.clone())
+            }
+            Some(account) => (entity::faq_entry::Audience::Buyer, account.locale.clone()),
+            None => (entity::faq_entry::Audience::Buyer, "ko".to_owned()),
+        };
+        let suggested = crate::faq::service::suggestions(
+            &state.db,
+            ticket.category,
+            Some(audience),
+            &locale,
+            3,
+        )
+        .await?;
         Ok(CreateTicketPayload {
             ticket: Ticket(ticket),
+            suggested_faqs: suggested
+                .into_iter()
+                .map(crate::faq::types::FaqEntry)
+                .collect(),
         })
     }
 

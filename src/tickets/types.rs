@@ -357,6 +357,8 @@ pub struct CreateTicketInput {
 pub struct CreateTicketPayload {
     /// The new ticket.
     pub ticket: Ticket,
+    /// FAQ answers that often solve this kind of problem, shown while support answers.
+    pub suggested_faqs: Vec<crate::faq::types::FaqEntry>,
 }
 
 /// Filters of `tickets`.

@@ -10,6 +10,7 @@ mod audit;
 mod cancellations;
 mod cli;
 mod commerce_access;
+mod faq;
 mod hardening;
 mod instances;
 mod notifications;

@@ -111,6 +111,25 @@ fn sample(parent: &str, field: &str) -> Option<&'static str> {
             r#"mutation { rateTicket(ticketId: "0190c000-0000-7000-8000-000000000000", score: 5) { id } }"#
         }
         ("Query", "macros") => "{ macros { id } }",
+        ("Query", "faqEntries") => "{ faqEntries(first: 1) { totalCount } }",
+        ("Query", "faqEntry") => {
+            r#"{ faqEntry(id: "0190c000-0000-7000-8000-000000000000") { id } }"#
+        }
+        ("Query", "contactOptions") => {
+            "{ contactOptions(category: SHIPPING) { expectedWaitMinutes } }"
+        }
+        ("Mutation", "voteFaq") => {
+            r#"mutation { voteFaq(id: "0190c000-0000-7000-8000-000000000000", helpful: true) { id } }"#
+        }
+        ("Mutation", "createFaqEntry") => {
+            r#"mutation { createFaqEntry(input: { category: OTHER, audience: ALL, question: "", answer: "", locale: "ko" }) { id } }"#
+        }
+        ("Mutation", "updateFaqEntry") => {
+            r#"mutation { updateFaqEntry(id: "0190c000-0000-7000-8000-000000000000", input: { category: OTHER, audience: ALL, question: "", answer: "", locale: "ko" }) { id } }"#
+        }
+        ("Mutation", "deleteFaqEntry") => {
+            r#"mutation { deleteFaqEntry(id: "0190c000-0000-7000-8000-000000000000") }"#
+        }
         ("Query", "supportDashboard") => "{ supportDashboard { unassigned } }",
         ("Mutation", "setAgentAvailability") => {
             "mutation { setAgentAvailability(available: false, maxOpenTickets: 0) { available } }"

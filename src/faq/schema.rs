@@ -1,0 +1,143 @@
+//! Thin GraphQL resolvers of the FAQ and contact options; rules live in `service`.
+
+use async_graphql::connection::{Connection, Edge};
+use async_graphql::{Context, ID, Object};
+
+use super::service::{self, EntryFilter};
+use super::types::{Audience, ContactOptions, FaqEntry, FaqEntryInput};
+use crate::error::{ApiError, ApiResult};
+use crate::graphql::pagination::{self, ConnectionFields, encode_cursor};
+use crate::graphql::{parse_id, request_parts};
+use crate::tickets::types::TicketCategory;
+
+/// FAQ queries.
+#[derive(Default)]
+pub struct FaqQuery;
+
+#[Object]
+impl FaqQuery {
+    /// Entries in display order. Customers and visitors see published entries only.
+    #[graphql(complexity = "pagination::complexity(first, None, child_complexity)")]
+    async fn faq_entries(
+        &self,
+        ctx: &Context<'_>,
+        category: Option<TicketCategory>,
+        audience: Option<Audience>,
+        locale: Option<String>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> ApiResult<Connection<String, FaqEntry, ConnectionFields>> {
+        let (state, auth, _) = request_parts(ctx)?;
+        let page = pagination::PageArgs::parse(first, after.as_deref(), None, None)?;
+        let filter = EntryFilter {
+            category: category.map(Into::into),
+            audience: audience.map(Into::into),
+            locale,
+        };
+        let (rows, more, total) =
+            service::list_entries(&state.db, auth, &filter, page.size, page.cursor).await?;
+        let mut connection = Connection::with_additional_fields(
+            page.cursor.is_some(),
+            more,
+            ConnectionFields { total_count: total },
+        );
+        connection.edges.extend(
+            rows.into_iter()
+                .map(|row| Edge::new(encode_cursor(row.id), FaqEntry(row))),
+        );
+        Ok(connection)
+    }
+
+    /// One entry (a customer's look counts as a view).
+    async fn faq_entry(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<FaqEntry>> {
+        let (state, auth, _) = request_parts(ctx)?;
+        let Ok(id) = parse_id("id", &id) else {
+            return Ok(None);
+        };
+        Ok(service::view_entry(&state.db, auth, id)
+            .await?
+            .map(FaqEntry))
+    }
+
+    /// How to reach support about `category`: channels, what to prepare, FAQ answers that
+    /// may solve it, and the expected wait.
+    async fn contact_options(
+        &self,
+        ctx: &Context<'_>,
+        category: TicketCategory,
+        audience: Option<Audience>,
+        #[graphql(default_with = "Some(\"ko\".to_owned())")] locale: Option<String>,
+    ) -> ApiResult<ContactOptions> {
+        let (state, _, _) = request_parts(ctx)?;
+        let locale = locale.unwrap_or_else(|| "ko".into());
+        if locale != "ko" && locale != "en" {
+            return Err(ApiError::validation("locale", "ko or en."));
+        }
+        let options = crate::tickets::contact::contact_options(
+            state,
+            category.into(),
+            audience.map(Into::into),
+            &locale,
+        )
+        .await?;
+        Ok(ContactOptions {
+            recommended_channels: options.channels.into_iter().map(Into::into).collect(),
+            required_information: options
+                .required_information
+                .into_iter()
+                .map(str::to_owned)
+                .collect(),
+            suggested_faqs: options.faqs.into_iter().map(FaqEntry).collect(),
+            expected_wait_minutes: options.expected_wait_minutes,
+        })
+    }
+}
+
+/// FAQ mutations.
+#[derive(Default)]
+pub struct FaqMutation;
+
+#[Object]
+impl FaqMutation {
+    /// Says whether an entry helped; one vote per account or anonymous client (a new vote
+    /// replaces the old one).
+    async fn vote_faq(&self, ctx: &Context<'_>, id: ID, helpful: bool) -> ApiResult<FaqEntry> {
+        let (state, auth, meta) = request_parts(ctx)?;
+        let id = parse_id("id", &id)?;
+        let voter = service::voter_key(auth, meta);
+        Ok(FaqEntry(
+            service::vote(state, auth, voter, id, helpful).await?,
+        ))
+    }
+
+    /// Agents: adds an entry.
+    async fn create_faq_entry(
+        &self,
+        ctx: &Context<'_>,
+        input: FaqEntryInput,
+    ) -> ApiResult<FaqEntry> {
+        let (state, _, _) = request_parts(ctx)?;
+        Ok(FaqEntry(service::create_entry(state, input.into()).await?))
+    }
+
+    /// Agents: changes an entry (publishing included).
+    async fn update_faq_entry(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: FaqEntryInput,
+    ) -> ApiResult<FaqEntry> {
+        let (state, _, _) = request_parts(ctx)?;
+        let id = parse_id("id", &id)?;
+        Ok(FaqEntry(
+            service::update_entry(state, id, input.into()).await?,
+        ))
+    }
+
+    /// Agents: deletes an entry.
+    async fn delete_faq_entry(&self, ctx: &Context<'_>, id: ID) -> ApiResult<bool> {
+        let (state, _, _) = request_parts(ctx)?;
+        let id = parse_id("id", &id)?;
+        service::delete_entry(state, id).await
+    }
+}

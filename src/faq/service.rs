@@ -1,0 +1,320 @@
+//! FAQ rules. No GraphQL here.
+
+use entity::faq_entry::{self, Audience};
+use entity::faq_vote;
+use entity::ticket::TicketCategory;
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
+};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::auth::{AuthCtx, RequestMeta};
+use crate::db;
+use crate::error::{ApiError, ApiResult};
+use crate::input::required_text;
+use crate::state::AppState;
+
+/// An entry to save.
+#[derive(Debug, Clone)]
+pub struct EntryInput {
+    /// Category.
+    pub category: TicketCategory,
+    /// Audience.
+    pub audience: Audience,
+    /// Question.
+    pub question: String,
+    /// Answer.
+    pub answer: String,
+    /// `ko` or `en`.
+    pub locale: String,
+    /// Shown to customers.
+    pub published: bool,
+    /// Order within the category.
+    pub position: i32,
+}
+
+/// Filters of the entry list.
+#[derive(Debug, Clone, Default)]
+pub struct EntryFilter {
+    /// Only this category.
+    pub category: Option<TicketCategory>,
+    /// Entries for this audience (and for ALL).
+    pub audience: Option<Audience>,
+    /// Only this locale.
+    pub locale: Option<String>,
+}
+
+fn is_staff(auth: &AuthCtx) -> bool {
+    auth.caller().is_ok_and(|caller| caller.is_staff())
+}
+
+fn check_locale(locale: &str) -> ApiResult<String> {
+    match locale.trim() {
+        "ko" | "en" => Ok(locale.trim().to_owned()),
+        _ => Err(ApiError::validation("locale", "ko or en.")),
+    }
+}
+
+fn checked(input: EntryInput) -> ApiResult<EntryInput> {
+    Ok(EntryInput {
+        question: required_text("question", &input.question, 300)?,
+        answer: required_text("answer", &input.answer, 10_000)?,
+        locale: check_locale(&input.locale)?,
+        ..input
+    })
+}
+
+/// What the caller may see: customers and anonymous visitors published entries only.
+fn visible(auth: &AuthCtx) -> Condition {
+    if is_staff(auth) {
+        Condition::all()
+    } else {
+        Condition::all().add(faq_entry::Column::Published.eq(true))
+    }
+}
+
+fn filtered(auth: &AuthCtx, filter: &EntryFilter) -> ApiResult<Condition> {
+    let mut condition = visible(auth);
+    if let Some(category) = filter.category {
+        condition = condition.add(faq_entry::Column::Category.eq(category));
+    }
+    if let Some(audience) = filter.audience {
+        condition = condition.add(faq_entry::Column::Audience.is_in([audience, Audience::All]));
+    }
+    if let Some(locale) = &filter.locale {
+        condition = condition.add(faq_entry::Column::Locale.eq(check_locale(locale)?));
+    }
+    Ok(condition)
+}
+
+/// Entries in display order (position, then id): one keyset page after the entry `after`.
+pub async fn list_entries(
+    conn: &impl ConnectionTrait,
+    auth: &AuthCtx,
+    filter: &EntryFilter,
+    first: u64,
+    after: Option<Uuid>,
+) -> ApiResult<(Vec<faq_entry::Model>, bool, u64)> {
+    let condition = filtered(auth, filter)?;
+    let total = faq_entry::Entity::find()
+        .filter(condition.clone())
+        .count(conn)
+        .await?;
+    let mut select = faq_entry::Entity::find().filter(condition);
+    if let Some(after) = after {
+        let cursor = faq_entry::Entity::find_by_id(after)
+            .one(conn)
+            .await?
+            .ok_or_else(|| ApiError::validation("after", "Invalid cursor."))?;
+        select = select.filter(
+            Condition::any()
+                .add(faq_entry::Column::Position.gt(cursor.position))
+                .add(
+                    Condition::all()
+                        .add(faq_entry::Column::Position.eq(cursor.position))
+                        .add(faq_entry::Column::Id.gt(cursor.id)),
+                ),
+        );
+    }
+    let mut rows = select
+        .order_by_asc(faq_entry::Column::Position)
+        .order_by_asc(faq_entry::Column::Id)
+        .limit(first + 1)
+        .all(conn)
+        .await?;
+    let more = rows.len() as u64 > first;
+    rows.truncate(usize::try_from(first).unwrap_or(usize::MAX));
+    Ok((rows, more, total))
+}
+
+/// One entry the caller may see; a customer's or visitor's look counts as a view.
+pub async fn view_entry(
+    conn: &impl ConnectionTrait,
+    auth: &AuthCtx,
+    id: Uuid,
+) -> ApiResult<Option<faq_entry::Model>> {
+    let Some(mut entry) = faq_entry::Entity::find_by_id(id)
+        .filter(visible(auth))
+        .one(conn)
+        .await?
+    else {
+        return Ok(None);
+    };
+    if !is_staff(auth) {
+        faq_entry::Entity::update_many()
+            .col_expr(
+                faq_entry::Column::ViewCount,
+                Expr::col(faq_entry::Column::ViewCount).add(1),
+            )
+            .filter(faq_entry::Column::Id.eq(id))
+            .exec(conn)
+            .await?;
+        entry.view_count += 1;
+    }
+    Ok(Some(entry))
+}
+
+/// Published entries of `category` for `audience` and `locale`, most helpful first: what the
+/// help center suggests before a ticket is sent.
+pub async fn suggestions(
+    conn: &impl ConnectionTrait,
+    category: TicketCategory,
+    audience: Option<Audience>,
+    locale: &str,
+    limit: u64,
+) -> ApiResult<Vec<faq_entry::Model>> {
+    let mut select = faq_entry::Entity::find()
+        .filter(faq_entry::Column::Published.eq(true))
+        .filter(faq_entry::Column::Category.eq(category))
+        .filter(faq_entry::Column::Locale.eq(locale));
+    if let Some(audience) = audience {
+        select = select.filter(faq_entry::Column::Audience.is_in([audience, Audience::All]));
+    }
+    Ok(select
+        .order_by_desc(faq_entry::Column::HelpfulCount)
+        .order_by_asc(faq_entry::Column::Position)
+        .limit(limit)
+        .all(conn)
+        .await?)
+}
+
+/// Saves a new entry (agents).
+pub async fn create_entry(state: &AppState, input: EntryInput) -> ApiResult<faq_entry::Model> {
+    let input = checked(input)?;
+    let now = state.clock.now();
+    Ok(faq_entry::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        category: Set(input.category),
+        audience: Set(input.audience),
+        question: Set(input.question),
+        answer: Set(input.answer),
+        locale: Set(input.locale),
+        published: Set(input.published),
+        position: Set(input.position),
+        view_count: Set(0),
+        helpful_count: Set(0),
+        not_helpful_count: Set(0),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&state.db)
+    .await?)
+}
+
+/// Changes an entry (agents).
+pub async fn update_entry(
+    state: &AppState,
+    id: Uuid,
+    input: EntryInput,
+) -> ApiResult<faq_entry::Model> {
+    let input = checked(input)?;
+    faq_entry::Entity::find_by_id(id)
+        .one(&state.db)
+        .await?
+        .ok_or(ApiError::NotFound("FAQ entry"))?;
+    Ok(faq_entry::ActiveModel {
+        id: Set(id),
+        category: Set(input.category),
+        audience: Set(input.audience),
+        question: Set(input.question),
+        answer: Set(input.answer),
+        locale: Set(input.locale),
+        published: Set(input.published),
+        position: Set(input.position),
+        updated_at: Set(state.clock.now()),
+        ..Default::default()
+    }
+    .update(&state.db)
+    .await?)
+}
+
+/// Deletes an entry (agents).
+pub async fn delete_entry(state: &AppState, id: Uuid) -> ApiResult<bool> {
+    let deleted = faq_entry::Entity::delete_by_id(id).exec(&state.db).await?;
+    if deleted.rows_affected == 0 {
+        return Err(ApiError::NotFound("FAQ entry"));
+    }
+    Ok(true)
+}
+
+/// Who is voting: the account, or an anonymous client by a hash of its address and agent.
+pub fn voter_key(auth: &AuthCtx, meta: &RequestMeta) -> String {
+    match auth.caller() {
+        Ok(caller) => format!("account:{}", caller.account_id),
+        Err(_) => {
+            let mut hasher = Sha256::new();
+            hasher.update(meta.ip.as_deref().unwrap_or("").as_bytes());
+            hasher.update([0]);
+            hasher.update(meta.user_agent.as_deref().unwrap_or("").as_bytes());
+            let digest = hex::encode(hasher.finalize());
+            format!("anon:{}", &digest[..32])
+        }
+    }
+}
+
+/// Records a vote; a second vote from the same voter replaces the first (counts move with it).
+pub async fn vote(
+    state: &AppState,
+    auth: &AuthCtx,
+    voter: String,
+    id: Uuid,
+    helpful: bool,
+) -> ApiResult<faq_entry::Model> {
+    let txn = db::begin_write(&state.db).await?;
+    faq_entry::Entity::find_by_id(id)
+        .filter(visible(auth))
+        .lock_exclusive()
+        .one(&txn)
+        .await?
+        .ok_or(ApiError::NotFound("FAQ entry"))?;
+    let previous = faq_vote::Entity::find_by_id((id, voter.clone()))
+        .one(&txn)
+        .await?;
+    let column = |helpful: bool| {
+        if helpful {
+            faq_entry::Column::HelpfulCount
+        } else {
+            faq_entry::Column::NotHelpfulCount
+        }
+    };
+    let bump = |col: faq_entry::Column, by: i64| {
+        faq_entry::Entity::update_many()
+            .col_expr(col, Expr::col(col).add(by))
+            .filter(faq_entry::Column::Id.eq(id))
+    };
+    match previous {
+        Some(vote) if vote.helpful == helpful => {}
+        Some(_) => {
+            bump(column(!helpful), -1).exec(&txn).await?;
+            bump(column(helpful), 1).exec(&txn).await?;
+            faq_vote::ActiveModel {
+                entry_id: Set(id),
+                voter_key: Set(voter),
+                helpful: Set(helpful),
+                ..Default::default()
+            }
+            .update(&txn)
+            .await?;
+        }
+        None => {
+            faq_vote::ActiveModel {
+                entry_id: Set(id),
+                voter_key: Set(voter),
+                helpful: Set(helpful),
+                created_at: Set(state.clock.now()),
+            }
+            .insert(&txn)
+            .await?;
+            bump(column(helpful), 1).exec(&txn).await?;
+        }
+    }
+    let entry = faq_entry::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or(ApiError::NotFound("FAQ entry"))?;
+    txn.commit().await?;
+    Ok(entry)
+}
