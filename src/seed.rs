@@ -25,6 +25,8 @@ use crate::error::ApiError;
 use crate::orders::service::{self as orders, NewItem, PaymentInput};
 use crate::payments::SimulatedGateway;
 use crate::refunds::service::{self as refunds, NewRefund};
+mod faq_content;
+
 use crate::state::AppState;
 use crate::tickets::service::{self as tickets, NewTicket};
 use entity::ticket::{TicketCategory, TicketChannel, TicketPriority, TicketStatus};
@@ -127,7 +129,30 @@ pub async fn seed_demo(state: &AppState) -> anyhow::Result<Vec<DemoAccount>> {
         });
     }
     seed_orders(state).await.map_err(to_anyhow)?;
+    seed_faq(state).await.map_err(to_anyhow)?;
     Ok(created)
+}
+
+/// The help center's FAQ: every Q&A of the seed posts and a few more, published.
+async fn seed_faq(state: &AppState) -> Result<(), ApiError> {
+    for (position, (category, audience, locale, question, answer)) in
+        faq_content::ENTRIES.iter().enumerate()
+    {
+        crate::faq::service::create_entry(
+            state,
+            crate::faq::service::EntryInput {
+                category: *category,
+                audience: *audience,
+                question: (*question).into(),
+                answer: (*answer).into(),
+                locale: (*locale).into(),
+                published: true,
+                position: i32::try_from(position).unwrap_or(i32::MAX),
+            },
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 async fn caller(state: &AppState, email: &str) -> Result<Caller, ApiError> {
