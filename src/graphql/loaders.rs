@@ -7,7 +7,7 @@ use async_graphql::Context;
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use entity::{
     account, cancellation_request, order, order_item, payment, refund, shipment, shipment_event,
-    store, ticket_message,
+    store, ticket, ticket_message,
 };
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
@@ -176,6 +176,41 @@ impl Loader<Uuid> for LastPublicMessageByTicket {
     }
 }
 
+/// Tickets about each order that the request's caller may see: staff all of them, a customer
+/// only those they asked (a seller never sees the buyer's tickets about an order). The
+/// caller's filter is part of the SQL.
+pub struct TicketsByOrder {
+    db: DatabaseConnection,
+    requester: Option<Uuid>,
+    staff: bool,
+}
+
+impl Loader<Uuid> for TicketsByOrder {
+    type Value = Vec<ticket::Model>;
+    type Error = Arc<DbErr>;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let mut select =
+            ticket::Entity::find().filter(ticket::Column::OrderId.is_in(keys.iter().copied()));
+        if !self.staff {
+            // Anonymous callers never reach an order; a missing requester matches nothing.
+            select =
+                select.filter(ticket::Column::RequesterId.eq(self.requester.unwrap_or_default()));
+        }
+        let rows = select
+            .order_by_asc(ticket::Column::Id)
+            .all(&self.db)
+            .await?;
+        let mut grouped: HashMap<Uuid, Self::Value> = HashMap::new();
+        for row in rows {
+            if let Some(order_id) = row.order_id {
+                grouped.entry(order_id).or_default().push(row);
+            }
+        }
+        Ok(grouped)
+    }
+}
+
 /// The per-request set of loaders, added to every GraphQL request's data.
 ///
 /// The caller's own account, already read by the authentication check, is seeded into the
@@ -185,6 +220,13 @@ pub async fn register(
     db: &DatabaseConnection,
     caller: Option<account::Model>,
 ) -> async_graphql::Request {
+    let tickets = cached(TicketsByOrder {
+        db: db.clone(),
+        requester: caller.as_ref().map(|c| c.id),
+        staff: caller
+            .as_ref()
+            .is_some_and(|c| matches!(c.role, account::Role::Agent | account::Role::Admin)),
+    });
     let accounts = cached(AccountById(db.clone()));
     if let Some(caller) = caller {
         accounts.feed_one(caller.id, caller).await;
@@ -203,6 +245,7 @@ pub async fn register(
         .data(cached(RefundsByOrder(db.clone())))
         .data(cached(LastMessageByTicket(db.clone())))
         .data(cached(LastPublicMessageByTicket(db.clone())))
+        .data(tickets)
 }
 
 /// A loader that remembers what it loaded for the rest of the request (never longer: the next

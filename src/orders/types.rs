@@ -242,6 +242,17 @@ impl Order {
             .collect())
     }
 
+    /// Support tickets about this order that the caller may see (customers: their own).
+    async fn tickets(&self, ctx: &Context<'_>) -> ApiResult<Vec<crate::tickets::types::Ticket>> {
+        Ok(
+            load_many::<crate::graphql::loaders::TicketsByOrder, _>(ctx, self.0.id)
+                .await?
+                .into_iter()
+                .map(crate::tickets::types::Ticket)
+                .collect(),
+        )
+    }
+
     /// What can still be refunded: the amount paid less the refunds that are not FAILED.
     async fn refundable_amount(&self, ctx: &Context<'_>) -> ApiResult<i64> {
         let payment = load_one::<PaymentByOrder>(ctx, self.0.id).await?;

@@ -138,6 +138,14 @@ async fn drop_pg_database(name: Option<String>) {
     }
 }
 
+/// Whether the test process that created database `name` (`sdt_<pid>_<uuid>`) still runs: a
+/// second suite running at the same time on the same server must keep its databases.
+fn owner_is_alive(name: &str) -> bool {
+    name.strip_prefix("sdt_")
+        .and_then(|rest| rest.split('_').next())
+        .is_some_and(|pid| std::path::Path::new(&format!("/proc/{pid}")).exists())
+}
+
 /// Drops databases left behind by earlier runs (a panicking test cannot clean up).
 async fn cleanup_stale_pg_databases(admin_url: &str) {
     let db = Database::connect(admin_url)
@@ -153,7 +161,7 @@ async fn cleanup_stale_pg_databases(admin_url: &str) {
         .expect("list test databases");
     for row in rows {
         let name: String = row.try_get("", "datname").unwrap();
-        if !name.starts_with(&prefix) {
+        if !name.starts_with(&prefix) && !owner_is_alive(&name) {
             let _ = db
                 .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
                 .await;

@@ -517,6 +517,12 @@ pub async fn customers_see_only_their_own_tickets_by_any_path(app: TestApp) {
         fails(&app, None, VIEW, json!({ "id": id })).await,
         "UNAUTHENTICATED"
     );
+    // Through the order: the buyer and agents see the ticket, the store's seller does not.
+    let through_order = "query($id: ID!) { order(id: $id) { tickets { id } } }";
+    for (who, count) in [(&shop.buyer_a, 1), (&shop.agent, 1), (&shop.seller_a, 0)] {
+        let seen = ok(&app, who, through_order, json!({ "id": order }), "order").await;
+        assert_eq!(seen["tickets"].as_array().unwrap().len(), count, "{seen}");
+    }
     // The agent finds it by number, by the requester's email and by the order number.
     let number_of_order = order_as(&app, &shop.agent, &order).await["orderNumber"].clone();
     for q in [
