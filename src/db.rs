@@ -44,7 +44,7 @@ pub async fn connect(url: &str) -> anyhow::Result<(DatabaseConnection, Statement
     } else {
         options.max_connections(16).min_connections(1);
     }
-    let mut db = Database::connect(options)
+    let mut db = connect_with_retry(options)
         .await
         .with_context(|| format!("cannot connect to the database ({})", redact_url(url)))?;
     let counter = StatementCounter::default();
@@ -53,6 +53,22 @@ pub async fn connect(url: &str) -> anyhow::Result<(DatabaseConnection, Statement
         count.fetch_add(1, Ordering::Relaxed);
     });
     Ok((db, counter))
+}
+
+/// Opens the pool, waiting out SQLite's "database is locked" at connect time: switching a
+/// new connection to WAL needs the lock that another instance's migration transaction holds
+/// while several instances start together on one file.
+async fn connect_with_retry(options: ConnectOptions) -> Result<DatabaseConnection, DbErr> {
+    let mut attempt = 0u32;
+    loop {
+        match Database::connect(options.clone()).await {
+            Err(err) if attempt < 20 && err.to_string().contains("database is locked") => {
+                attempt += 1;
+                tokio::time::sleep(Duration::from_millis(100 * u64::from(attempt.min(10)))).await;
+            }
+            other => return other,
+        }
+    }
 }
 
 /// Arbitrary constant naming storedesk's migration lock among PostgreSQL advisory locks.
