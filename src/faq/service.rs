@@ -307,7 +307,18 @@ pub async fn vote(
                 created_at: Set(state.clock.now()),
             }
             .insert(&txn)
-            .await?;
+            .await
+            .map_err(|err| {
+                if db::is_unique_violation(&err) {
+                    // The same voter's other request got there first.
+                    ApiError::Conflict {
+                        field: Some("id"),
+                        message: "Your vote on this entry is already being recorded.".into(),
+                    }
+                } else {
+                    err.into()
+                }
+            })?;
             bump(column(helpful), 1).exec(&txn).await?;
         }
     }

@@ -927,6 +927,7 @@ pub async fn new_tickets_go_round_robin_to_available_agents_under_their_cap(app:
 }
 
 engine_tests!(
+    support_desk_access_matrix,
     new_tickets_go_round_robin_to_available_agents_under_their_cap,
     the_dashboard_shows_the_queue_and_what_needs_attention,
     macros_fill_placeholders_from_the_ticket_and_its_order,
@@ -940,3 +941,124 @@ engine_tests!(
     customers_see_only_their_own_tickets_by_any_path,
     the_ticket_list_does_not_query_per_row,
 );
+
+/// Who sees a ticket, its conversation and a draft FAQ entry, by every path, for every role.
+pub async fn support_desk_access_matrix(app: TestApp) {
+    let shop = Shop::open(&app).await;
+    let order = paid_order(&app, &shop, 10_000).await;
+    let body = open_ticket(&app, &shop.buyer_a, json!({ "category": "SHIPPING", "subject": "배송 문의", "body": "공개 메시지", "orderId": order })).await;
+    let id = ticket_of(&body)["id"].as_str().unwrap().to_owned();
+    ok(
+        &app,
+        &shop.agent,
+        REPLY,
+        json!({ "id": id, "body": "내부 메모 XYZZY", "internal": true }),
+        "replyToTicket",
+    )
+    .await;
+    let draft = ok(&app, &shop.agent, "mutation { createFaqEntry(input: { category: SHIPPING, audience: ALL, question: \"초안 질문\", answer: \"초안\", locale: \"ko\" }) { id } }", json!({}), "createFaqEntry").await["id"].as_str().unwrap().to_owned();
+
+    // (document, variables, whether buyer A sees the ticket / agent sees the note)
+    let reads: Vec<(&str, Value)> = vec![
+        (
+            "query($id: ID!) { ticket(id: $id) { id messages { edges { node { body } } } lastMessage { body } } }",
+            json!({ "id": id }),
+        ),
+        (
+            "{ tickets { edges { node { id messages { edges { node { body } } } } } } }",
+            json!({}),
+        ),
+        (
+            "query($q: String) { tickets(filter: { search: $q }) { edges { node { id } } } }",
+            json!({ "q": "XYZZY" }),
+        ),
+        (
+            "query($id: ID!) { order(id: $id) { tickets { id lastMessage { body } } } }",
+            json!({ "id": order }),
+        ),
+    ];
+    let roles: [(&str, Option<&Session>); 6] = [
+        ("buyer A", Some(&shop.buyer_a)),
+        ("agent", Some(&shop.agent)),
+        ("buyer B", Some(&shop.buyer_b)),
+        ("seller A", Some(&shop.seller_a)),
+        ("seller B", Some(&shop.seller_b)),
+        ("anonymous", None),
+    ];
+    for (document, variables) in &reads {
+        for (name, who) in &roles {
+            let body = app
+                .gql_as(who.map(|s| s.access.as_str()), document, variables.clone())
+                .await;
+            let text = body.to_string();
+            match *name {
+                "anonymous" => {
+                    assert_eq!(error_code(&body), "UNAUTHENTICATED", "{name}: {document}")
+                }
+                "agent" => assert!(body["errors"].is_null(), "{name}: {body}"),
+                _ => {
+                    assert!(body["errors"].is_null(), "{name}: {body}");
+                    assert!(
+                        !text.contains("XYZZY"),
+                        "{name} sees the note via {document}: {text}"
+                    );
+                    if *name != "buyer A" {
+                        assert!(
+                            !text.contains(&id),
+                            "{name} sees the ticket via {document}: {text}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+    // The agent finds the note by its words; buyer A does not.
+    let search = app
+        .gql_as(Some(&shop.agent.access), reads[2].0, reads[2].1.clone())
+        .await;
+    assert!(search.to_string().contains(&id));
+    // Writes by anyone but the requester or staff answer NOT_FOUND (or FORBIDDEN by role).
+    let writes: Vec<(&str, Value)> = vec![
+        (REPLY, json!({ "id": id, "body": "끼어들기" })),
+        (STATUS, json!({ "id": id, "s": "CLOSED" })),
+        (
+            "mutation($id: ID!) { rateTicket(ticketId: $id, score: 1) { id } }",
+            json!({ "id": id }),
+        ),
+    ];
+    for (document, variables) in &writes {
+        for who in [&shop.buyer_b, &shop.seller_a, &shop.seller_b] {
+            assert_eq!(
+                fails(&app, Some(who), document, variables.clone()).await,
+                "NOT_FOUND",
+                "{document}"
+            );
+        }
+    }
+    for document in [
+        "mutation($id: ID!) { assignTicket(ticketId: $id) { id } }",
+        "mutation($id: ID!) { setTicketPriority(ticketId: $id, priority: LOW) { id } }",
+    ] {
+        for who in [&shop.buyer_a, &shop.buyer_b, &shop.seller_a] {
+            assert_eq!(
+                fails(&app, Some(who), document, json!({ "id": id })).await,
+                "FORBIDDEN"
+            );
+        }
+    }
+    // A draft FAQ entry exists only for agents.
+    for (name, who) in &roles {
+        let body = app
+            .gql_as(
+                who.map(|s| s.access.as_str()),
+                "query($id: ID!) { faqEntry(id: $id) { id } }",
+                json!({ "id": draft }),
+            )
+            .await;
+        assert_eq!(
+            body["data"]["faqEntry"].is_null(),
+            *name != "agent",
+            "{name}: {body}"
+        );
+    }
+}
