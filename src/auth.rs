@@ -52,6 +52,11 @@ impl AuthCtx {
         }
     }
 
+    /// Whether the caller is an agent or admin.
+    pub fn is_staff(&self) -> bool {
+        self.caller().is_ok_and(|caller| caller.is_staff())
+    }
+
     /// The signed-in caller, or `UNAUTHENTICATED`.
     pub fn caller(&self) -> Result<Caller, ApiError> {
         match *self {

@@ -5,6 +5,8 @@
 
 pub use sea_orm_migration::prelude::*;
 
+mod columns;
+
 mod m20261122_000001_accounts;
 mod m20261122_000002_commerce;
 mod m20261122_000003_tickets;

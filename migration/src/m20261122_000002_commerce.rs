@@ -8,6 +8,8 @@
 
 use sea_orm_migration::prelude::*;
 
+use crate::columns::*;
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -166,67 +168,6 @@ enum OutboxMessages {
     LastError,
     CreatedAt,
     SentAt,
-}
-
-fn ts(col: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(col)
-        .timestamp_with_time_zone()
-        .not_null()
-        .take()
-}
-
-fn ts_null(col: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(col).timestamp_with_time_zone().null().take()
-}
-
-fn uuid_pk(col: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(col).uuid().not_null().primary_key().take()
-}
-
-fn uuid_col(col: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(col).uuid().not_null().take()
-}
-
-fn uuid_null(col: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(col).uuid().null().take()
-}
-
-fn text(col: impl IntoIden, len: u32) -> ColumnDef {
-    ColumnDef::new(col).string_len(len).not_null().take()
-}
-
-fn text_null(col: impl IntoIden, len: u32) -> ColumnDef {
-    ColumnDef::new(col).string_len(len).null().take()
-}
-
-fn money(col: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(col).big_integer().not_null().take()
-}
-
-fn fk(
-    name: &str,
-    from: (impl IntoIden, impl IntoIden),
-    to: (impl IntoIden, impl IntoIden),
-) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .name(name)
-        .from(from.0, from.1)
-        .to(to.0, to.1)
-        .on_delete(ForeignKeyAction::Restrict)
-        .take()
-}
-
-async fn index(
-    manager: &SchemaManager<'_>,
-    name: &str,
-    table: impl IntoIden,
-    cols: Vec<DynIden>,
-) -> Result<(), DbErr> {
-    let mut stmt = Index::create().name(name).table(table).take();
-    for col in cols {
-        stmt.col(col);
-    }
-    manager.create_index(stmt).await
 }
 
 macro_rules! cols {

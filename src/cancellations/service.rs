@@ -240,9 +240,6 @@ pub async fn request_cancellation(
             .await?;
         }
         Route::CancelNow => {
-            row.status = Set(CancellationStatus::Completed);
-            row.decided_at = Set(Some(now));
-            row.insert(&txn).await?;
             let moved = transition(&txn, &order, OrderStatus::Canceled, now, "be canceled").await?;
             crate::orders::service::audit_move(
                 &txn,
@@ -254,17 +251,10 @@ pub async fn request_cancellation(
             )
             .await?;
             let refund = refund_everything(&txn, state, meta, None, &order, id, now).await?;
-            if let Some(refund) = &refund {
-                // Completed once the money is back.
-                cancellation_request::ActiveModel {
-                    id: Set(id),
-                    status: Set(CancellationStatus::Approved),
-                    refund_id: Set(Some(refund.id)),
-                    ..Default::default()
-                }
-                .update(&txn)
-                .await?;
-            }
+            row.status = Set(settled_status(refund.as_ref()));
+            row.refund_id = Set(refund.as_ref().map(|r| r.id));
+            row.decided_at = Set(Some(now));
+            row.insert(&txn).await?;
             notifications::enqueue(
                 &txn,
                 now,
@@ -333,6 +323,16 @@ async fn refund_everything(
     )
     .await?;
     Ok(Some(refund))
+}
+
+/// Where an accepted request stands: APPROVED while its refund is under way (COMPLETED once
+/// the money is back), COMPLETED at once when nothing was paid.
+fn settled_status(refund: Option<&entity::refund::Model>) -> CancellationStatus {
+    if refund.is_some() {
+        CancellationStatus::Approved
+    } else {
+        CancellationStatus::Completed
+    }
 }
 
 /// One request `caller` may see, or `NOT_FOUND`.
@@ -440,26 +440,14 @@ pub async fn approve_cancellation(
         .await?;
     let refund =
         refund_everything(&txn, state, meta, decider.actor(), &order, request.id, now).await?;
-    match &refund {
-        Some(refund) => {
-            cancellation_request::ActiveModel {
-                id: Set(request.id),
-                refund_id: Set(Some(refund.id)),
-                ..Default::default()
-            }
-            .update(&txn)
-            .await?;
-        }
-        None => {
-            cancellation_request::ActiveModel {
-                id: Set(request.id),
-                status: Set(CancellationStatus::Completed),
-                ..Default::default()
-            }
-            .update(&txn)
-            .await?;
-        }
+    cancellation_request::ActiveModel {
+        id: Set(request.id),
+        status: Set(settled_status(refund.as_ref())),
+        refund_id: Set(refund.as_ref().map(|r| r.id)),
+        ..Default::default()
     }
+    .update(&txn)
+    .await?;
     let buyer = buyer_of(&txn, &order).await?;
     let amount = refund.as_ref().map_or(0, |r| r.amount);
     let notice = match request.kind {
@@ -684,11 +672,7 @@ pub async fn cancel_order_by_seller(
     cancellation_request::ActiveModel {
         id: Set(request_id),
         refund_id: Set(refund.as_ref().map(|r| r.id)),
-        status: Set(if refund.is_some() {
-            CancellationStatus::Approved
-        } else {
-            CancellationStatus::Completed
-        }),
+        status: Set(settled_status(refund.as_ref())),
         ..Default::default()
     }
     .update(&txn)

@@ -47,10 +47,6 @@ pub struct EntryFilter {
     pub locale: Option<String>,
 }
 
-fn is_staff(auth: &AuthCtx) -> bool {
-    auth.caller().is_ok_and(|caller| caller.is_staff())
-}
-
 fn check_locale(locale: &str) -> ApiResult<String> {
     match locale.trim() {
         "ko" | "en" => Ok(locale.trim().to_owned()),
@@ -69,7 +65,7 @@ fn checked(input: EntryInput) -> ApiResult<EntryInput> {
 
 /// What the caller may see: customers and anonymous visitors published entries only.
 fn visible(auth: &AuthCtx) -> Condition {
-    if is_staff(auth) {
+    if auth.is_staff() {
         Condition::all()
     } else {
         Condition::all().add(faq_entry::Column::Published.eq(true))
@@ -143,7 +139,7 @@ pub async fn view_entry(
     else {
         return Ok(None);
     };
-    if !is_staff(auth) {
+    if !auth.is_staff() {
         faq_entry::Entity::update_many()
             .col_expr(
                 faq_entry::Column::ViewCount,

@@ -617,6 +617,10 @@ pub async fn set_ticket_priority(
     let txn = db::begin_write(&state.db).await?;
     let ticket = lock_visible_ticket(&txn, caller, ticket_id).await?;
     let (first_due, resolution_due) = sla_due(state, priority, ticket.created_at);
+    // Keep the time already added back for PENDING spells: it is the gap between the stored
+    // due time and what the old priority alone would give.
+    let (_, unpaused) = sla_due(state, ticket.priority, ticket.created_at);
+    let resolution_due = resolution_due + (ticket.resolution_due_at - unpaused);
     let updated = ticket::ActiveModel {
         id: Set(ticket.id),
         priority: Set(priority),
