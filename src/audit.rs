@@ -74,6 +74,12 @@ pub enum AuditAction {
     TicketPriorityChanged,
     /// The requester rated a ticket.
     TicketRated,
+    /// An agent added a FAQ entry.
+    FaqEntryCreated,
+    /// An agent changed a FAQ entry (details: whether it was published before and after).
+    FaqEntryUpdated,
+    /// An agent deleted a FAQ entry (details: its question).
+    FaqEntryDeleted,
 }
 
 impl AuditAction {
@@ -111,6 +117,9 @@ impl AuditAction {
             Self::TicketStatusChanged => "ticket.status_changed",
             Self::TicketPriorityChanged => "ticket.priority_changed",
             Self::TicketRated => "ticket.rated",
+            Self::FaqEntryCreated => "faq.created",
+            Self::FaqEntryUpdated => "faq.updated",
+            Self::FaqEntryDeleted => "faq.deleted",
         }
     }
 }

@@ -21,6 +21,7 @@ pub mod notifications;
 pub mod orders;
 pub mod payments;
 pub mod refunds;
+pub mod search;
 pub mod seed;
 pub mod state;
 pub mod telemetry;
@@ -54,7 +55,13 @@ pub async fn prepare_state(settings: Settings, clock: SharedClock) -> anyhow::Re
     let (db, statements) = db::connect(&settings.effective_database_url()).await?;
     db::migrate(&db).await?;
     let keys = JwtKeys::from_settings(&settings)?;
-    AppState::new(db, statements, clock, settings, keys)
+    let state = AppState::new(db, statements, clock, settings, keys)?;
+    state
+        .faq_index
+        .rebuild(&state.db)
+        .await
+        .map_err(|err| anyhow::anyhow!("cannot build the FAQ search index: {err:?}"))?;
+    Ok(state)
 }
 
 impl Application {

@@ -134,12 +134,14 @@ pub async fn seed_demo(state: &AppState) -> anyhow::Result<Vec<DemoAccount>> {
 }
 
 /// The help center's FAQ: every Q&A of the seed posts and a few more, published.
-async fn seed_faq(state: &AppState) -> Result<(), ApiError> {
+pub async fn seed_faq(state: &AppState) -> Result<(), ApiError> {
     for (position, (category, audience, locale, question, answer)) in
         faq_content::ENTRIES.iter().enumerate()
     {
         crate::faq::service::create_entry(
             state,
+            &crate::auth::RequestMeta::default(),
+            None,
             crate::faq::service::EntryInput {
                 category: *category,
                 audience: *audience,

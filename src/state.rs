@@ -11,6 +11,7 @@ use crate::calendar::BusinessCalendar;
 use crate::clock::SharedClock;
 use crate::config::Settings;
 use crate::db::StatementCounter;
+use crate::faq::index::FaqIndex;
 use crate::notifications::transport::Notifier;
 use crate::payments::{PaymentGateway, SimulatedGateway};
 
@@ -37,6 +38,8 @@ pub struct AppState {
     pub gateway: Arc<dyn PaymentGateway>,
     /// Email and SMS transports of the outbox worker.
     pub notifier: Notifier,
+    /// FAQ search index (rebuilt from the database at start-up).
+    pub faq_index: FaqIndex,
 }
 
 impl AppState {
@@ -70,6 +73,7 @@ impl AppState {
             calendar,
             gateway: Arc::new(SimulatedGateway::default()),
             notifier,
+            faq_index: FaqIndex::new()?,
         })
     }
 

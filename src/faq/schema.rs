@@ -4,7 +4,7 @@ use async_graphql::connection::{Connection, Edge};
 use async_graphql::{Context, ID, Object};
 
 use super::service::{self, EntryFilter};
-use super::types::{Audience, ContactOptions, FaqEntry, FaqEntryInput};
+use super::types::{Audience, ContactOptions, FaqEntry, FaqEntryInput, FaqSearchHit};
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::pagination::{self, ConnectionFields, encode_cursor};
 use crate::graphql::{parse_id, request_parts};
@@ -57,6 +57,35 @@ impl FaqQuery {
         Ok(service::view_entry(&state.db, auth, id)
             .await?
             .map(FaqEntry))
+    }
+
+    /// Ranked search (BM25) in Korean and English: `배송` finds 배송지연, `payment failed`
+    /// finds "My payment failed". Customers and visitors search published entries only.
+    async fn faq_search(
+        &self,
+        ctx: &Context<'_>,
+        query: String,
+        audience: Option<Audience>,
+        locale: Option<String>,
+        category: Option<TicketCategory>,
+        #[graphql(default = 10, validator(minimum = 1, maximum = 50))] first: Option<i32>,
+    ) -> ApiResult<Vec<FaqSearchHit>> {
+        let (state, auth, _) = request_parts(ctx)?;
+        let filter = EntryFilter {
+            category: category.map(Into::into),
+            audience: audience.map(Into::into),
+            locale,
+        };
+        let limit = first.and_then(|n| u64::try_from(n).ok()).unwrap_or(10);
+        Ok(service::search(state, auth, &query, &filter, limit)
+            .await?
+            .into_iter()
+            .map(|(entry, hit)| FaqSearchHit {
+                entry: FaqEntry(entry),
+                score: f64::from(hit.score),
+                highlight: hit.highlight,
+            })
+            .collect())
     }
 
     /// How to reach support about `category`: channels, what to prepare, FAQ answers that
@@ -116,8 +145,11 @@ impl FaqMutation {
         ctx: &Context<'_>,
         input: FaqEntryInput,
     ) -> ApiResult<FaqEntry> {
-        let (state, _, _) = request_parts(ctx)?;
-        Ok(FaqEntry(service::create_entry(state, input.into()).await?))
+        let (state, auth, meta) = request_parts(ctx)?;
+        let actor = Some(auth.caller()?.account_id);
+        Ok(FaqEntry(
+            service::create_entry(state, meta, actor, input.into()).await?,
+        ))
     }
 
     /// Agents: changes an entry (publishing included).
@@ -127,17 +159,19 @@ impl FaqMutation {
         id: ID,
         input: FaqEntryInput,
     ) -> ApiResult<FaqEntry> {
-        let (state, _, _) = request_parts(ctx)?;
+        let (state, auth, meta) = request_parts(ctx)?;
+        let actor = Some(auth.caller()?.account_id);
         let id = parse_id("id", &id)?;
         Ok(FaqEntry(
-            service::update_entry(state, id, input.into()).await?,
+            service::update_entry(state, meta, actor, id, input.into()).await?,
         ))
     }
 
     /// Agents: deletes an entry.
     async fn delete_faq_entry(&self, ctx: &Context<'_>, id: ID) -> ApiResult<bool> {
-        let (state, _, _) = request_parts(ctx)?;
+        let (state, auth, meta) = request_parts(ctx)?;
+        let actor = Some(auth.caller()?.account_id);
         let id = parse_id("id", &id)?;
-        service::delete_entry(state, id).await
+        service::delete_entry(state, meta, actor, id).await
     }
 }

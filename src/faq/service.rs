@@ -1,5 +1,7 @@
 //! FAQ rules. No GraphQL here.
 
+use std::collections::HashMap;
+
 use entity::faq_entry::{self, Audience};
 use entity::faq_vote;
 use entity::ticket::TicketCategory;
@@ -8,9 +10,12 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
     QueryFilter, QueryOrder, QuerySelect, Set,
 };
+use serde_json::json;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use super::index::{SearchFilter, SearchHit};
+use crate::audit::{self, AuditAction, AuditEvent};
 use crate::auth::{AuthCtx, RequestMeta};
 use crate::db;
 use crate::error::{ApiError, ApiResult};
@@ -177,11 +182,17 @@ pub async fn suggestions(
         .await?)
 }
 
-/// Saves a new entry (agents).
-pub async fn create_entry(state: &AppState, input: EntryInput) -> ApiResult<faq_entry::Model> {
+/// Saves a new entry (agents), audited, and indexes it for search.
+pub async fn create_entry(
+    state: &AppState,
+    meta: &RequestMeta,
+    actor: Option<Uuid>,
+    input: EntryInput,
+) -> ApiResult<faq_entry::Model> {
     let input = checked(input)?;
     let now = state.clock.now();
-    Ok(faq_entry::ActiveModel {
+    let txn = db::begin_write(&state.db).await?;
+    let entry = faq_entry::ActiveModel {
         id: Set(Uuid::now_v7()),
         category: Set(input.category),
         audience: Set(input.audience),
@@ -196,22 +207,42 @@ pub async fn create_entry(state: &AppState, input: EntryInput) -> ApiResult<faq_
         created_at: Set(now),
         updated_at: Set(now),
     }
-    .insert(&state.db)
-    .await?)
+    .insert(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        meta,
+        now,
+        AuditEvent::on(
+            AuditAction::FaqEntryCreated,
+            actor,
+            ("faq_entry", entry.id),
+            json!({ "published": entry.published }),
+        ),
+    )
+    .await?;
+    txn.commit().await?;
+    state.faq_index.upsert(&entry)?;
+    Ok(entry)
 }
 
-/// Changes an entry (agents).
+/// Changes an entry (agents), audited, and re-indexes it.
 pub async fn update_entry(
     state: &AppState,
+    meta: &RequestMeta,
+    actor: Option<Uuid>,
     id: Uuid,
     input: EntryInput,
 ) -> ApiResult<faq_entry::Model> {
     let input = checked(input)?;
-    faq_entry::Entity::find_by_id(id)
-        .one(&state.db)
+    let now = state.clock.now();
+    let txn = db::begin_write(&state.db).await?;
+    let before = faq_entry::Entity::find_by_id(id)
+        .lock_exclusive()
+        .one(&txn)
         .await?
         .ok_or(ApiError::NotFound("FAQ entry"))?;
-    Ok(faq_entry::ActiveModel {
+    let entry = faq_entry::ActiveModel {
         id: Set(id),
         category: Set(input.category),
         audience: Set(input.audience),
@@ -220,20 +251,139 @@ pub async fn update_entry(
         locale: Set(input.locale),
         published: Set(input.published),
         position: Set(input.position),
-        updated_at: Set(state.clock.now()),
+        updated_at: Set(now),
         ..Default::default()
     }
-    .update(&state.db)
-    .await?)
+    .update(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        meta,
+        now,
+        AuditEvent::on(
+            AuditAction::FaqEntryUpdated,
+            actor,
+            ("faq_entry", id),
+            json!({ "publishedBefore": before.published, "published": entry.published }),
+        ),
+    )
+    .await?;
+    txn.commit().await?;
+    state.faq_index.upsert(&entry)?;
+    Ok(entry)
 }
 
-/// Deletes an entry (agents).
-pub async fn delete_entry(state: &AppState, id: Uuid) -> ApiResult<bool> {
-    let deleted = faq_entry::Entity::delete_by_id(id).exec(&state.db).await?;
-    if deleted.rows_affected == 0 {
-        return Err(ApiError::NotFound("FAQ entry"));
-    }
+/// Deletes an entry (agents), audited, and drops it from the index.
+pub async fn delete_entry(
+    state: &AppState,
+    meta: &RequestMeta,
+    actor: Option<Uuid>,
+    id: Uuid,
+) -> ApiResult<bool> {
+    let txn = db::begin_write(&state.db).await?;
+    let entry = faq_entry::Entity::find_by_id(id)
+        .lock_exclusive()
+        .one(&txn)
+        .await?
+        .ok_or(ApiError::NotFound("FAQ entry"))?;
+    faq_entry::Entity::delete_by_id(id).exec(&txn).await?;
+    audit::record(
+        &txn,
+        meta,
+        state.clock.now(),
+        AuditEvent::on(
+            AuditAction::FaqEntryDeleted,
+            actor,
+            ("faq_entry", id),
+            json!({ "question": entry.question }),
+        ),
+    )
+    .await?;
+    txn.commit().await?;
+    state.faq_index.remove(id)?;
     Ok(true)
+}
+
+/// Longest search text accepted.
+const MAX_QUERY_CHARS: usize = 200;
+
+/// Ranked search over the entries the caller may see: best `limit` matches of `query` with
+/// their scores and highlighted snippets.
+pub async fn search(
+    state: &AppState,
+    auth: &AuthCtx,
+    query: &str,
+    filter: &EntryFilter,
+    limit: u64,
+) -> ApiResult<Vec<(faq_entry::Model, SearchHit)>> {
+    if query.trim().is_empty() {
+        return Err(ApiError::validation(
+            "query",
+            "Type what you are looking for.",
+        ));
+    }
+    if query.chars().count() > MAX_QUERY_CHARS {
+        return Err(ApiError::validation(
+            "query",
+            format!("At most {MAX_QUERY_CHARS} characters."),
+        ));
+    }
+    let condition = filtered(auth, filter)?;
+    state.faq_index.ensure_fresh(&state.db).await?;
+    let hits = state
+        .faq_index
+        .search(
+            query,
+            &SearchFilter {
+                audience: filter.audience,
+                locale: filter.locale.clone(),
+                category: filter.category,
+                include_drafts: auth.is_staff(),
+            },
+            usize::try_from(limit).unwrap_or(usize::MAX),
+        )
+        .await?;
+    if hits.is_empty() {
+        return Ok(Vec::new());
+    }
+    // The index ranks; the database decides what the caller may see.
+    let mut rows: HashMap<Uuid, faq_entry::Model> = faq_entry::Entity::find()
+        .filter(condition)
+        .filter(faq_entry::Column::Id.is_in(hits.iter().map(|hit| hit.id)))
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(|row| (row.id, row))
+        .collect();
+    Ok(hits
+        .into_iter()
+        .filter_map(|hit| rows.remove(&hit.id).map(|row| (row, hit)))
+        .collect())
+}
+
+/// FAQ entries that may answer a ticket before it is sent: the best search matches of its
+/// text within the category, or the category's most helpful entries when nothing matches.
+pub async fn suggestions_for_text(
+    state: &AppState,
+    text: &str,
+    category: TicketCategory,
+    audience: Option<Audience>,
+    locale: &str,
+    limit: u64,
+) -> ApiResult<Vec<faq_entry::Model>> {
+    let filter = EntryFilter {
+        category: Some(category),
+        audience,
+        locale: Some(locale.to_owned()),
+    };
+    let text: String = text.chars().take(MAX_QUERY_CHARS).collect();
+    if !text.trim().is_empty() {
+        let found = search(state, &AuthCtx::Anonymous, &text, &filter, limit).await?;
+        if !found.is_empty() {
+            return Ok(found.into_iter().map(|(entry, _)| entry).collect());
+        }
+    }
+    suggestions(&state.db, category, audience, locale, limit).await
 }
 
 /// Who is voting: the account, or an anonymous client by a hash of its address and agent.

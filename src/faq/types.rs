@@ -84,6 +84,18 @@ impl FaqEntry {
     }
 }
 
+/// One search result.
+#[derive(SimpleObject)]
+pub struct FaqSearchHit {
+    /// The entry.
+    pub entry: FaqEntry,
+    /// Relevance (BM25; higher is better, comparable within one search only).
+    pub score: f64,
+    /// A passage of the answer (or the question) with the matched words in `<b>…</b>`;
+    /// everything else is HTML-escaped, so it can be shown as HTML.
+    pub highlight: Option<String>,
+}
+
 /// An entry to save.
 #[derive(InputObject)]
 pub struct FaqEntryInput {

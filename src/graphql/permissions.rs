@@ -104,6 +104,7 @@ pub const MATRIX: &[(&str, &str, Access)] = &[
     // FAQ: the help center is public; editing is for agents.
     ("Query", "faqEntries", Access::Anyone),
     ("Query", "faqEntry", Access::Anyone),
+    ("Query", "faqSearch", Access::Anyone),
     ("Query", "contactOptions", Access::Anyone),
     ("Mutation", "voteFaq", Access::Anyone),
     ("Mutation", "createFaqEntry", Access::Roles(STAFF)),

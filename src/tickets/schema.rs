@@ -110,6 +110,8 @@ impl TicketsMutation {
     ) -> ApiResult<CreateTicketPayload> {
         let (state, auth, meta) = request_parts(ctx)?;
         let caller = auth.caller()?;
+        // What the customer wrote, to find FAQ answers that may already solve it.
+        let text = format!("{} {}", input.subject, input.body);
         let ticket = NewTicket {
             category: input.category.into(),
             channel: input.channel.unwrap_or(TicketChannel::Web).into(),
@@ -130,8 +132,9 @@ impl TicketsMutation {
             Some(account) => (entity::faq_entry::Audience::Buyer, account.locale.clone()),
             None => (entity::faq_entry::Audience::Buyer, "ko".to_owned()),
         };
-        let suggested = crate::faq::service::suggestions(
-            &state.db,
+        let suggested = crate::faq::service::suggestions_for_text(
+            state,
+            &text,
             ticket.category,
             Some(audience),
             &locale,

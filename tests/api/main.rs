@@ -11,6 +11,7 @@ mod cancellations;
 mod cli;
 mod commerce_access;
 mod faq;
+mod faq_search;
 mod hardening;
 mod instances;
 mod notifications;

@@ -112,6 +112,7 @@ fn sample(parent: &str, field: &str) -> Option<&'static str> {
         }
         ("Query", "macros") => "{ macros { id } }",
         ("Query", "faqEntries") => "{ faqEntries(first: 1) { totalCount } }",
+        ("Query", "faqSearch") => r#"{ faqSearch(query: "배송") { score } }"#,
         ("Query", "faqEntry") => {
             r#"{ faqEntry(id: "0190c000-0000-7000-8000-000000000000") { id } }"#
         }
