@@ -4,7 +4,7 @@ pub mod loaders;
 pub mod pagination;
 pub mod permissions;
 
-use async_graphql::{Context, EmptySubscription, MergedObject, Schema};
+use async_graphql::{Context, MergedObject, MergedSubscription, Schema};
 
 use crate::accounts::schema::{AccountsMutation, AccountsQuery};
 use crate::auth::{AuthCtx, RequestMeta};
@@ -15,6 +15,7 @@ use crate::faq::schema::{FaqMutation, FaqQuery};
 use crate::orders::schema::{OrdersMutation, OrdersQuery};
 use crate::refunds::schema::{RefundsMutation, RefundsQuery};
 use crate::state::AppState;
+use crate::tickets::live::TicketsSubscription;
 use crate::tickets::schema::{TicketsMutation, TicketsQuery};
 
 /// Maximum selection depth of a document.
@@ -52,15 +53,20 @@ pub struct QueryRoot(AccountsQuery, CommerceQuery, SupportQuery);
 #[graphql(name = "Mutation")]
 pub struct MutationRoot(AccountsMutation, CommerceMutation, SupportMutation);
 
+/// All subscriptions (served over `/graphql/ws`).
+#[derive(MergedSubscription, Default)]
+#[graphql(name = "Subscription")]
+pub struct SubscriptionRoot(TicketsSubscription);
+
 /// The storedesk schema type.
-pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
 /// Builds the schema once per process, with the limits and the permission matrix.
 pub fn build_schema(settings: &Settings) -> AppSchema {
     let mut builder = Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
-        EmptySubscription,
+        SubscriptionRoot::default(),
     )
     .limit_depth(MAX_DEPTH)
     .limit_complexity(MAX_COMPLEXITY)

@@ -17,6 +17,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(health::healthz))
         .route("/readyz", web::get().to(health::readyz))
         .route("/metrics", web::get().to(metrics::render))
+        .route("/graphql/ws", web::get().to(graphql::ws))
         .service(
             web::resource("/graphql")
                 .route(web::post().to(graphql::post))

@@ -12,6 +12,7 @@ pub mod clock;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod events;
 pub mod faq;
 pub mod graphql;
 pub mod http;
@@ -118,6 +119,7 @@ impl Application {
 
     /// Serves until SIGTERM/SIGINT, then finishes in-flight requests (graceful shutdown).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.state.events.spawn_listener();
         jobs::spawn_housekeeping(self.state.clone());
         if self.state.settings.background_jobs {
             notifications::outbox::spawn_worker(self.state.clone(), self.state.notifier.clone());

@@ -11,6 +11,7 @@ use crate::calendar::BusinessCalendar;
 use crate::clock::SharedClock;
 use crate::config::Settings;
 use crate::db::StatementCounter;
+use crate::events::EventBus;
 use crate::faq::index::FaqIndex;
 use crate::notifications::transport::Notifier;
 use crate::payments::{PaymentGateway, SimulatedGateway};
@@ -40,6 +41,8 @@ pub struct AppState {
     pub notifier: Notifier,
     /// FAQ search index (rebuilt from the database at start-up).
     pub faq_index: FaqIndex,
+    /// Live ticket events for subscriptions.
+    pub events: EventBus,
 }
 
 impl AppState {
@@ -63,7 +66,6 @@ impl AppState {
         let calendar = BusinessCalendar::from_settings(&settings);
         let notifier = Notifier::from_settings(&settings)?;
         Ok(Self {
-            db,
             statements,
             clock,
             settings: Arc::new(settings),
@@ -74,6 +76,8 @@ impl AppState {
             gateway: Arc::new(SimulatedGateway::default()),
             notifier,
             faq_index: FaqIndex::new()?,
+            events: EventBus::new(&db),
+            db,
         })
     }
 

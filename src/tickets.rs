@@ -3,6 +3,7 @@
 
 pub mod contact;
 pub mod dashboard;
+pub mod live;
 pub mod macros;
 pub mod resolution;
 pub mod routing;

@@ -596,6 +596,25 @@ pub async fn authenticate(
     }
 }
 
+/// Whether `caller`'s session still stands: not revoked, not past its absolute lifetime, the
+/// account still active. Long-lived connections (subscriptions) ask before every message, so
+/// a logout, lock or password reset silences them at once.
+pub async fn session_is_live(state: &AppState, caller: &Caller) -> ApiResult<bool> {
+    let now = state.clock.now();
+    let found = session::Entity::find_by_id(caller.session_id)
+        .find_also_related(account::Entity)
+        .one(&state.db)
+        .await?;
+    Ok(matches!(
+        found,
+        Some((session, Some(account)))
+            if session.account_id == caller.account_id
+                && session.revoked_at.is_none()
+                && now < session.absolute_expires_at
+                && account.status == AccountStatus::Active
+    ))
+}
+
 /// Changes the caller's password and ends every other session.
 pub async fn change_password(
     state: &AppState,

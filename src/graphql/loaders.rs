@@ -216,10 +216,22 @@ impl Loader<Uuid> for TicketsByOrder {
 /// The caller's own account, already read by the authentication check, is seeded into the
 /// account loader, so `me` costs no second query.
 pub async fn register(
-    request: async_graphql::Request,
+    mut request: async_graphql::Request,
     db: &DatabaseConnection,
     caller: Option<account::Model>,
 ) -> async_graphql::Request {
+    insert(&mut request.data, db, caller, true).await;
+    request
+}
+
+/// Adds the loaders to `data`. A subscription's loaders live as long as its connection, so
+/// they batch but never cache (`cache: false`): each event must show the current state.
+pub async fn insert(
+    data: &mut async_graphql::Data,
+    db: &DatabaseConnection,
+    caller: Option<account::Model>,
+    cache: bool,
+) {
     let tickets = cached(TicketsByOrder {
         db: db.clone(),
         requester: caller.as_ref().map(|c| c.id),
@@ -231,21 +243,31 @@ pub async fn register(
     if let Some(caller) = caller {
         accounts.feed_one(caller.id, caller).await;
     }
-    request
-        .data(accounts)
-        .data(cached(StoreByOwner(db.clone())))
-        .data(cached(StoreById(db.clone())))
-        .data(cached(OrderById(db.clone())))
-        .data(cached(PaymentByOrder(db.clone())))
-        .data(cached(ShipmentByOrder(db.clone())))
-        .data(cached(RefundById(db.clone())))
-        .data(cached(ItemsByOrder(db.clone())))
-        .data(cached(EventsByShipment(db.clone())))
-        .data(cached(RequestsByOrder(db.clone())))
-        .data(cached(RefundsByOrder(db.clone())))
-        .data(cached(LastMessageByTicket(db.clone())))
-        .data(cached(LastPublicMessageByTicket(db.clone())))
-        .data(tickets)
+    macro_rules! add {
+        ($($loader:expr),* $(,)?) => {
+            $({
+                let loader = $loader;
+                loader.enable_all_cache(cache);
+                data.insert(loader);
+            })*
+        };
+    }
+    add!(
+        accounts,
+        tickets,
+        cached(StoreByOwner(db.clone())),
+        cached(StoreById(db.clone())),
+        cached(OrderById(db.clone())),
+        cached(PaymentByOrder(db.clone())),
+        cached(ShipmentByOrder(db.clone())),
+        cached(RefundById(db.clone())),
+        cached(ItemsByOrder(db.clone())),
+        cached(EventsByShipment(db.clone())),
+        cached(RequestsByOrder(db.clone())),
+        cached(RefundsByOrder(db.clone())),
+        cached(LastMessageByTicket(db.clone())),
+        cached(LastPublicMessageByTicket(db.clone())),
+    );
 }
 
 /// A loader that remembers what it loaded for the rest of the request (never longer: the next

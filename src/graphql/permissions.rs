@@ -9,7 +9,7 @@ use std::sync::Arc;
 use async_graphql::extensions::{
     Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextResolve, ResolveInfo,
 };
-use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
+use async_graphql::parser::types::{ExecutableDocument, OperationType, Selection, SelectionSet};
 use async_graphql::{ServerError, ServerResult, Value, Variables};
 use entity::account::Role;
 
@@ -101,6 +101,9 @@ pub const MATRIX: &[(&str, &str, Access)] = &[
     ("Query", "macros", Access::Roles(STAFF)),
     ("Query", "supportDashboard", Access::Roles(STAFF)),
     ("Mutation", "setAgentAvailability", Access::Roles(STAFF)),
+    // Live updates: a customer's subscription is scoped to their own ticket in SQL.
+    ("Subscription", "ticketUpdated", Access::SignedIn),
+    ("Subscription", "ticketQueueChanged", Access::Roles(STAFF)),
     // FAQ: the help center is public; editing is for agents.
     ("Query", "faqEntries", Access::Anyone),
     ("Query", "faqEntry", Access::Anyone),
@@ -152,8 +155,45 @@ impl ExtensionFactory for AccessControl {
 
 struct AccessControlExtension;
 
+/// The root fields of the document's subscription operations.
+fn subscription_fields(doc: &ExecutableDocument) -> Vec<&str> {
+    doc.operations
+        .iter()
+        .filter(|(_, op)| op.node.ty == OperationType::Subscription)
+        .flat_map(|(_, op)| op.node.selection_set.node.items.iter())
+        .filter_map(|item| match &item.node {
+            Selection::Field(field) => Some(field.node.name.node.as_str()),
+            _ => None,
+        })
+        .collect()
+}
+
 #[async_graphql::async_trait::async_trait]
 impl Extension for AccessControlExtension {
+    /// Subscriptions are checked before their stream starts: the resolve hook below only
+    /// sees a subscription field when its first event is resolved.
+    async fn parse_query(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        query: &str,
+        variables: &Variables,
+        next: NextParseQuery<'_>,
+    ) -> ServerResult<ExecutableDocument> {
+        let doc = next.run(ctx, query, variables).await?;
+        let auth = ctx
+            .data_opt::<AuthCtx>()
+            .copied()
+            .unwrap_or(AuthCtx::Anonymous);
+        for field in subscription_fields(&doc) {
+            match access_for("Subscription", field) {
+                Some(access) => access.check(&auth).map_err(to_server_error)?,
+                None if field.starts_with("__") => {}
+                None => return Err(to_server_error(ApiError::Forbidden)),
+            }
+        }
+        Ok(doc)
+    }
+
     async fn resolve(
         &self,
         ctx: &ExtensionContext<'_>,
@@ -166,7 +206,14 @@ impl Extension for AccessControlExtension {
                 .data_opt::<AuthCtx>()
                 .copied()
                 .unwrap_or(AuthCtx::Anonymous);
-            match access_for(info.parent_type, info.name) {
+            // Subscription fields report the merged part's own type (`TicketsSubscription`)
+            // as their parent, not the root's name.
+            let parent = if info.parent_type.ends_with("Subscription") {
+                "Subscription"
+            } else {
+                info.parent_type
+            };
+            match access_for(parent, info.name) {
                 Some(access) => access.check(&auth).map_err(to_server_error)?,
                 None => {
                     tracing::error!(

@@ -9,6 +9,7 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
 use async_graphql::http::{GraphiQLSource, MultipartOptions, receive_body};
 use async_graphql::parser::types::OperationType;
+use async_graphql_actix_web::GraphQLSubscription;
 use futures_util::StreamExt;
 use serde_json::json;
 
@@ -228,4 +229,58 @@ pub async fn get(
         );
     }
     execute(&req, &state, &schema, request).await
+}
+
+/// The bearer token of a `connection_init` payload: `{ "authorization": "Bearer …" }` (the
+/// header a client would send over HTTP), any capitalisation of the key.
+fn init_token(payload: &serde_json::Value) -> Option<&str> {
+    let value = payload
+        .as_object()?
+        .iter()
+        .find(|(key, _)| key.eq_ignore_ascii_case("authorization"))?
+        .1
+        .as_str()?;
+    let token = value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "))
+        .unwrap_or(value)
+        .trim();
+    (!token.is_empty() && token.len() <= 4096).then_some(token)
+}
+
+/// `GET /graphql/ws`: subscriptions over graphql-transport-ws (and the older graphql-ws).
+/// The access token comes in `connection_init`; a bad one closes the connection, none leaves
+/// it anonymous (every subscription needs an account). The session is checked again before
+/// each message, so a revoked one goes quiet at once.
+pub async fn ws(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+    schema: web::Data<AppSchema>,
+) -> actix_web::Result<HttpResponse> {
+    let state = state.get_ref().clone();
+    let meta = request_meta(&req, &state);
+    GraphQLSubscription::new(schema.get_ref().clone())
+        .on_connection_init(move |init| async move {
+            let (auth, caller) = match init_token(&init) {
+                None => (AuthCtx::Anonymous, None),
+                Some(token) => match accounts::authenticate(&state, token).await {
+                    Ok((auth, account)) => (auth, Some(account)),
+                    Err(ApiError::Unauthenticated(message)) => {
+                        return Err(async_graphql::Error::new(message));
+                    }
+                    Err(err) => {
+                        tracing::error!(error = ?err, "could not check an access token");
+                        return Err(async_graphql::Error::new("Internal error."));
+                    }
+                },
+            };
+            let mut data = async_graphql::Data::default();
+            loaders::insert(&mut data, &state.db, caller, false).await;
+            data.insert(state);
+            data.insert(auth);
+            data.insert(meta);
+            Ok(data)
+        })
+        .start(&req, payload)
 }

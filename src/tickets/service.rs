@@ -20,6 +20,7 @@ use crate::auth::{Caller, RequestMeta};
 use crate::config::PriorityMinutes;
 use crate::db;
 use crate::error::{ApiError, ApiResult};
+use crate::events::TicketChange;
 use crate::graphql::pagination::{self, Page, PageArgs};
 use crate::input::{escape_like, optional_text, required_text};
 use crate::notifications::{self, Notice};
@@ -331,6 +332,7 @@ pub async fn create_ticket(
     )
     .await?;
     txn.commit().await?;
+    state.events.publish(ticket.id, TicketChange::Created).await;
     Ok(ticket)
 }
 
@@ -510,6 +512,12 @@ pub async fn reply_to_ticket(
     )
     .await?;
     txn.commit().await?;
+    let change = if internal {
+        TicketChange::NoteAdded
+    } else {
+        TicketChange::Replied
+    };
+    state.events.publish(ticket.id, change).await;
     Ok(message)
 }
 
@@ -552,6 +560,10 @@ pub async fn assign_ticket(
     )
     .await?;
     txn.commit().await?;
+    state
+        .events
+        .publish(ticket.id, TicketChange::Assigned)
+        .await;
     Ok(updated)
 }
 
@@ -602,6 +614,10 @@ pub async fn set_ticket_status(
     )
     .await?;
     txn.commit().await?;
+    state
+        .events
+        .publish(ticket.id, TicketChange::StatusChanged)
+        .await;
     Ok(updated)
 }
 
@@ -644,6 +660,10 @@ pub async fn set_ticket_priority(
     )
     .await?;
     txn.commit().await?;
+    state
+        .events
+        .publish(ticket.id, TicketChange::PriorityChanged)
+        .await;
     Ok(updated)
 }
 
@@ -707,6 +727,7 @@ pub async fn rate_ticket(
     )
     .await?;
     txn.commit().await?;
+    state.events.publish(ticket.id, TicketChange::Rated).await;
     visible_ticket(&state.db, caller, ticket.id).await
 }
 
@@ -794,13 +815,39 @@ fn search_condition(caller: &Caller, search: &str) -> Condition {
 pub async fn close_quiet_resolved(state: &AppState) -> ApiResult<u64> {
     let now = state.clock.now();
     let quiet = Duration::days(i64::from(state.settings.ticket_auto_close_days));
+    let txn = db::begin_write(&state.db).await?;
     let closed = ticket::Entity::update_many()
         .col_expr(ticket::Column::Status, Expr::value(TicketStatus::Closed))
         .col_expr(ticket::Column::ClosedAt, Expr::value(now))
         .col_expr(ticket::Column::UpdatedAt, Expr::value(now))
         .filter(ticket::Column::Status.eq(TicketStatus::Resolved))
         .filter(ticket::Column::ResolvedAt.lt(now - quiet))
-        .exec(&state.db)
+        .exec_with_returning(&txn)
         .await?;
-    Ok(closed.rows_affected)
+    for ticket in &closed {
+        audit::record(
+            &txn,
+            &RequestMeta::default(),
+            now,
+            AuditEvent::on(
+                AuditAction::TicketStatusChanged,
+                None,
+                ("ticket", ticket.id),
+                json!({
+                    "from": format!("{:?}", TicketStatus::Resolved),
+                    "to": format!("{:?}", TicketStatus::Closed),
+                    "reason": "quiet period",
+                }),
+            ),
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    for ticket in &closed {
+        state
+            .events
+            .publish(ticket.id, TicketChange::StatusChanged)
+            .await;
+    }
+    Ok(closed.len() as u64)
 }

@@ -14,6 +14,7 @@ mod faq;
 mod faq_search;
 mod hardening;
 mod instances;
+mod live;
 mod notifications;
 mod orders;
 mod permissions;

@@ -10,6 +10,7 @@ use storedesk::graphql::permissions::{Access, MATRIX};
 
 use crate::engine_tests;
 use crate::helpers::TestApp;
+use crate::live::Ws;
 
 /// One harmless document per root field. Allowed callers may still get a validation error;
 /// what matters is whether the access layer let them through.
@@ -112,6 +113,10 @@ fn sample(parent: &str, field: &str) -> Option<&'static str> {
         }
         ("Query", "macros") => "{ macros { id } }",
         ("Query", "faqEntries") => "{ faqEntries(first: 1) { totalCount } }",
+        ("Subscription", "ticketUpdated") => {
+            r#"subscription { ticketUpdated(ticketId: "0190c000-0000-7000-8000-000000000000") { id } }"#
+        }
+        ("Subscription", "ticketQueueChanged") => "subscription { ticketQueueChanged { id } }",
         ("Query", "faqSearch") => r#"{ faqSearch(query: "배송") { score } }"#,
         ("Query", "faqEntry") => {
             r#"{ faqEntry(id: "0190c000-0000-7000-8000-000000000000") { id } }"#
@@ -202,6 +207,37 @@ fn denied_by_access_layer(body: &Value) -> bool {
     })
 }
 
+/// Whether the access layer refuses a subscription over `/graphql/ws`. An allowed one either
+/// starts listening (the bus gains a receiver) or fails in its resolver (an unknown ticket).
+async fn subscription_denied(app: &TestApp, token: Option<&str>, document: &str) -> bool {
+    let events = &app.state.events;
+    let before = events.subscriber_count();
+    let (mut ws, ack) = Ws::open(app, token).await;
+    assert_eq!(ack["type"], "connection_ack", "{ack}");
+    ws.subscribe(document, json!({})).await;
+    let denied = tokio::select! {
+        message = ws.next_data() => match message {
+            Err(errors) => denied_by_access_layer(&json!({ "errors": errors })),
+            Ok(_) => false,
+        },
+        () = async {
+            while events.subscriber_count() <= before {
+                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            }
+        } => false,
+    };
+    drop(ws);
+    // The next check counts from the same baseline.
+    tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        while events.subscriber_count() > before {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+    })
+    .await
+    .expect("a closed connection's subscription stops listening");
+    denied
+}
+
 pub async fn every_role_gets_exactly_what_the_matrix_allows(app: TestApp) {
     let buyer = app.buyer("perm-buyer@example.com").await;
     let seller = app.seller("perm-seller@example.com", "권한가게").await;
@@ -222,6 +258,14 @@ pub async fn every_role_gets_exactly_what_the_matrix_allows(app: TestApp) {
                 Access::SignedIn => role.is_some(),
                 Access::Roles(roles) => role.is_some_and(|r| roles.contains(&r)),
             };
+            if *parent == "Subscription" {
+                assert_eq!(
+                    !subscription_denied(&app, *token, document).await,
+                    allowed,
+                    "{parent}.{field} as {role:?}: expected allowed={allowed}"
+                );
+                continue;
+            }
             let body = app.gql_as(*token, document, json!({})).await;
             assert_eq!(
                 !denied_by_access_layer(&body),
