@@ -74,6 +74,8 @@ pub enum AuditAction {
     TicketPriorityChanged,
     /// The requester rated a ticket.
     TicketRated,
+    /// A ticket missed an SLA target and was escalated (details: target, due time).
+    TicketSlaEscalated,
     /// An agent added a FAQ entry.
     FaqEntryCreated,
     /// An agent changed a FAQ entry (details: whether it was published before and after).
@@ -117,6 +119,7 @@ impl AuditAction {
             Self::TicketStatusChanged => "ticket.status_changed",
             Self::TicketPriorityChanged => "ticket.priority_changed",
             Self::TicketRated => "ticket.rated",
+            Self::TicketSlaEscalated => "ticket.sla_escalated",
             Self::FaqEntryCreated => "faq.created",
             Self::FaqEntryUpdated => "faq.updated",
             Self::FaqEntryDeleted => "faq.deleted",

@@ -107,6 +107,11 @@ impl BusinessCalendar {
         (local - Duration::seconds(i64::from(self.offset.local_minus_utc()))).and_utc()
     }
 
+    /// The local wall-clock time of `at` (for messages people read).
+    pub fn local_time(&self, at: DateTime<Utc>) -> chrono::NaiveDateTime {
+        at.with_timezone(&self.offset).naive_local()
+    }
+
     /// The local calendar date of `at` (order numbers use it).
     pub fn local_date(&self, at: DateTime<Utc>) -> NaiveDate {
         at.with_timezone(&self.offset).date_naive()

@@ -129,6 +129,10 @@ pub struct Settings {
     pub sla_resolution_minutes: PriorityMinutes,
     /// RESOLVED tickets without a customer reply close after this many days.
     pub ticket_auto_close_days: u32,
+    /// Largest attachment accepted, in bytes.
+    pub attachment_max_bytes: usize,
+    /// Most attachments on one message.
+    pub attachment_max_files: usize,
 }
 
 /// A number of minutes per ticket priority.
@@ -234,6 +238,8 @@ impl Default for Settings {
                 urgent: 4 * 60,
             },
             ticket_auto_close_days: 7,
+            attachment_max_bytes: 10 * 1024 * 1024,
+            attachment_max_files: 5,
         }
     }
 }
@@ -254,6 +260,15 @@ impl Settings {
             .extract()
             .context("invalid configuration")?;
         Ok(settings)
+    }
+
+    /// The largest `POST /graphql` body: the plain limit, plus room for a full set of
+    /// attachments when the request is a multipart upload.
+    pub fn max_upload_body_bytes(&self) -> usize {
+        self.max_body_bytes.saturating_add(
+            self.attachment_max_bytes
+                .saturating_mul(self.attachment_max_files),
+        )
     }
 
     /// Checks values that cannot be expressed in types; production refuses unsafe set-ups.
@@ -279,6 +294,9 @@ impl Settings {
         }
         if !(-14 * 60..=14 * 60).contains(&self.business_utc_offset_minutes) {
             bail!("business_utc_offset_minutes must be within ±14 hours");
+        }
+        if self.attachment_max_bytes == 0 || self.attachment_max_files == 0 {
+            bail!("attachment_max_bytes and attachment_max_files must be positive");
         }
         if self.mail_transport == MailTransport::Smtp && self.smtp_url.is_none() {
             bail!("mail_transport = smtp needs STOREDESK_SMTP_URL");

@@ -39,12 +39,14 @@ pub enum TicketChange {
     PriorityChanged,
     /// The requester rated it.
     Rated,
+    /// It missed an SLA target and was escalated (agents only).
+    Escalated,
 }
 
 impl TicketChange {
     /// Whether the ticket's requester may be told about this change.
     pub fn visible_to_customer(self) -> bool {
-        self != Self::NoteAdded
+        !matches!(self, Self::NoteAdded | Self::Escalated)
     }
 }
 

@@ -1,5 +1,6 @@
 //! HTTP routes: GraphQL, health, metrics.
 
+pub mod attachments;
 pub mod graphql;
 pub mod health;
 pub mod metrics;
@@ -18,6 +19,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/readyz", web::get().to(health::readyz))
         .route("/metrics", web::get().to(metrics::render))
         .route("/graphql/ws", web::get().to(graphql::ws))
+        .route("/attachments/{id}", web::get().to(attachments::download))
         .service(
             web::resource("/graphql")
                 .route(web::post().to(graphql::post))

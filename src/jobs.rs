@@ -93,6 +93,8 @@ pub struct Swept {
     pub refunds_resumed: u32,
     /// RESOLVED tickets closed after the quiet period.
     pub tickets_closed: u64,
+    /// SLA breaches escalated.
+    pub sla_escalated: u64,
 }
 
 /// Runs every deadline sweep once at the clock's now.
@@ -101,6 +103,7 @@ pub async fn sweep(state: &AppState) -> Result<Swept, crate::error::ApiError> {
         escalated: crate::cancellations::service::escalate_overdue(state).await?,
         refunds_resumed: crate::refunds::service::resume_stuck(state).await?,
         tickets_closed: crate::tickets::service::close_quiet_resolved(state).await?,
+        sla_escalated: crate::tickets::sla::escalate_breaches(state).await?,
     })
 }
 

@@ -76,6 +76,17 @@ pub enum Notice {
         /// The reply.
         body: String,
     },
+    /// Agents: a ticket missed an SLA target.
+    SlaBreached {
+        /// Ticket number.
+        number: i64,
+        /// Ticket subject.
+        subject: String,
+        /// Which target: the first response (`true`) or the resolution.
+        first_response: bool,
+        /// When it was due, in the business time zone.
+        due: chrono::NaiveDateTime,
+    },
     /// The expected delivery date changed.
     DeliveryDateChanged {
         /// Order number.
@@ -97,6 +108,7 @@ impl Notice {
             Self::OrderShipped { .. } => "order.shipped",
             Self::DeliveryDateChanged { .. } => "shipment.delivery_date_changed",
             Self::TicketReply { .. } => "ticket.reply",
+            Self::SlaBreached { .. } => "ticket.sla_breached",
         }
     }
 }

@@ -96,6 +96,22 @@ pub fn terms(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// Most words a search is split into (a longer query is cut, not refused).
+const MAX_WORDS: usize = 8;
+
+/// The words of a query: runs of letters and digits of any script, lowercased, without
+/// duplicates, at most [`MAX_WORDS`]. Database searches match each word as a substring, which
+/// for Hangul is what bigram matching gives the index.
+pub fn words(text: &str) -> Vec<String> {
+    let mut seen = std::collections::HashSet::new();
+    text.split(|c: char| script(c) == Script::Separator)
+        .filter(|word| !word.is_empty())
+        .map(str::to_lowercase)
+        .filter(|word| word.len() <= MAX_WORD_BYTES && seen.insert(word.clone()))
+        .take(MAX_WORDS)
+        .collect()
+}
+
 /// [`analyze`] as a tantivy tokenizer.
 #[derive(Debug, Clone, Default)]
 pub struct BigramTokenizer;
@@ -179,6 +195,16 @@ mod tests {
     fn punctuation_and_overlong_words_make_no_terms() {
         assert!(texts(" ... !!! ").is_empty());
         assert!(texts(&"a".repeat(100)).is_empty());
+    }
+
+    #[test]
+    fn queries_split_into_lowercase_words() {
+        assert_eq!(
+            words("배송 지연, Late  PARCEL!"),
+            ["배송", "지연", "late", "parcel"]
+        );
+        assert_eq!(words("a b c d e f g h i j").len(), MAX_WORDS);
+        assert!(words(" %_ ").is_empty());
     }
 
     #[test]

@@ -28,7 +28,7 @@ use crate::refunds::service::{self as refunds, NewRefund};
 mod faq_content;
 
 use crate::state::AppState;
-use crate::tickets::service::{self as tickets, NewTicket};
+use crate::tickets::service::{self as tickets, NewReply, NewTicket};
 use entity::ticket::{TicketCategory, TicketChannel, TicketPriority, TicketStatus};
 
 /// One demo account and its password, shown once.
@@ -482,15 +482,32 @@ async fn seed_orders(state: &AppState) -> Result<(), ApiError> {
         payment_method: None,
         card_last4: None,
         priority: None,
+        attachments: Vec::new(),
     };
+    // The buyer sends a screenshot of the error and the text the payment page showed.
+    let screenshot = crate::tickets::attachments::check_upload(
+        &demo.settings,
+        "결제실패_화면.png",
+        bytes::Bytes::from_static(DEMO_SCREENSHOT),
+    )?;
+    let error_text = crate::tickets::attachments::check_upload(
+        &demo.settings,
+        "결제오류_메시지.txt",
+        bytes::Bytes::from_static(
+            "[결제 실패] 카드 유효기간이 만료되었습니다. (오류코드 E-CARD-EXPIRED)\n".as_bytes(),
+        ),
+    )?;
     let payment_ticket = ticket(
         junho,
-        new_ticket(
-            TicketCategory::OrderPayment,
-            "결제가 계속 실패해요",
-            "감귤 주문 결제를 했는데 '결제 실패'라고 나옵니다. 카드는 신한카드입니다.",
-            Some(failed.id),
-        ),
+        NewTicket {
+            attachments: vec![screenshot, error_text],
+            ..new_ticket(
+                TicketCategory::OrderPayment,
+                "결제가 계속 실패해요",
+                "감귤 주문 결제를 했는데 '결제 실패'라고 나옵니다. 카드는 신한카드입니다. 화면 캡처 첨부합니다.",
+                Some(failed.id),
+            )
+        },
         Duration::hours(2),
     )
     .await?;
@@ -499,9 +516,11 @@ async fn seed_orders(state: &AppState) -> Result<(), ApiError> {
         &meta,
         &agent,
         payment_ticket.id,
-        "카드 유효기간 만료 건으로 보임. 다른 결제 수단 안내 예정.",
-        true,
-        None,
+        NewReply {
+            body: "카드 유효기간 만료 건으로 보임. 다른 결제 수단 안내 예정.".into(),
+            internal: true,
+            ..NewReply::default()
+        },
     )
     .await?;
     ticket(
@@ -543,9 +562,10 @@ async fn seed_orders(state: &AppState) -> Result<(), ApiError> {
         &meta,
         &agent,
         resolved.id,
-        "로그인 시도가 많아 잠시 잠겼습니다. 15분 후 다시 시도하시거나 '비밀번호 찾기'로 재설정해 주세요.",
-        false,
-        None,
+        NewReply {
+            body: "로그인 시도가 많아 잠시 잠겼습니다. 15분 후 다시 시도하시거나 '비밀번호 찾기'로 재설정해 주세요.".into(),
+            ..NewReply::default()
+        },
     )
     .await?;
     tickets::set_ticket_status(&demo, &meta, &agent, resolved.id, TicketStatus::Resolved).await?;
@@ -576,6 +596,15 @@ async fn seed_orders(state: &AppState) -> Result<(), ApiError> {
     .await?;
     Ok(())
 }
+
+/// A tiny PNG (1×1 pixel) standing in for a buyer's screenshot.
+pub const DEMO_SCREENSHOT: &[u8] = &[
+    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4,
+    0x89, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0x00, 0x01, 0x00, 0x00,
+    0x05, 0x00, 0x01, 0x0D, 0x0A, 0x2D, 0xB4, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4E, 0x44, 0xAE,
+    0x42, 0x60, 0x82,
+];
 
 fn to_anyhow(err: crate::error::ApiError) -> anyhow::Error {
     anyhow::anyhow!("{}: {err:?}", err.message())

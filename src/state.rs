@@ -15,6 +15,7 @@ use crate::events::EventBus;
 use crate::faq::index::FaqIndex;
 use crate::notifications::transport::Notifier;
 use crate::payments::{PaymentGateway, SimulatedGateway};
+use crate::tickets::attachments::AttachmentStore;
 
 /// Shared application state; cheap to clone.
 #[derive(Clone)]
@@ -43,6 +44,8 @@ pub struct AppState {
     pub faq_index: FaqIndex,
     /// Live ticket events for subscriptions.
     pub events: EventBus,
+    /// Where ticket attachments are kept.
+    pub attachments: AttachmentStore,
 }
 
 impl AppState {
@@ -65,6 +68,7 @@ impl AppState {
         let throttle = ThrottlePolicy::from_settings(&settings);
         let calendar = BusinessCalendar::from_settings(&settings);
         let notifier = Notifier::from_settings(&settings)?;
+        let attachments = AttachmentStore::new(&settings.data_dir);
         Ok(Self {
             statements,
             clock,
@@ -77,6 +81,7 @@ impl AppState {
             notifier,
             faq_index: FaqIndex::new()?,
             events: EventBus::new(&db),
+            attachments,
             db,
         })
     }

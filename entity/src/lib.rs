@@ -21,5 +21,6 @@ pub mod shipment;
 pub mod shipment_event;
 pub mod store;
 pub mod ticket;
+pub mod ticket_attachment;
 pub mod ticket_macro;
 pub mod ticket_message;

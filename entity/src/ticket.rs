@@ -142,6 +142,10 @@ pub struct Model {
     pub satisfaction_comment: Option<String>,
     /// When it was rated.
     pub rated_at: Option<DateTimeUtc>,
+    /// When the missed first-response target was escalated (once).
+    pub first_response_escalated_at: Option<DateTimeUtc>,
+    /// When the missed resolution target was escalated (once).
+    pub resolution_escalated_at: Option<DateTimeUtc>,
 }
 
 /// Relations (joins are written out in the services).

@@ -13,6 +13,8 @@ mod m20261122_000003_tickets;
 mod m20261122_000004_macros;
 mod m20261122_000005_agent_availability;
 mod m20261122_000006_faq;
+mod m20261123_000007_attachments;
+mod m20261123_000008_sla_escalation;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -27,6 +29,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000004_macros::Migration),
             Box::new(m20261122_000005_agent_availability::Migration),
             Box::new(m20261122_000006_faq::Migration),
+            Box::new(m20261123_000007_attachments::Migration),
+            Box::new(m20261123_000008_sla_escalation::Migration),
         ]
     }
 }

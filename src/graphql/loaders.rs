@@ -7,7 +7,7 @@ use async_graphql::Context;
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use entity::{
     account, cancellation_request, order, order_item, payment, refund, shipment, shipment_event,
-    store, ticket, ticket_message,
+    store, ticket, ticket_attachment, ticket_message,
 };
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
@@ -130,6 +130,10 @@ many_per_key!(
 many_per_key!(
     /// Cancellation and return requests of each order, oldest first.
     RequestsByOrder, cancellation_request, OrderId, order_id, RequestedAt
+);
+many_per_key!(
+    /// Attachments of each ticket message, in upload order.
+    AttachmentsByMessage, ticket_attachment, MessageId, message_id, CreatedAt
 );
 many_per_key!(
     /// Refunds of each order, oldest first.
@@ -267,6 +271,7 @@ pub async fn insert(
         cached(RefundsByOrder(db.clone())),
         cached(LastMessageByTicket(db.clone())),
         cached(LastPublicMessageByTicket(db.clone())),
+        cached(AttachmentsByMessage(db.clone())),
     );
 }
 

@@ -50,7 +50,9 @@ fn request_meta(req: &HttpRequest, state: &AppState) -> RequestMeta {
     RequestMeta { ip, user_agent }
 }
 
-async fn auth_context(
+/// The caller of a request from its bearer token: anonymous without one, refused (as an
+/// HTTP response) with a bad one.
+pub(crate) async fn auth_context(
     req: &HttpRequest,
     state: &AppState,
 ) -> Result<(AuthCtx, Option<account::Model>), HttpResponse> {
@@ -127,7 +129,17 @@ pub async fn post(
     state: web::Data<AppState>,
     schema: web::Data<AppSchema>,
 ) -> HttpResponse {
-    let limit = state.settings.max_body_bytes;
+    let multipart = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim_start().starts_with("multipart/form-data"));
+    // Uploads (ticket attachments) may be larger; each file is checked again on its own.
+    let limit = if multipart {
+        state.settings.max_upload_body_bytes()
+    } else {
+        state.settings.max_body_bytes
+    };
     let too_large = || {
         error_response(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -163,6 +175,7 @@ pub async fn post(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
+    // The number of files is checked by the resolver, which names the field in its answer.
     let request = match receive_body(content_type, body.as_ref(), MultipartOptions::default()).await
     {
         Ok(request) => request,

@@ -246,6 +246,45 @@ pub fn render(notice: &Notice, locale: &str) -> Rendered {
                 )
             }
         }
+        Notice::SlaBreached {
+            number,
+            subject,
+            first_response,
+            due,
+        } => {
+            let due = due.format("%Y-%m-%d %H:%M");
+            if en {
+                let target = if *first_response {
+                    "first response"
+                } else {
+                    "resolution"
+                };
+                (
+                    format!("SLA missed: ticket #{number} ({target})"),
+                    vec![
+                        format!(
+                            "Ticket #{number} \"{subject}\" missed its {target} target (due {due})."
+                        ),
+                        "Please pick it up now, or hand it to someone who can.".to_owned(),
+                    ],
+                )
+            } else {
+                let target = if *first_response {
+                    "첫 응답"
+                } else {
+                    "해결"
+                };
+                (
+                    format!("SLA 초과: 문의 #{number} ({target})"),
+                    vec![
+                        format!(
+                            "문의 #{number} \"{subject}\"가 {target} 목표 시간({due})을 넘겼습니다."
+                        ),
+                        "지금 처리하거나 처리할 수 있는 상담원에게 넘겨 주세요.".to_owned(),
+                    ],
+                )
+            }
+        }
         Notice::DeliveryDateChanged {
             order_number,
             expected,

@@ -1,10 +1,11 @@
 //! Thin GraphQL resolvers of tickets; rules live in `service`.
 
 use async_graphql::connection::Connection;
-use async_graphql::{Context, ID, Object};
+use async_graphql::{Context, ID, Object, Upload};
 
+use super::attachments::{self, NewAttachment};
 use super::macros;
-use super::service::{self, NewTicket};
+use super::service::{self, NewReply, NewTicket};
 use super::types::AgentAvailability;
 use super::types::{
     CreateTicketInput, CreateTicketPayload, Macro, MacroInput, SupportDashboard, Ticket,
@@ -14,6 +15,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::graphql::loaders::{AccountById, load_one};
 use crate::graphql::pagination::{self, ConnectionFields};
 use crate::graphql::{parse_id, parse_opt_id, request_parts};
+use crate::state::AppState;
 
 /// Ticket queries.
 #[derive(Default)]
@@ -112,6 +114,7 @@ impl TicketsMutation {
         let caller = auth.caller()?;
         // What the customer wrote, to find FAQ answers that may already solve it.
         let text = format!("{} {}", input.subject, input.body);
+        let attachments = read_uploads(ctx, state, input.attachments)?;
         let ticket = NewTicket {
             category: input.category.into(),
             channel: input.channel.unwrap_or(TicketChannel::Web).into(),
@@ -122,6 +125,7 @@ impl TicketsMutation {
             payment_method: input.payment_method.map(Into::into),
             card_last4: input.card_last4,
             priority: input.priority.map(Into::into),
+            attachments,
         };
         let ticket = service::create_ticket(state, meta, &caller, ticket).await?;
         let requester = load_one::<AccountById>(ctx, ticket.requester_id).await?;
@@ -159,22 +163,21 @@ impl TicketsMutation {
         #[graphql(default_with = "Some(false)")] internal: Option<bool>,
         #[graphql(desc = "Agents: a macro rendered for this ticket, followed by `body` if any")]
         macro_id: Option<ID>,
+        #[graphql(desc = "Files (multipart upload): images, PDF or text")] attachments: Option<
+            Vec<Upload>,
+        >,
     ) -> ApiResult<TicketMessage> {
         let (state, auth, meta) = request_parts(ctx)?;
         let caller = auth.caller()?;
         let id = parse_id("ticketId", &ticket_id)?;
-        let macro_id = parse_opt_id("macroId", macro_id.as_ref())?;
+        let reply = NewReply {
+            body,
+            internal: internal.unwrap_or(false),
+            macro_id: parse_opt_id("macroId", macro_id.as_ref())?,
+            attachments: read_uploads(ctx, state, attachments)?,
+        };
         Ok(TicketMessage(
-            service::reply_to_ticket(
-                state,
-                meta,
-                &caller,
-                id,
-                &body,
-                internal.unwrap_or(false),
-                macro_id,
-            )
-            .await?,
+            service::reply_to_ticket(state, meta, &caller, id, reply).await?,
         ))
     }
 
@@ -284,4 +287,22 @@ impl TicketsMutation {
             service::rate_ticket(state, meta, &caller, id, score, comment.as_deref()).await?,
         ))
     }
+}
+
+/// The files of a multipart request, checked (count, size, type by content).
+fn read_uploads(
+    ctx: &Context<'_>,
+    state: &AppState,
+    uploads: Option<Vec<Upload>>,
+) -> ApiResult<Vec<NewAttachment>> {
+    let uploads = uploads.unwrap_or_default();
+    attachments::check_count(&state.settings, uploads.len())?;
+    let mut files = Vec::with_capacity(uploads.len());
+    for upload in uploads {
+        let value = upload
+            .value(ctx)
+            .map_err(|_| ApiError::validation("attachments", "Could not read the upload."))?;
+        files.push((value.filename, value.content));
+    }
+    attachments::check_uploads(&state.settings, files)
 }

@@ -15,6 +15,7 @@ use sea_orm::{
 use serde_json::json;
 use uuid::Uuid;
 
+use super::attachments::{self, NewAttachment};
 use crate::audit::{self, AuditAction, AuditEvent};
 use crate::auth::{Caller, RequestMeta};
 use crate::config::PriorityMinutes;
@@ -48,6 +49,21 @@ pub struct NewTicket {
     pub card_last4: Option<String>,
     /// Agents only: the priority (default NORMAL).
     pub priority: Option<TicketPriority>,
+    /// Files on the first message (already checked).
+    pub attachments: Vec<NewAttachment>,
+}
+
+/// A reply or internal note to add.
+#[derive(Debug, Default)]
+pub struct NewReply {
+    /// Text (may be empty with a macro).
+    pub body: String,
+    /// An internal note (agents only).
+    pub internal: bool,
+    /// A macro rendered for the ticket, followed by `body` if any (agents only).
+    pub macro_id: Option<Uuid>,
+    /// Files (already checked).
+    pub attachments: Vec<NewAttachment>,
 }
 
 /// Filters of the ticket list.
@@ -274,6 +290,11 @@ pub async fn create_ticket(
     let priority = input.priority.unwrap_or(TicketPriority::Normal);
     let now = state.clock.now();
     let (first_response_due_at, resolution_due_at) = sla_due(state, priority, now);
+    // Files go to the store first: content-addressed, so a failed transaction leaves at
+    // most an unreferenced file, never a row without its file.
+    for attachment in &input.attachments {
+        state.attachments.put(attachment).await?;
+    }
     let txn = db::begin_write(&state.db).await?;
     let assignee_id = super::routing::pick_agent(&txn, now).await?;
     let ticket = ticket::ActiveModel {
@@ -301,10 +322,12 @@ pub async fn create_ticket(
         satisfaction_score: Set(None),
         satisfaction_comment: Set(None),
         rated_at: Set(None),
+        first_response_escalated_at: Set(None),
+        resolution_escalated_at: Set(None),
     }
     .insert(&txn)
     .await?;
-    ticket_message::ActiveModel {
+    let message = ticket_message::ActiveModel {
         id: Set(Uuid::now_v7()),
         ticket_id: Set(ticket.id),
         author_id: Set(caller.account_id),
@@ -314,6 +337,7 @@ pub async fn create_ticket(
     }
     .insert(&txn)
     .await?;
+    attachments::insert_rows(&txn, &message, now, &input.attachments).await?;
     audit::record(
         &txn,
         meta,
@@ -327,6 +351,7 @@ pub async fn create_ticket(
                 "requester": requester.id,
                 "channel": format!("{:?}", ticket.channel),
                 "assignedTo": assignee_id,
+                "attachments": input.attachments.len(),
             }),
         ),
     )
@@ -418,10 +443,14 @@ pub async fn reply_to_ticket(
     meta: &RequestMeta,
     caller: &Caller,
     ticket_id: Uuid,
-    body: &str,
-    internal: bool,
-    macro_id: Option<Uuid>,
+    reply: NewReply,
 ) -> ApiResult<ticket_message::Model> {
+    let NewReply {
+        body,
+        internal,
+        macro_id,
+        attachments: files,
+    } = reply;
     if (internal || macro_id.is_some()) && !caller.is_staff() {
         let field = if internal { "internal" } else { "macroId" };
         return Err(ApiError::validation(
@@ -429,8 +458,11 @@ pub async fn reply_to_ticket(
             "Only agents use notes and macros.",
         ));
     }
-    let extra = optional_text("body", Some(body), 10_000)?;
+    let extra = optional_text("body", Some(&body), 10_000)?;
     let now = state.clock.now();
+    for attachment in &files {
+        state.attachments.put(attachment).await?;
+    }
     let txn = db::begin_write(&state.db).await?;
     let ticket = lock_visible_ticket(&txn, caller, ticket_id).await?;
     if ticket.status == TicketStatus::Closed {
@@ -453,6 +485,8 @@ pub async fn reply_to_ticket(
             }
         }
         (None, Some(body)) => body,
+        // A file alone is a message too ("here is the screenshot").
+        (None, None) if !files.is_empty() => String::new(),
         (None, None) => return Err(ApiError::validation("body", "This field is required.")),
     };
     let message = ticket_message::ActiveModel {
@@ -465,6 +499,7 @@ pub async fn reply_to_ticket(
     }
     .insert(&txn)
     .await?;
+    attachments::insert_rows(&txn, &message, now, &files).await?;
     let mut update = if !caller.is_staff()
         && matches!(
             ticket.status,
@@ -507,7 +542,7 @@ pub async fn reply_to_ticket(
             AuditAction::TicketReplied,
             Some(caller.account_id),
             ("ticket", ticket.id),
-            json!({ "message": message.id, "internal": internal }),
+            json!({ "message": message.id, "internal": internal, "attachments": files.len() }),
         ),
     )
     .await?;
@@ -767,25 +802,40 @@ pub async fn list_tickets(
     Ok(pagination::fetch_counted(&state.db, select, ticket::Column::Id, page).await?)
 }
 
-/// Tickets matching `search` by number, requester email, order number, subject or (for
-/// customers, public) message text.
+/// Tickets matching `search` by number, requester email, order number, or words: every word
+/// of the search (split as the search analyzer splits text) must appear in the subject or a
+/// message, public messages only for customers. Substring matching of each word gives what
+/// the bigram analyzer gives the FAQ: 배송 finds 배송지연, and "배송 지연" finds "배송이
+/// 지연되고 있어요".
 fn search_condition(caller: &Caller, search: &str) -> Condition {
-    let pattern = format!("%{}%", escape_like(&search.to_lowercase()));
-    let like = |col: sea_orm::sea_query::Expr| {
-        sea_orm::sea_query::Func::lower(col).like(LikeExpr::new(pattern.clone()).escape('\\'))
-    };
-    let mut messages = Query::select()
-        .column(ticket_message::Column::TicketId)
-        .from(ticket_message::Entity)
-        .and_where(like(Expr::col(ticket_message::Column::Body)))
-        .to_owned();
-    if !caller.is_staff() {
-        // A customer's search must never match the words of an internal note.
-        messages.and_where(ticket_message::Column::Internal.eq(false));
+    let terms = crate::search::words(search);
+    let mut words = Condition::all();
+    for word in &terms {
+        let pattern = format!("%{}%", escape_like(word));
+        let like = |col: sea_orm::sea_query::Expr| {
+            sea_orm::sea_query::Func::lower(col).like(LikeExpr::new(pattern.clone()).escape('\\'))
+        };
+        let mut messages = Query::select()
+            .column(ticket_message::Column::TicketId)
+            .from(ticket_message::Entity)
+            .and_where(like(Expr::col(ticket_message::Column::Body)))
+            .to_owned();
+        if !caller.is_staff() {
+            // A customer's search must never match the words of an internal note.
+            messages.and_where(ticket_message::Column::Internal.eq(false));
+        }
+        words = words.add(
+            Condition::any()
+                .add(like(Expr::col(ticket::Column::Subject)))
+                .add(ticket::Column::Id.in_subquery(messages)),
+        );
     }
-    let mut any = Condition::any()
-        .add(like(Expr::col(ticket::Column::Subject)))
-        .add(ticket::Column::Id.in_subquery(messages))
+    let mut any = Condition::any();
+    // No words (only punctuation) must match nothing, not everything.
+    if !terms.is_empty() {
+        any = any.add(words);
+    }
+    any = any
         .add(
             ticket::Column::OrderId.in_subquery(
                 Query::select()

@@ -2,16 +2,16 @@
 //! (the message list, the last message, search).
 
 use async_graphql::connection::Connection;
-use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
+use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject, Upload};
 use chrono::{DateTime, Utc};
-use entity::{ticket, ticket_message};
+use entity::{ticket, ticket_attachment, ticket_message};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use crate::accounts::types::Account;
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::loaders::{
-    AccountById, LastMessageByTicket, LastPublicMessageByTicket, OrderById, PaymentByOrder,
-    RefundsByOrder, RequestsByOrder, ShipmentByOrder, load_many, load_one,
+    AccountById, AttachmentsByMessage, LastMessageByTicket, LastPublicMessageByTicket, OrderById,
+    PaymentByOrder, RefundsByOrder, RequestsByOrder, ShipmentByOrder, load_many, load_one,
 };
 use crate::graphql::pagination::{self, ConnectionFields, PageArgs};
 use crate::graphql::request_parts;
@@ -237,6 +237,24 @@ impl Ticket {
         self.0.resolved_at
     }
 
+    /// Agents: when the missed first-response target was escalated (null for customers).
+    async fn first_response_escalated_at(
+        &self,
+        ctx: &Context<'_>,
+    ) -> ApiResult<Option<DateTime<Utc>>> {
+        let (_, auth, _) = request_parts(ctx)?;
+        Ok(self
+            .0
+            .first_response_escalated_at
+            .filter(|_| auth.is_staff()))
+    }
+
+    /// Agents: when the missed resolution target was escalated (null for customers).
+    async fn resolution_escalated_at(&self, ctx: &Context<'_>) -> ApiResult<Option<DateTime<Utc>>> {
+        let (_, auth, _) = request_parts(ctx)?;
+        Ok(self.0.resolution_escalated_at.filter(|_| auth.is_staff()))
+    }
+
     /// Closed.
     async fn closed_at(&self) -> Option<DateTime<Utc>> {
         self.0.closed_at
@@ -321,7 +339,53 @@ impl TicketMessage {
         self.0.internal
     }
 
+    /// Files sent with it (screenshots, receipts, logs).
+    async fn attachments(&self, ctx: &Context<'_>) -> ApiResult<Vec<Attachment>> {
+        Ok(load_many::<AttachmentsByMessage, _>(ctx, self.0.id)
+            .await?
+            .into_iter()
+            .map(Attachment)
+            .collect())
+    }
+
     /// When.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
+/// A file on a ticket message. Download it from `url` with the same bearer token; it is
+/// served as a download (`Content-Disposition: attachment`), never rendered in place.
+pub struct Attachment(pub ticket_attachment::Model);
+
+#[Object]
+impl Attachment {
+    /// Opaque id.
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+
+    /// File name as uploaded (without directories).
+    async fn file_name(&self) -> &str {
+        &self.0.file_name
+    }
+
+    /// Type found from the content.
+    async fn content_type(&self) -> &str {
+        &self.0.content_type
+    }
+
+    /// Size in bytes.
+    async fn size(&self) -> i64 {
+        self.0.size_bytes
+    }
+
+    /// Where to download it (relative to the server).
+    async fn url(&self) -> String {
+        format!("/attachments/{}", self.0.id)
+    }
+
+    /// When it was uploaded.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
@@ -350,6 +414,9 @@ pub struct CreateTicketInput {
     pub card_last4: Option<String>,
     /// Agents only: the priority.
     pub priority: Option<TicketPriority>,
+    /// Screenshots, receipts or logs (multipart upload; images, PDF or text, each at most
+    /// 10 MiB by default).
+    pub attachments: Option<Vec<Upload>>,
 }
 
 /// What `createTicket` answers.

@@ -940,7 +940,151 @@ engine_tests!(
     tickets_are_assigned_to_agents_and_queued,
     customers_see_only_their_own_tickets_by_any_path,
     the_ticket_list_does_not_query_per_row,
+    searching_tickets_matches_every_word_in_subject_or_messages,
+    a_missed_sla_target_escalates_once_to_whoever_holds_the_ticket,
 );
+
+pub async fn a_missed_sla_target_escalates_once_to_whoever_holds_the_ticket(app: TestApp) {
+    let mut shop = Shop::open(&app).await;
+    let mut second = app
+        .staff("agent-2@example.com", entity::account::Role::Agent)
+        .await;
+    let unassigned = simple_ticket(&app, &shop.buyer_a).await;
+    let held = simple_ticket(&app, &shop.buyer_b).await;
+    ok(
+        &app,
+        &shop.agent,
+        "mutation($id: ID!, $a: ID) { assignTicket(ticketId: $id, assigneeId: $a) { id } }",
+        json!({ "id": held, "a": second.id }),
+        "assignTicket",
+    )
+    .await;
+    // Nothing is due yet.
+    assert_eq!(
+        storedesk::jobs::sweep(&app.state)
+            .await
+            .unwrap()
+            .sla_escalated,
+        0
+    );
+
+    // A day later both missed the first-response target (NORMAL: 4 business hours).
+    app.clock.advance(Duration::days(1));
+    assert_eq!(
+        storedesk::jobs::sweep(&app.state)
+            .await
+            .unwrap()
+            .sla_escalated,
+        2
+    );
+    assert_eq!(
+        storedesk::jobs::sweep(&app.state)
+            .await
+            .unwrap()
+            .sla_escalated,
+        0,
+        "a breach escalates once"
+    );
+    // The held ticket's agent hears of it; nobody holds the other, so every agent does.
+    assert_eq!(
+        outbox_kinds(&app, "agent-2@example.com").await,
+        ["ticket.sla_breached", "ticket.sla_breached"]
+    );
+    assert_eq!(
+        outbox_kinds(&app, "agent@example.com").await,
+        ["ticket.sla_breached"]
+    );
+    assert!(outbox_kinds(&app, "buyer-a@example.com").await.is_empty());
+    shop.sign_in_again(&app).await;
+    second = app.login(&second.email, crate::helpers::PASSWORD).await;
+    let (agent, buyer) = (shop.agent.clone(), shop.buyer_a.clone());
+    let view = "query($id: ID!) { ticket(id: $id) { slaBreached firstResponseEscalatedAt resolutionEscalatedAt } }";
+    let staff = ok(&app, &agent, view, json!({ "id": unassigned }), "ticket").await;
+    assert_eq!(staff["slaBreached"], true);
+    assert!(staff["firstResponseEscalatedAt"].is_string());
+    assert!(staff["resolutionEscalatedAt"].is_null());
+    let customer = ok(&app, &buyer, view, json!({ "id": unassigned }), "ticket").await;
+    assert!(customer["firstResponseEscalatedAt"].is_null(), "{customer}");
+
+    // Answered, the first ticket can only miss its resolution target later; a PENDING
+    // ticket (waiting on the customer) cannot.
+    ok(
+        &app,
+        &agent,
+        REPLY,
+        json!({ "id": unassigned, "body": "확인해 보겠습니다.", "internal": false }),
+        "replyToTicket",
+    )
+    .await;
+    ok(
+        &app,
+        &second,
+        STATUS,
+        json!({ "id": held, "s": "PENDING" }),
+        "setTicketStatus",
+    )
+    .await;
+    app.clock.advance(Duration::days(7));
+    assert_eq!(
+        storedesk::jobs::sweep(&app.state)
+            .await
+            .unwrap()
+            .sla_escalated,
+        1
+    );
+    let agent = app.login(&agent.email, crate::helpers::PASSWORD).await;
+    let staff = ok(&app, &agent, view, json!({ "id": unassigned }), "ticket").await;
+    assert!(staff["resolutionEscalatedAt"].is_string(), "{staff}");
+
+    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+    let audited = entity::audit_event::Entity::find()
+        .filter(entity::audit_event::Column::Action.eq("ticket.sla_escalated"))
+        .count(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(audited, 3);
+}
+
+pub async fn searching_tickets_matches_every_word_in_subject_or_messages(app: TestApp) {
+    let shop = Shop::open(&app).await;
+    let order = paid_order(&app, &shop, 10_000).await;
+    let body = open_ticket(
+        &app,
+        &shop.buyer_a,
+        json!({ "category": "SHIPPING", "subject": "배송이 지연되고 있어요",
+            "body": "택배가 3일째 멈춰 있습니다. Tracking shows EXCEPTION.", "orderId": order }),
+    )
+    .await;
+    let number = ticket_of(&body)["number"].as_i64().unwrap();
+    simple_ticket(&app, &shop.buyer_a).await;
+    let count = |query: String| {
+        let app = &app;
+        let agent = shop.agent.access.clone();
+        async move {
+            let body = app
+                .gql_as(
+                    Some(&agent),
+                    "query($q: String) { tickets(filter: { search: $q }) { totalCount } }",
+                    json!({ "q": query }),
+                )
+                .await;
+            body["data"]["tickets"]["totalCount"]
+                .as_i64()
+                .unwrap_or_else(|| panic!("{body}"))
+        }
+    };
+    for (query, expected) in [
+        ("배송 지연", 1),          // words apart in the subject
+        ("지연 택배", 1),          // one word in the subject, one in the message
+        ("tracking exception", 1), // English, any case
+        ("배송 환불", 0),          // every word must match
+        ("%_ !!", 0),              // no words: nothing, not everything
+        ("적립", 1),               // the other ticket
+    ] {
+        assert_eq!(count(query.to_owned()).await, expected, "{query}");
+    }
+    assert_eq!(count(format!("#{number}")).await, 1);
+}
 
 /// Who sees a ticket, its conversation and a draft FAQ entry, by every path, for every role.
 pub async fn support_desk_access_matrix(app: TestApp) {
