@@ -1,7 +1,9 @@
 //! Accounts, sign-in, sessions and tokens.
 
 pub mod passwords;
+pub mod recovery;
 pub mod schema;
+pub mod security;
 pub mod service;
 pub mod throttle;
 pub mod tokens;

@@ -26,6 +26,28 @@ pub enum AuditAction {
     PasswordChanged,
     /// An admin created an agent or admin account.
     StaffCreated,
+    /// A password reset was requested (details: whether the email is known is not recorded
+    /// on the account; unknown emails are kept for review).
+    PasswordResetRequested,
+    /// A password was set with a reset link.
+    PasswordReset,
+    /// Someone reported the account compromised.
+    CompromiseReported,
+    /// The account was locked (details: reason, by whom).
+    AccountLocked,
+    /// The account was unlocked (details: reason).
+    AccountUnlocked,
+    /// An agent verified the owner and sent a recovery link (details: what was verified,
+    /// ticket).
+    RecoveryStarted,
+    /// The owner set a new password with a recovery link; the account is active again.
+    RecoveryCompleted,
+    /// The sign-in email changed (details: from, to).
+    EmailChanged,
+    /// The phone number changed (details: from, to).
+    PhoneChanged,
+    /// The owner ended one of their sessions.
+    SessionRevoked,
     /// A buyer placed an order.
     OrderPlaced,
     /// A payment attempt was captured.
@@ -95,6 +117,16 @@ impl AuditAction {
             Self::RefreshReuseDetected => "auth.refresh_reuse_detected",
             Self::PasswordChanged => "account.password_changed",
             Self::StaffCreated => "account.staff_created",
+            Self::PasswordResetRequested => "account.password_reset_requested",
+            Self::PasswordReset => "account.password_reset",
+            Self::CompromiseReported => "account.compromise_reported",
+            Self::AccountLocked => "account.locked",
+            Self::AccountUnlocked => "account.unlocked",
+            Self::RecoveryStarted => "account.recovery_started",
+            Self::RecoveryCompleted => "account.recovery_completed",
+            Self::EmailChanged => "account.email_changed",
+            Self::PhoneChanged => "account.phone_changed",
+            Self::SessionRevoked => "auth.session_revoked",
             Self::OrderPlaced => "order.placed",
             Self::PaymentSucceeded => "payment.succeeded",
             Self::PaymentFailed => "payment.failed",

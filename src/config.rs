@@ -129,6 +129,12 @@ pub struct Settings {
     pub sla_resolution_minutes: PriorityMinutes,
     /// RESOLVED tickets without a customer reply close after this many days.
     pub ticket_auto_close_days: u32,
+    /// How long a password-reset or recovery link works (at most 30 minutes).
+    pub reset_token_ttl_secs: u64,
+    /// Reset requests per email before they are ignored for a while (no email is sent).
+    pub reset_requests_per_email: u32,
+    /// Reset and compromise requests, and wrong tokens, per client IP before `RATE_LIMITED`.
+    pub reset_requests_per_ip: u32,
     /// Largest attachment accepted, in bytes.
     pub attachment_max_bytes: usize,
     /// Most attachments on one message.
@@ -238,6 +244,9 @@ impl Default for Settings {
                 urgent: 4 * 60,
             },
             ticket_auto_close_days: 7,
+            reset_token_ttl_secs: 1800,
+            reset_requests_per_email: 5,
+            reset_requests_per_ip: 30,
             attachment_max_bytes: 10 * 1024 * 1024,
             attachment_max_files: 5,
         }
@@ -294,6 +303,9 @@ impl Settings {
         }
         if !(-14 * 60..=14 * 60).contains(&self.business_utc_offset_minutes) {
             bail!("business_utc_offset_minutes must be within ±14 hours");
+        }
+        if self.reset_token_ttl_secs == 0 || self.reset_token_ttl_secs > 1800 {
+            bail!("reset_token_ttl_secs must be between 1 and 1800 (30 minutes)");
         }
         if self.attachment_max_bytes == 0 || self.attachment_max_files == 0 {
             bail!("attachment_max_bytes and attachment_max_files must be positive");

@@ -76,6 +76,31 @@ pub enum Notice {
         /// The reply.
         body: String,
     },
+    /// A "forgot password" link.
+    PasswordResetLink {
+        /// The link (built from the configured public URL).
+        link: String,
+        /// Minutes it stays valid.
+        minutes: i64,
+    },
+    /// An account-recovery link, after an agent checked the owner's identity.
+    RecoveryLink {
+        /// The link (built from the configured public URL).
+        link: String,
+        /// Minutes it stays valid.
+        minutes: i64,
+    },
+    /// The password was changed (by the owner, a reset or a recovery).
+    PasswordChanged,
+    /// The account was locked (reported compromised, or by an agent).
+    AccountLocked,
+    /// The sign-in email or phone changed; sent to the old address.
+    ContactChanged {
+        /// `email` or `phone`.
+        what: &'static str,
+        /// The new value, partly masked.
+        masked: String,
+    },
     /// Agents: a ticket missed an SLA target.
     SlaBreached {
         /// Ticket number.
@@ -109,6 +134,11 @@ impl Notice {
             Self::DeliveryDateChanged { .. } => "shipment.delivery_date_changed",
             Self::TicketReply { .. } => "ticket.reply",
             Self::SlaBreached { .. } => "ticket.sla_breached",
+            Self::PasswordResetLink { .. } => "account.password_reset_link",
+            Self::RecoveryLink { .. } => "account.recovery_link",
+            Self::PasswordChanged => "account.password_changed",
+            Self::AccountLocked => "account.locked",
+            Self::ContactChanged { .. } => "account.contact_changed",
         }
     }
 }
@@ -122,34 +152,85 @@ pub async fn enqueue(
     notice: &Notice,
 ) -> Result<(), DbErr> {
     let rendered = templates::render(notice, &recipient.locale);
-    let mut messages = vec![(
+    insert(
+        conn,
+        now,
+        recipient,
+        notice,
         Channel::Email,
-        recipient.email.clone(),
-        rendered.subject.clone(),
+        &recipient.email,
+        &rendered.subject,
         rendered.body,
-    )];
+    )
+    .await?;
     if let Some(phone) = &recipient.phone {
-        messages.push((Channel::Sms, phone.clone(), rendered.subject, rendered.sms));
-    }
-    for (channel, address, subject, body) in messages {
-        outbox_message::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            kind: Set(notice.kind().to_owned()),
-            channel: Set(channel),
-            recipient_id: Set(Some(recipient.id)),
-            address: Set(address),
-            subject: Set(subject),
-            body: Set(body),
-            status: Set(OutboxStatus::Pending),
-            attempts: Set(0),
-            next_attempt_at: Set(now),
-            claimed_until: Set(None),
-            last_error: Set(None),
-            created_at: Set(now),
-            sent_at: Set(None),
-        }
-        .insert(conn)
+        insert(
+            conn,
+            now,
+            recipient,
+            notice,
+            Channel::Sms,
+            phone,
+            &rendered.subject,
+            rendered.sms,
+        )
         .await?;
     }
+    Ok(())
+}
+
+/// Queues `notice` for `recipient` as an email to `address` only. Security mail uses it:
+/// links go to the one address that was verified, and after a suspected takeover the owner is
+/// told at the address they had before it (the phone on file may be the attacker's).
+pub async fn enqueue_email(
+    conn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    recipient: &account::Model,
+    address: &str,
+    notice: &Notice,
+) -> Result<(), DbErr> {
+    let rendered = templates::render(notice, &recipient.locale);
+    insert(
+        conn,
+        now,
+        recipient,
+        notice,
+        Channel::Email,
+        address,
+        &rendered.subject,
+        rendered.body,
+    )
+    .await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn insert(
+    conn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    recipient: &account::Model,
+    notice: &Notice,
+    channel: Channel,
+    address: &str,
+    subject: &str,
+    body: String,
+) -> Result<(), DbErr> {
+    outbox_message::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        kind: Set(notice.kind().to_owned()),
+        channel: Set(channel),
+        recipient_id: Set(Some(recipient.id)),
+        address: Set(address.to_owned()),
+        subject: Set(subject.to_owned()),
+        body: Set(body),
+        status: Set(OutboxStatus::Pending),
+        attempts: Set(0),
+        next_attempt_at: Set(now),
+        claimed_until: Set(None),
+        last_error: Set(None),
+        created_at: Set(now),
+        sent_at: Set(None),
+    }
+    .insert(conn)
+    .await?;
     Ok(())
 }

@@ -252,12 +252,14 @@ async fn seed_orders(state: &AppState) -> Result<(), ApiError> {
     orders::mark_preparing(&demo, &meta, &bada, preparing.id).await?;
 
     // A cancellation the seller must decide soon, and one that is already overdue.
+    let mut waiting_for_seller = Vec::new();
     for (buyer, at, name) in [
         (junho, Duration::hours(20), "무선 가습기"),
         (minji, Duration::days(5), "원목 도마 세트"),
     ] {
         ago(at);
         let order = place(buyer, haneul_store, vec![item(name, 1, 45_000)]).await?;
+        waiting_for_seller.push(order.id);
         orders::pay_order(&demo, &meta, &buyer, order.id, card(None)).await?;
         orders::mark_preparing(&demo, &meta, &haneul, order.id).await?;
         clock.advance(Duration::minutes(30));
@@ -578,6 +580,69 @@ async fn seed_orders(state: &AppState) -> Result<(), ApiError> {
         Some("빠른 답변 감사합니다"),
     )
     .await?;
+    // The overdue cancellation: the buyer writes in, nobody has answered yet (a missed
+    // first-response target).
+    ticket(
+        minji,
+        new_ticket(
+            TicketCategory::Cancellation,
+            "판매자가 취소 승인을 안 해줘요",
+            "5일 전에 취소를 요청했는데 아직도 판매자 승인 대기 중입니다. 빨리 처리해 주세요.",
+            waiting_for_seller.get(1).copied(),
+        ),
+        Duration::days(1),
+    )
+    .await?;
+    // An exchange question waiting on the customer (PENDING).
+    let exchange = ticket(
+        alex,
+        new_ticket(
+            TicketCategory::ReturnExchange,
+            "Can I exchange the bedding for a bigger size?",
+            "The set arrived fine but it is too small for our bed. Can I swap it for the queen size?",
+            Some(delivered.id),
+        ),
+        Duration::hours(30),
+    )
+    .await?;
+    clock.advance(Duration::hours(2));
+    tickets::reply_to_ticket(
+        &demo,
+        &meta,
+        &agent,
+        exchange.id,
+        NewReply {
+            body: "Yes, within 7 days of delivery. Which size would you like, and is the package unopened?".into(),
+            ..NewReply::default()
+        },
+    )
+    .await?;
+    tickets::set_ticket_status(&demo, &meta, &agent, exchange.id, TicketStatus::Pending).await?;
+    // A general question answered and resolved, waiting for the customer's confirmation.
+    let points = ticket(
+        junho,
+        new_ticket(
+            TicketCategory::Other,
+            "포인트 적립은 언제 되나요?",
+            "구매확정을 했는데 포인트가 안 보여요.",
+            None,
+        ),
+        Duration::hours(8),
+    )
+    .await?;
+    clock.advance(Duration::hours(1));
+    tickets::reply_to_ticket(
+        &demo,
+        &meta,
+        &agent,
+        points.id,
+        NewReply {
+            body: "포인트는 구매확정 다음 날 적립됩니다. 내일 다시 확인해 주세요.".into(),
+            ..NewReply::default()
+        },
+    )
+    .await?;
+    tickets::set_ticket_status(&demo, &meta, &agent, points.id, TicketStatus::Resolved).await?;
     ticket(
         agent,
         NewTicket {

@@ -4,6 +4,7 @@
 //! evolve independently of the storage shape.
 
 pub mod account;
+pub mod account_token;
 pub mod agent_availability;
 pub mod audit_event;
 pub mod cancellation_request;

@@ -15,6 +15,7 @@ mod m20261122_000005_agent_availability;
 mod m20261122_000006_faq;
 mod m20261123_000007_attachments;
 mod m20261123_000008_sla_escalation;
+mod m20261123_000009_account_tokens;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000006_faq::Migration),
             Box::new(m20261123_000007_attachments::Migration),
             Box::new(m20261123_000008_sla_escalation::Migration),
+            Box::new(m20261123_000009_account_tokens::Migration),
         ]
     }
 }

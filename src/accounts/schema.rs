@@ -1,18 +1,20 @@
 //! Thin GraphQL resolvers of the accounts domain; rules live in `service`.
 
 use async_graphql::connection::Connection;
-use async_graphql::{Context, Object};
+use async_graphql::{Context, ID, Object};
 use secrecy::SecretString;
 
 use super::service::{self, AccountFilter, NewStaff, Registration, SignedIn};
 use super::types::{
-    Account, AccountStatus, AuthPayload, CreateStaffAccountInput, RegisterInput, Role,
+    Account, AccountStatus, AuditEvent, AuthPayload, CreateStaffAccountInput, RegisterInput, Role,
+    SecurityEvent, SessionInfo,
 };
+use super::{recovery, security};
 use crate::auth::AuthCtx;
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::loaders::{AccountById, load_one};
 use crate::graphql::pagination::{self, ConnectionFields};
-use crate::graphql::request_parts;
+use crate::graphql::{parse_id, parse_opt_id, request_parts};
 
 impl From<SignedIn> for AuthPayload {
     fn from(signed_in: SignedIn) -> Self {
@@ -70,6 +72,76 @@ impl AccountsQuery {
         Ok(pagination::connection(rows, total, |row| {
             (row.id, Account(row))
         }))
+    }
+
+    /// Agents: the audit trail of an account, newest first: sign-ins with IP and user agent,
+    /// password, email and phone changes, locks, recoveries, and what the account did.
+    #[graphql(complexity = "pagination::complexity(first, last, child_complexity)")]
+    async fn audit_events(
+        &self,
+        ctx: &Context<'_>,
+        account_id: ID,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> ApiResult<Connection<String, AuditEvent, ConnectionFields>> {
+        let (state, _, _) = request_parts(ctx)?;
+        let account_id = parse_id("accountId", &account_id)?;
+        let page = pagination::PageArgs::parse(first, after.as_deref(), last, before.as_deref())?;
+        let (rows, total) = security::account_events(&state.db, account_id, &page).await?;
+        Ok(pagination::connection(rows, total, |row| {
+            (row.id, AuditEvent(row))
+        }))
+    }
+
+    /// Agents: the live sessions of an account (devices, IPs, last use).
+    async fn account_sessions(
+        &self,
+        ctx: &Context<'_>,
+        account_id: ID,
+    ) -> ApiResult<Vec<SessionInfo>> {
+        let (state, _, _) = request_parts(ctx)?;
+        let account_id = parse_id("accountId", &account_id)?;
+        Ok(security::live_sessions(state, account_id)
+            .await?
+            .into_iter()
+            .map(|session| SessionInfo {
+                session,
+                current: false,
+            })
+            .collect())
+    }
+
+    /// The caller's own security events, newest first.
+    #[graphql(complexity = "pagination::complexity(first, None, child_complexity)")]
+    async fn my_security_events(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> ApiResult<Connection<String, SecurityEvent, ConnectionFields>> {
+        let (state, auth, _) = request_parts(ctx)?;
+        let caller = auth.caller()?;
+        let page = pagination::PageArgs::parse(first, after.as_deref(), None, None)?;
+        let (rows, total) = security::own_events(&state.db, &caller, &page).await?;
+        Ok(pagination::connection(rows, total, |row| {
+            (row.id, SecurityEvent(row))
+        }))
+    }
+
+    /// The caller's signed-in devices.
+    async fn my_sessions(&self, ctx: &Context<'_>) -> ApiResult<Vec<SessionInfo>> {
+        let (state, auth, _) = request_parts(ctx)?;
+        let caller = auth.caller()?;
+        Ok(security::live_sessions(state, caller.account_id)
+            .await?
+            .into_iter()
+            .map(|session| SessionInfo {
+                current: session.id == caller.session_id,
+                session,
+            })
+            .collect())
     }
 }
 
@@ -148,6 +220,150 @@ impl AccountsMutation {
         )
         .await?;
         Ok(true)
+    }
+
+    /// "Forgot password": always `true`. A registered, active account gets a reset link by
+    /// email; nothing tells whether the email is registered.
+    async fn request_password_reset(&self, ctx: &Context<'_>, email: String) -> ApiResult<bool> {
+        let (state, _, meta) = request_parts(ctx)?;
+        recovery::request_password_reset(state, meta, &email).await?;
+        Ok(true)
+    }
+
+    /// Sets a new password with the token of a reset link. Every session ends; sign in
+    /// again afterwards.
+    async fn reset_password(
+        &self,
+        ctx: &Context<'_>,
+        token: String,
+        new_password: String,
+    ) -> ApiResult<bool> {
+        let (state, _, meta) = request_parts(ctx)?;
+        recovery::reset_password(state, meta, &token, SecretString::from(new_password)).await?;
+        Ok(true)
+    }
+
+    /// "My account was hacked" (계정 해킹): always `true`. An existing account is locked at
+    /// once, signed out everywhere, and an URGENT ticket goes to the agents.
+    async fn report_account_compromise(
+        &self,
+        ctx: &Context<'_>,
+        email: String,
+        description: String,
+    ) -> ApiResult<bool> {
+        let (state, auth, meta) = request_parts(ctx)?;
+        recovery::report_compromise(state, meta, auth.caller().ok(), &email, &description).await?;
+        Ok(true)
+    }
+
+    /// Agents: locks an account (signs it out everywhere).
+    async fn lock_account(
+        &self,
+        ctx: &Context<'_>,
+        account_id: ID,
+        reason: String,
+    ) -> ApiResult<Account> {
+        let (state, auth, meta) = request_parts(ctx)?;
+        let caller = auth.caller()?;
+        let id = parse_id("accountId", &account_id)?;
+        Ok(Account(
+            recovery::lock_account(state, meta, &caller, id, &reason).await?,
+        ))
+    }
+
+    /// Agents: unlocks an account after a false alarm (the reason is audited).
+    async fn unlock_account(
+        &self,
+        ctx: &Context<'_>,
+        account_id: ID,
+        reason: String,
+    ) -> ApiResult<Account> {
+        let (state, auth, meta) = request_parts(ctx)?;
+        let caller = auth.caller()?;
+        let id = parse_id("accountId", &account_id)?;
+        Ok(Account(
+            recovery::unlock_account(state, meta, &caller, id, &reason).await?,
+        ))
+    }
+
+    /// Agents: after checking the owner's identity, sends a recovery link to the address the
+    /// owner had before any recent change. `verifiedBy` says what was checked.
+    async fn start_account_recovery(
+        &self,
+        ctx: &Context<'_>,
+        account_id: ID,
+        verified_by: String,
+        #[graphql(desc = "The ticket this recovery belongs to")] ticket_id: Option<ID>,
+    ) -> ApiResult<bool> {
+        let (state, auth, meta) = request_parts(ctx)?;
+        let caller = auth.caller()?;
+        let id = parse_id("accountId", &account_id)?;
+        let ticket = parse_opt_id("ticketId", ticket_id.as_ref())?;
+        recovery::start_recovery(state, meta, &caller, id, &verified_by, ticket).await?;
+        Ok(true)
+    }
+
+    /// The owner, from a recovery link: sets a new password; the account is active again.
+    async fn complete_account_recovery(
+        &self,
+        ctx: &Context<'_>,
+        token: String,
+        new_password: String,
+    ) -> ApiResult<bool> {
+        let (state, _, meta) = request_parts(ctx)?;
+        recovery::complete_recovery(state, meta, &token, SecretString::from(new_password)).await?;
+        Ok(true)
+    }
+
+    /// Changes the caller's sign-in email (current password required; the old address is
+    /// told).
+    async fn change_email(
+        &self,
+        ctx: &Context<'_>,
+        current_password: String,
+        new_email: String,
+    ) -> ApiResult<Account> {
+        let (state, auth, meta) = request_parts(ctx)?;
+        let caller = auth.caller()?;
+        Ok(Account(
+            recovery::change_email(
+                state,
+                meta,
+                &caller,
+                SecretString::from(current_password),
+                &new_email,
+            )
+            .await?,
+        ))
+    }
+
+    /// Changes or (with null) removes the caller's phone number (current password required).
+    async fn change_phone(
+        &self,
+        ctx: &Context<'_>,
+        current_password: String,
+        new_phone: Option<String>,
+    ) -> ApiResult<Account> {
+        let (state, auth, meta) = request_parts(ctx)?;
+        let caller = auth.caller()?;
+        Ok(Account(
+            recovery::change_phone(
+                state,
+                meta,
+                &caller,
+                SecretString::from(current_password),
+                new_phone.as_deref(),
+            )
+            .await?,
+        ))
+    }
+
+    /// Ends one of the caller's sessions (a device they do not recognise).
+    async fn revoke_session(&self, ctx: &Context<'_>, session_id: ID) -> ApiResult<bool> {
+        let (state, auth, meta) = request_parts(ctx)?;
+        let caller = auth.caller()?;
+        let id = parse_id("sessionId", &session_id)?;
+        security::revoke_own_session(state, meta, &caller, id).await
     }
 
     /// Creates an AGENT or ADMIN account (admins only).

@@ -628,32 +628,8 @@ pub async fn change_password(
         .one(&state.db)
         .await?
         .ok_or(ApiError::Unauthenticated(ACCESS_FAILED))?;
-    let key = throttle::email_key(&account.email);
-    if throttle::is_locked(&state.db, std::slice::from_ref(&key), now).await? {
-        return Err(ApiError::RateLimited(
-            "Too many attempts; try again later.".into(),
-        ));
-    }
     passwords::check_new_password("newPassword", expose(&new))?;
-    let verified = if passwords::plausible(expose(&current)) {
-        state
-            .hasher
-            .verify(current.clone(), account.password_hash.clone())
-            .await?
-    } else {
-        Verified::No
-    };
-    if verified == Verified::No {
-        // A stolen access token must not become a password-guessing oracle.
-        let txn = db::begin_write(&state.db).await?;
-        let max = state.throttle.max_per_email;
-        throttle::record_failure(&txn, &state.throttle, key, max, now).await?;
-        txn.commit().await?;
-        return Err(ApiError::validation(
-            "currentPassword",
-            "The current password is not correct.",
-        ));
-    }
+    super::recovery::verify_current_password(state, &account, &current).await?;
     if expose(&current) == expose(&new) {
         return Err(ApiError::validation(
             "newPassword",

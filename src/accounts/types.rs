@@ -212,3 +212,129 @@ pub struct CreateStaffAccountInput {
     /// Initial password (the person should change it).
     pub password: String,
 }
+
+/// One entry of the audit log (agents reviewing an account).
+pub struct AuditEvent(pub entity::audit_event::Model);
+
+#[Object]
+impl AuditEvent {
+    /// Opaque id.
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+
+    /// What happened, e.g. `auth.login_succeeded`, `account.email_changed`.
+    async fn action(&self) -> &str {
+        &self.0.action
+    }
+
+    /// Who did it (null for anonymous callers and the system).
+    async fn actor(&self, ctx: &Context<'_>) -> ApiResult<Option<Account>> {
+        let Some(actor) = self.0.actor_id else {
+            return Ok(None);
+        };
+        Ok(load_one::<AccountById>(ctx, actor).await?.map(Account))
+    }
+
+    /// Kind of object acted on (`account`, `ticket`, `order` …).
+    async fn target_type(&self) -> Option<&str> {
+        self.0.target_type.as_deref()
+    }
+
+    /// Id of the object acted on.
+    async fn target_id(&self) -> Option<ID> {
+        self.0.target_id.map(|id| ID(id.to_string()))
+    }
+
+    /// Client IP.
+    async fn ip(&self) -> Option<&str> {
+        self.0.ip.as_deref()
+    }
+
+    /// Client user agent.
+    async fn user_agent(&self) -> Option<&str> {
+        self.0.user_agent.as_deref()
+    }
+
+    /// Details (reasons, before and after values).
+    async fn details(&self) -> async_graphql::Json<serde_json::Value> {
+        async_graphql::Json(self.0.details.clone())
+    }
+
+    /// When.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
+/// A security event of the caller's own account (sign-ins, password and contact changes).
+pub struct SecurityEvent(pub entity::audit_event::Model);
+
+#[Object]
+impl SecurityEvent {
+    /// Opaque id.
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+
+    /// What happened, e.g. `auth.login_succeeded`, `account.password_reset`.
+    async fn action(&self) -> &str {
+        &self.0.action
+    }
+
+    /// From which IP.
+    async fn ip(&self) -> Option<&str> {
+        self.0.ip.as_deref()
+    }
+
+    /// From which browser or app.
+    async fn user_agent(&self) -> Option<&str> {
+        self.0.user_agent.as_deref()
+    }
+
+    /// When.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
+/// A signed-in device.
+pub struct SessionInfo {
+    /// The session.
+    pub session: entity::session::Model,
+    /// Whether it is the one making this request.
+    pub current: bool,
+}
+
+#[Object]
+impl SessionInfo {
+    /// Opaque id (for `revokeSession`).
+    async fn id(&self) -> ID {
+        ID(self.session.id.to_string())
+    }
+
+    /// Signed in.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.session.created_at
+    }
+
+    /// Last refreshed.
+    async fn last_used_at(&self) -> DateTime<Utc> {
+        self.session.last_used_at
+    }
+
+    /// IP at sign-in.
+    async fn ip(&self) -> Option<&str> {
+        self.session.ip.as_deref()
+    }
+
+    /// Browser or app at sign-in.
+    async fn user_agent(&self) -> Option<&str> {
+        self.session.user_agent.as_deref()
+    }
+
+    /// This request's own session.
+    async fn current(&self) -> bool {
+        self.current
+    }
+}

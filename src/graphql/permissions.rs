@@ -45,6 +45,22 @@ pub const MATRIX: &[(&str, &str, Access)] = &[
     ("Mutation", "logout", Access::Anyone),
     ("Mutation", "changePassword", Access::SignedIn),
     ("Mutation", "createStaffAccount", Access::Roles(ADMIN)),
+    // Account security: reset and compromise reports are public (and never tell whether an
+    // email is registered); reviewing and recovering accounts is for agents.
+    ("Mutation", "requestPasswordReset", Access::Anyone),
+    ("Mutation", "resetPassword", Access::Anyone),
+    ("Mutation", "reportAccountCompromise", Access::Anyone),
+    ("Mutation", "completeAccountRecovery", Access::Anyone),
+    ("Mutation", "lockAccount", Access::Roles(STAFF)),
+    ("Mutation", "unlockAccount", Access::Roles(STAFF)),
+    ("Mutation", "startAccountRecovery", Access::Roles(STAFF)),
+    ("Mutation", "changeEmail", Access::SignedIn),
+    ("Mutation", "changePhone", Access::SignedIn),
+    ("Mutation", "revokeSession", Access::SignedIn),
+    ("Query", "auditEvents", Access::Roles(STAFF)),
+    ("Query", "accountSessions", Access::Roles(STAFF)),
+    ("Query", "mySecurityEvents", Access::SignedIn),
+    ("Query", "mySessions", Access::SignedIn),
     // Commerce: who sees which order is decided in SQL by the services (order scope).
     ("Query", "orders", Access::SignedIn),
     ("Query", "order", Access::SignedIn),

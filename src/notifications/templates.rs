@@ -246,6 +246,123 @@ pub fn render(notice: &Notice, locale: &str) -> Rendered {
                 )
             }
         }
+        Notice::PasswordResetLink { link, minutes } => {
+            if en {
+                (
+                    "Reset your storedesk password".to_owned(),
+                    vec![
+                        "Someone asked to reset the password of your storedesk account.".to_owned(),
+                        format!(
+                            "To choose a new password, open this link within {minutes} minutes (it works once):"
+                        ),
+                        link.clone(),
+                        "If it was not you, ignore this email: your password stays as it is."
+                            .to_owned(),
+                    ],
+                )
+            } else {
+                (
+                    "storedesk 비밀번호 재설정".to_owned(),
+                    vec![
+                        "storedesk 계정의 비밀번호 재설정이 요청되었습니다.".to_owned(),
+                        format!("{minutes}분 안에 아래 링크를 열어 새 비밀번호를 정해 주세요 (한 번만 사용할 수 있습니다):"),
+                        link.clone(),
+                        "본인이 요청하지 않았다면 이 메일을 무시하세요. 비밀번호는 바뀌지 않습니다.".to_owned(),
+                    ],
+                )
+            }
+        }
+        Notice::RecoveryLink { link, minutes } => {
+            if en {
+                (
+                    "Recover your storedesk account".to_owned(),
+                    vec![
+                        "Our support team confirmed your identity and started the recovery of your account.".to_owned(),
+                        format!("Open this link within {minutes} minutes to set a new password; your account is unlocked then:"),
+                        link.clone(),
+                        "We never ask for your password by phone, chat or email.".to_owned(),
+                    ],
+                )
+            } else {
+                (
+                    "storedesk 계정 복구 안내".to_owned(),
+                    vec![
+                        "상담원이 본인 확인을 마치고 계정 복구를 시작했습니다.".to_owned(),
+                        format!(
+                            "{minutes}분 안에 아래 링크에서 새 비밀번호를 정하시면 계정 잠금이 풀립니다:"
+                        ),
+                        link.clone(),
+                        "storedesk는 전화, 채팅, 이메일로 비밀번호를 묻지 않습니다.".to_owned(),
+                    ],
+                )
+            }
+        }
+        Notice::PasswordChanged => {
+            if en {
+                (
+                    "Your storedesk password was changed".to_owned(),
+                    vec![
+                        "The password of your storedesk account was just changed, and every device was signed out.".to_owned(),
+                        "If it was not you, report it at once with 'My account was hacked' in the help center.".to_owned(),
+                    ],
+                )
+            } else {
+                (
+                    "storedesk 비밀번호가 변경되었습니다".to_owned(),
+                    vec![
+                        "storedesk 계정의 비밀번호가 방금 변경되었고, 모든 기기에서 로그아웃되었습니다.".to_owned(),
+                        "본인이 변경하지 않았다면 고객센터의 '계정 도용 신고'로 바로 알려 주세요.".to_owned(),
+                    ],
+                )
+            }
+        }
+        Notice::AccountLocked => {
+            if en {
+                (
+                    "Your storedesk account is locked".to_owned(),
+                    vec![
+                        "Your storedesk account was locked to protect it, and every device was signed out.".to_owned(),
+                        "An agent will confirm your identity (name, phone, recent orders) and send a recovery link.".to_owned(),
+                        "We never ask for your password.".to_owned(),
+                    ],
+                )
+            } else {
+                (
+                    "storedesk 계정이 잠겼습니다".to_owned(),
+                    vec![
+                        "계정 보호를 위해 storedesk 계정을 잠그고 모든 기기에서 로그아웃했습니다."
+                            .to_owned(),
+                        "상담원이 본인 확인(이름, 연락처, 최근 주문) 후 복구 링크를 보내 드립니다."
+                            .to_owned(),
+                        "storedesk는 비밀번호를 묻지 않습니다.".to_owned(),
+                    ],
+                )
+            }
+        }
+        Notice::ContactChanged { what, masked } => {
+            let (what_en, what_ko) = if *what == "email" {
+                ("email address", "이메일 주소")
+            } else {
+                ("phone number", "전화번호")
+            };
+            if en {
+                (
+                    format!("Your storedesk {what_en} was changed"),
+                    vec![
+                        format!("The {what_en} of your storedesk account was changed to {masked}."),
+                        "If it was not you, report it with 'My account was hacked' in the help center: we will restore it.".to_owned(),
+                    ],
+                )
+            } else {
+                (
+                    format!("storedesk {what_ko}가 변경되었습니다"),
+                    vec![
+                        format!("storedesk 계정의 {what_ko}가 {masked}(으)로 변경되었습니다."),
+                        "본인이 변경하지 않았다면 고객센터의 '계정 도용 신고'로 알려 주세요. 되돌려 드립니다.".to_owned(),
+                    ],
+                )
+            }
+        }
         Notice::SlaBreached {
             number,
             subject,
@@ -324,9 +441,66 @@ pub fn render(notice: &Notice, locale: &str) -> Rendered {
     Rendered { subject, body, sms }
 }
 
+fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The HTML alternative of a plain-text email: the same words, paragraphs and line breaks,
+/// links clickable. Nothing is loaded from anywhere (no images, no tracking pixels, no
+/// styles from outside), and every link is one the text already showed, which our templates
+/// build from the configured public URL only.
+pub fn html_body(text: &str) -> String {
+    let mut html = String::from(
+        "<!doctype html><html><head><meta charset=\"utf-8\"></head>\
+         <body style=\"font-family:sans-serif;line-height:1.5\">",
+    );
+    for paragraph in text.split("\n\n").filter(|p| !p.trim().is_empty()) {
+        let lines: Vec<String> = paragraph
+            .lines()
+            .map(|line| {
+                let line = line.trim_end();
+                if (line.starts_with("https://") || line.starts_with("http://"))
+                    && !line.contains(char::is_whitespace)
+                {
+                    let url = escape_html(line);
+                    format!("<a href=\"{url}\">{url}</a>")
+                } else {
+                    escape_html(line)
+                }
+            })
+            .collect();
+        html.push_str("<p>");
+        html.push_str(&lines.join("<br>"));
+        html.push_str("</p>");
+    }
+    html.push_str("</body></html>");
+    html
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_html_part_escapes_text_and_links_only_what_the_text_shows() {
+        let html =
+            html_body("Hello <b>you</b> & co\nhttps://help.example/reset?token=a&b=c\n\n— team");
+        assert!(html.contains("Hello &lt;b&gt;you&lt;/b&gt; &amp; co<br>"));
+        assert!(html.contains("<a href=\"https://help.example/reset?token=a&amp;b=c\">"));
+        assert!(html.contains("<p>— team</p>"));
+        assert!(!html.contains("<img"));
+    }
 
     #[test]
     fn amounts_are_grouped_and_dates_localised() {

@@ -8,7 +8,7 @@ use anyhow::Context;
 use async_trait::async_trait;
 use entity::outbox_message::{self, Channel};
 use lettre::message::Mailbox;
-use lettre::message::header::ContentType;
+use lettre::message::MultiPart;
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use secrecy::ExposeSecret;
 
@@ -130,8 +130,10 @@ impl Notifier {
                     .subject(message.subject.clone())
                     // Lets a mail system drop a duplicate if a crash made us send twice.
                     .message_id(Some(format!("<{}@storedesk>", message.id)))
-                    .header(ContentType::TEXT_PLAIN)
-                    .body(message.body.clone())
+                    .multipart(MultiPart::alternative_plain_html(
+                        message.body.clone(),
+                        super::templates::html_body(&message.body),
+                    ))
                     .map_err(|err| DeliveryError(format!("cannot build the email: {err}")))?;
                 match self.mailer.as_ref() {
                     Mailer::Smtp(smtp) => smtp

@@ -229,6 +229,71 @@ fn check_required_information(
     Ok(card_last4)
 }
 
+/// A new ticket row, before its number, SLA due times and assignee are decided.
+#[derive(Debug)]
+pub struct TicketRow {
+    /// The customer.
+    pub requester_id: Uuid,
+    /// Who opened it (the customer, or an agent for them).
+    pub created_by: Uuid,
+    /// Linked order.
+    pub order_id: Option<Uuid>,
+    /// Category.
+    pub category: TicketCategory,
+    /// Channel.
+    pub channel: TicketChannel,
+    /// Subject (checked).
+    pub subject: String,
+    /// Priority.
+    pub priority: TicketPriority,
+    /// Payment method named up front.
+    pub payment_method: Option<PaymentMethod>,
+    /// Last four card digits named up front.
+    pub card_last4: Option<String>,
+}
+
+/// Inserts a ticket in `txn`: the next number, SLA due times from the priority, and the
+/// round-robin assignee. Its first message is the caller's to add.
+pub async fn insert_ticket(
+    txn: &impl ConnectionTrait,
+    state: &AppState,
+    row: TicketRow,
+    now: DateTime<Utc>,
+) -> ApiResult<ticket::Model> {
+    let (first_response_due_at, resolution_due_at) = sla_due(state, row.priority, now);
+    let assignee_id = super::routing::pick_agent(txn, now).await?;
+    Ok(ticket::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        number: Set(next_number(txn).await?),
+        requester_id: Set(row.requester_id),
+        created_by: Set(row.created_by),
+        assignee_id: Set(assignee_id),
+        order_id: Set(row.order_id),
+        category: Set(row.category),
+        channel: Set(row.channel),
+        subject: Set(row.subject),
+        status: Set(TicketStatus::Open),
+        priority: Set(row.priority),
+        payment_method: Set(row.payment_method),
+        card_last4: Set(row.card_last4),
+        created_at: Set(now),
+        updated_at: Set(now),
+        first_response_due_at: Set(first_response_due_at),
+        resolution_due_at: Set(resolution_due_at),
+        first_responded_at: Set(None),
+        pending_since: Set(None),
+        resolved_at: Set(None),
+        closed_at: Set(None),
+        satisfaction_score: Set(None),
+        satisfaction_comment: Set(None),
+        rated_at: Set(None),
+        first_response_escalated_at: Set(None),
+        resolution_escalated_at: Set(None),
+    }
+    .insert(txn)
+    .await?)
+}
+
 /// Opens a ticket: a customer on the web, or an agent logging a call, chat or email for a
 /// customer (`requester_id`).
 pub async fn create_ticket(
@@ -287,46 +352,31 @@ pub async fn create_ticket(
             .await?
             .ok_or(ApiError::NotFound("Order"))?;
     }
-    let priority = input.priority.unwrap_or(TicketPriority::Normal);
     let now = state.clock.now();
-    let (first_response_due_at, resolution_due_at) = sla_due(state, priority, now);
     // Files go to the store first: content-addressed, so a failed transaction leaves at
     // most an unreferenced file, never a row without its file.
     for attachment in &input.attachments {
         state.attachments.put(attachment).await?;
     }
     let txn = db::begin_write(&state.db).await?;
-    let assignee_id = super::routing::pick_agent(&txn, now).await?;
-    let ticket = ticket::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        number: Set(next_number(&txn).await?),
-        requester_id: Set(requester.id),
-        created_by: Set(caller.account_id),
-        assignee_id: Set(assignee_id),
-        order_id: Set(input.order_id),
-        category: Set(input.category),
-        channel: Set(input.channel),
-        subject: Set(subject),
-        status: Set(TicketStatus::Open),
-        priority: Set(priority),
-        payment_method: Set(input.payment_method),
-        card_last4: Set(card_last4),
-        created_at: Set(now),
-        updated_at: Set(now),
-        first_response_due_at: Set(first_response_due_at),
-        resolution_due_at: Set(resolution_due_at),
-        first_responded_at: Set(None),
-        pending_since: Set(None),
-        resolved_at: Set(None),
-        closed_at: Set(None),
-        satisfaction_score: Set(None),
-        satisfaction_comment: Set(None),
-        rated_at: Set(None),
-        first_response_escalated_at: Set(None),
-        resolution_escalated_at: Set(None),
-    }
-    .insert(&txn)
+    let ticket = insert_ticket(
+        &txn,
+        state,
+        TicketRow {
+            requester_id: requester.id,
+            created_by: caller.account_id,
+            order_id: input.order_id,
+            category: input.category,
+            channel: input.channel,
+            subject,
+            priority: input.priority.unwrap_or(TicketPriority::Normal),
+            payment_method: input.payment_method,
+            card_last4,
+        },
+        now,
+    )
     .await?;
+    let assignee_id = ticket.assignee_id;
     let message = ticket_message::ActiveModel {
         id: Set(Uuid::now_v7()),
         ticket_id: Set(ticket.id),

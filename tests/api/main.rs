@@ -5,6 +5,7 @@
 
 mod helpers;
 
+mod account_security;
 mod accounts;
 mod attachments;
 mod audit;

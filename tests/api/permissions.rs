@@ -112,6 +112,44 @@ fn sample(parent: &str, field: &str) -> Option<&'static str> {
             r#"mutation { rateTicket(ticketId: "0190c000-0000-7000-8000-000000000000", score: 5) { id } }"#
         }
         ("Query", "macros") => "{ macros { id } }",
+        ("Mutation", "requestPasswordReset") => {
+            r#"mutation { requestPasswordReset(email: "nobody@example.com") }"#
+        }
+        ("Mutation", "resetPassword") => {
+            r#"mutation { resetPassword(token: "nope", newPassword: "a long passphrase") }"#
+        }
+        ("Mutation", "reportAccountCompromise") => {
+            r#"mutation { reportAccountCompromise(email: "nobody@example.com", description: "hacked") }"#
+        }
+        ("Mutation", "completeAccountRecovery") => {
+            r#"mutation { completeAccountRecovery(token: "nope", newPassword: "a long passphrase") }"#
+        }
+        ("Mutation", "lockAccount") => {
+            r#"mutation { lockAccount(accountId: "0190c000-0000-7000-8000-000000000000", reason: "x") { id } }"#
+        }
+        ("Mutation", "unlockAccount") => {
+            r#"mutation { unlockAccount(accountId: "0190c000-0000-7000-8000-000000000000", reason: "x") { id } }"#
+        }
+        ("Mutation", "startAccountRecovery") => {
+            r#"mutation { startAccountRecovery(accountId: "0190c000-0000-7000-8000-000000000000", verifiedBy: "x") }"#
+        }
+        ("Mutation", "changeEmail") => {
+            r#"mutation { changeEmail(currentPassword: "wrong", newEmail: "new@example.com") { id } }"#
+        }
+        ("Mutation", "changePhone") => {
+            r#"mutation { changePhone(currentPassword: "wrong", newPhone: null) { id } }"#
+        }
+        ("Mutation", "revokeSession") => {
+            r#"mutation { revokeSession(sessionId: "0190c000-0000-7000-8000-000000000000") }"#
+        }
+        ("Query", "auditEvents") => {
+            r#"{ auditEvents(accountId: "0190c000-0000-7000-8000-000000000000") { totalCount } }"#
+        }
+        ("Query", "accountSessions") => {
+            r#"{ accountSessions(accountId: "0190c000-0000-7000-8000-000000000000") { id } }"#
+        }
+        ("Query", "mySecurityEvents") => "{ mySecurityEvents { totalCount } }",
+        ("Query", "mySessions") => "{ mySessions { id } }",
         ("Query", "faqEntries") => "{ faqEntries(first: 1) { totalCount } }",
         ("Subscription", "ticketUpdated") => {
             r#"subscription { ticketUpdated(ticketId: "0190c000-0000-7000-8000-000000000000") { id } }"#

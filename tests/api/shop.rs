@@ -272,7 +272,27 @@ pub fn mail_text(raw: &str) -> String {
     let (headers, body) = raw.split_once("\r\n\r\n").unwrap_or((raw, ""));
     out.push_str(headers);
     out.push('\n');
-    if headers.contains("Content-Transfer-Encoding: base64") {
+    if let Some(boundary) = headers
+        .split("boundary=")
+        .nth(1)
+        .map(|b| b.trim_matches(|c: char| c == '"' || c.is_whitespace()))
+        .map(|b| {
+            b.split(['"', ';', '\r', '\n'])
+                .next()
+                .unwrap_or(b)
+                .to_owned()
+        })
+    {
+        // multipart/alternative: decode every part (plain text and HTML).
+        for part in body.split(&format!("--{boundary}")).skip(1) {
+            let part = part.trim_start_matches("\r\n");
+            if part.starts_with("--") {
+                break;
+            }
+            out.push_str(&mail_text(part));
+            out.push('\n');
+        }
+    } else if headers.contains("Content-Transfer-Encoding: base64") {
         let joined: String = body.split_whitespace().collect();
         if let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(joined) {
             out.push_str(&String::from_utf8_lossy(&bytes));

@@ -1,0 +1,542 @@
+//! Account security (SECURITY.md "Password reset and account recovery", DOMAIN.md "Accounts
+//! and security"): forgot-password links, compromise reports that lock at once, recovery by
+//! an agent, contact changes, and what owners see of their sessions and security events.
+
+use chrono::Duration;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use serde_json::{Value, json};
+
+use crate::engine_tests;
+use crate::helpers::{PASSWORD, Session, TestApp, error_code, error_field};
+use crate::shop::*;
+
+const REQUEST: &str = "mutation($e: String!) { requestPasswordReset(email: $e) }";
+const RESET: &str =
+    "mutation($t: String!, $p: String!) { resetPassword(token: $t, newPassword: $p) }";
+const REPORT: &str =
+    "mutation($e: String!, $d: String!) { reportAccountCompromise(email: $e, description: $d) }";
+const RECOVER: &str =
+    "mutation($t: String!, $p: String!) { completeAccountRecovery(token: $t, newPassword: $p) }";
+const NEW_PASSWORD: &str = "a brand new passphrase";
+
+/// Outbox messages to `address`: (kind, body), oldest first.
+async fn mail_to(app: &TestApp, address: &str) -> Vec<(String, String)> {
+    entity::outbox_message::Entity::find()
+        .filter(entity::outbox_message::Column::Address.eq(address))
+        .order_by_asc(entity::outbox_message::Column::Id)
+        .all(&app.state.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| (m.kind, m.body))
+        .collect()
+}
+
+/// The token of the newest link of `kind` sent to `address`.
+async fn link_token(app: &TestApp, address: &str, kind: &str) -> String {
+    let mail = mail_to(app, address).await;
+    let (_, body) = mail
+        .iter()
+        .rev()
+        .find(|(k, _)| k == kind)
+        .unwrap_or_else(|| panic!("no {kind} mail to {address}: {mail:?}"));
+    let link = body
+        .lines()
+        .find(|line| line.contains("?token="))
+        .unwrap_or_else(|| panic!("no link in {body}"));
+    assert!(
+        link.starts_with(&app.state.settings.public_url),
+        "links come from the configured public URL: {link}"
+    );
+    link.split("?token=").nth(1).unwrap().trim().to_owned()
+}
+
+async fn audit_actions(app: &TestApp, account_id: &str) -> Vec<String> {
+    let id: uuid::Uuid = account_id.parse().unwrap();
+    entity::audit_event::Entity::find()
+        .filter(entity::audit_event::Column::TargetId.eq(id))
+        .order_by_asc(entity::audit_event::Column::Id)
+        .all(&app.state.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect()
+}
+
+async fn reset(app: &TestApp, token: &str, password: &str) -> Value {
+    app.gql(RESET, json!({ "t": token, "p": password })).await
+}
+
+pub async fn a_reset_request_reveals_nothing_and_links_come_from_configuration(app: TestApp) {
+    let buyer = app.buyer("owner@example.com").await;
+    let ask = |email: &'static str| {
+        let app = &app;
+        async move {
+            let response = app
+                .client
+                .post(app.graphql_url())
+                .header("X-Forwarded-Host", "evil.example")
+                .header("Host", "evil.example")
+                .json(&json!({ "query": REQUEST, "variables": { "e": email } }))
+                .send()
+                .await
+                .unwrap();
+            (response.status().as_u16(), response.text().await.unwrap())
+        }
+    };
+    let known = ask("Owner@Example.com").await;
+    let unknown = ask("nobody@example.com").await;
+    assert_eq!(known, unknown, "same status and body");
+    assert_eq!(known.0, 200);
+    assert!(known.1.contains("true"));
+    let mail = mail_to(&app, "owner@example.com").await;
+    assert_eq!(mail.len(), 1);
+    assert_eq!(mail[0].0, "account.password_reset_link");
+    assert!(!mail[0].1.contains("evil.example"), "{}", mail[0].1);
+    link_token(&app, "owner@example.com", "account.password_reset_link").await;
+    assert!(mail_to(&app, "nobody@example.com").await.is_empty());
+    // Delivered as plain text and HTML; the HTML loads nothing and links only to us.
+    deliver_mail(&app).await;
+    let sent: Vec<String> = sent_mail(&app).iter().map(|m| mail_text(m)).collect();
+    assert_eq!(sent.len(), 1);
+    let text = &sent[0];
+    assert!(
+        text.contains("text/plain") && text.contains("text/html"),
+        "{text}"
+    );
+    let public = &app.state.settings.public_url;
+    assert!(
+        text.contains(&format!("<a href=\"{public}/reset-password?token=")),
+        "{text}"
+    );
+    assert!(!text.contains("<img") && !text.contains("evil.example"));
+    // Asking changes nothing: the old password still works.
+    app.login(&buyer.email, PASSWORD).await;
+    let bad = app.gql(REQUEST, json!({ "e": "not an email" })).await;
+    assert_eq!(
+        (error_code(&bad), error_field(&bad)),
+        ("VALIDATION", "email")
+    );
+}
+
+pub async fn a_reset_link_works_once_expires_and_yields_to_a_newer_one(app: TestApp) {
+    let buyer = app.buyer("owner@example.com").await;
+    for _ in 0..3 {
+        app.try_login(&buyer.email, "wrong password!").await;
+    }
+    app.gql(REQUEST, json!({ "e": buyer.email })).await;
+    let first = link_token(&app, &buyer.email, "account.password_reset_link").await;
+    app.gql(REQUEST, json!({ "e": buyer.email })).await;
+    let second = link_token(&app, &buyer.email, "account.password_reset_link").await;
+    assert_ne!(first, second);
+    // The newer link supersedes the older one.
+    let old = reset(&app, &first, NEW_PASSWORD).await;
+    assert_eq!(
+        (error_code(&old), error_field(&old)),
+        ("VALIDATION", "token")
+    );
+    // A weak password is refused without using the link up.
+    let weak = reset(&app, &second, "short").await;
+    assert_eq!(error_field(&weak), "newPassword");
+    let done = reset(&app, &second, NEW_PASSWORD).await;
+    assert_eq!(done["data"]["resetPassword"], true, "{done}");
+    assert!(
+        done["data"]["accessToken"].is_null(),
+        "a reset does not sign in"
+    );
+    // Every old session is over at once; the new password works, the old one does not.
+    assert_eq!(app.me(&buyer.access).await.0, 401);
+    assert!(app.refresh_refused(&buyer.refresh).await);
+    app.login(&buyer.email, NEW_PASSWORD).await;
+    assert_eq!(
+        error_code(&app.try_login(&buyer.email, PASSWORD).await),
+        "UNAUTHENTICATED"
+    );
+    // Used once, never again; the owner was told.
+    let again = reset(&app, &second, "yet another passphrase").await;
+    assert_eq!(error_field(&again), "token");
+    let kinds: Vec<String> = mail_to(&app, &buyer.email)
+        .await
+        .into_iter()
+        .map(|m| m.0)
+        .collect();
+    assert_eq!(
+        kinds.last().map(String::as_str),
+        Some("account.password_changed")
+    );
+    // A link expires after 30 minutes.
+    app.gql(REQUEST, json!({ "e": buyer.email })).await;
+    let late = link_token(&app, &buyer.email, "account.password_reset_link").await;
+    app.clock.advance(Duration::minutes(31));
+    assert_eq!(
+        error_field(&reset(&app, &late, "late passphrase here").await),
+        "token"
+    );
+    // A reset link is no recovery link, and the reverse.
+    app.gql(REQUEST, json!({ "e": buyer.email })).await;
+    let fresh = link_token(&app, &buyer.email, "account.password_reset_link").await;
+    let wrong_kind = app
+        .gql(RECOVER, json!({ "t": fresh, "p": "wrong kind passphrase" }))
+        .await;
+    assert_eq!(error_field(&wrong_kind), "token");
+    let actions = audit_actions(&app, &buyer.id).await;
+    assert!(
+        actions.contains(&"account.password_reset".to_owned()),
+        "{actions:?}"
+    );
+}
+
+pub async fn two_racing_resets_with_one_link_let_exactly_one_win(app: TestApp) {
+    let buyer = app.buyer("owner@example.com").await;
+    app.gql(REQUEST, json!({ "e": buyer.email })).await;
+    let token = link_token(&app, &buyer.email, "account.password_reset_link").await;
+    let attempts = (0..8).map(|n| {
+        let app = &app;
+        let token = token.clone();
+        async move { reset(app, &token, &format!("racing passphrase {n}")).await }
+    });
+    let results = futures_util::future::join_all(attempts).await;
+    let won = results
+        .iter()
+        .filter(|r| r["data"]["resetPassword"] == true)
+        .count();
+    assert_eq!(won, 1, "{results:?}");
+    assert!(
+        results
+            .iter()
+            .filter(|r| r["data"]["resetPassword"] != true)
+            .all(|r| error_field(r) == "token")
+    );
+}
+
+/// The whole story: a takeover, the report, the lock, the agent's check and the recovery.
+pub async fn a_hacked_account_is_locked_reviewed_and_recovered(app: TestApp) {
+    let shop = Shop::open(&app).await;
+    let owner = shop.buyer_a.clone();
+    let original = owner.email.clone();
+    // The attacker, signed in with a stolen password, changes the sign-in email.
+    let thief = app.login(&original, PASSWORD).await;
+    let changed = app
+        .gql_as(
+            Some(&thief.access),
+            "mutation($p: String!, $e: String!) { changeEmail(currentPassword: $p, newEmail: $e) { email } }",
+            json!({ "p": PASSWORD, "e": "thief@evil.example" }),
+        )
+        .await;
+    assert_eq!(
+        changed["data"]["changeEmail"]["email"], "thief@evil.example",
+        "{changed}"
+    );
+    // The old address heard of the change.
+    assert!(
+        mail_to(&app, &original)
+            .await
+            .iter()
+            .any(|(kind, body)| kind == "account.contact_changed"
+                && body.contains("t***@evil.example"))
+    );
+
+    // The owner reports it with the address they know, without signing in.
+    let body = app
+        .gql(REPORT, json!({ "e": original, "d": "제가 바꾸지 않았는데 이메일이 바뀌었어요. 주문 내역도 이상합니다." }))
+        .await;
+    assert_eq!(body["data"]["reportAccountCompromise"], true, "{body}");
+    // An unknown email gets the same answer.
+    let unknown = app
+        .gql(REPORT, json!({ "e": "nobody@example.com", "d": "hacked" }))
+        .await;
+    assert_eq!(unknown, body);
+    // Locked at once: the very next request with an old token fails, and so does signing in.
+    assert_eq!(app.me(&thief.access).await.0, 401);
+    assert_eq!(app.me(&owner.access).await.0, 401);
+    assert!(app.refresh_refused(&thief.refresh).await);
+    assert_eq!(
+        error_code(&app.try_login("thief@evil.example", PASSWORD).await),
+        "UNAUTHENTICATED"
+    );
+    // The warning went to the address from before the change, never to the thief's.
+    assert!(
+        mail_to(&app, &original)
+            .await
+            .iter()
+            .any(|(kind, _)| kind == "account.locked")
+    );
+    assert!(
+        mail_to(&app, "thief@evil.example")
+            .await
+            .iter()
+            .all(|(kind, _)| kind != "account.locked")
+    );
+    // A reset cannot undo the lock: no link is sent for a locked account.
+    app.gql(REQUEST, json!({ "e": "thief@evil.example" })).await;
+    assert!(mail_to(&app, "thief@evil.example").await.is_empty());
+
+    // An URGENT account ticket is in the queue, with the report and the security events.
+    let queue = ok(
+        &app,
+        &shop.agent,
+        "{ tickets(filter: { priority: URGENT, category: ACCOUNT }) { totalCount edges { node {
+            id requester { id status } messages(first: 5) { edges { node { body internal } } } } } } }",
+        json!({}),
+        "tickets",
+    )
+    .await;
+    assert_eq!(queue["totalCount"], 1, "{queue}");
+    let ticket = &queue["edges"][0]["node"];
+    assert_eq!(ticket["requester"]["id"], owner.id.as_str());
+    assert_eq!(ticket["requester"]["status"], "LOCKED");
+    let notes = ticket["messages"].to_string();
+    assert!(notes.contains("account.email_changed"), "{notes}");
+    let ticket_id = ticket["id"].as_str().unwrap().to_owned();
+
+    // The agent reviews the audit trail: logins with IP and agent, the email change.
+    let trail = ok(
+        &app,
+        &shop.agent,
+        "query($id: ID!) { auditEvents(accountId: $id, first: 50) { edges { node { action ip details } } } }",
+        json!({ "id": owner.id }),
+        "auditEvents",
+    )
+    .await;
+    let actions: Vec<&str> = trail["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["action"].as_str().unwrap())
+        .collect();
+    assert!(actions.contains(&"account.email_changed") && actions.contains(&"account.locked"));
+    // Customers may not read it.
+    let denied = app
+        .gql_as(
+            Some(&shop.buyer_b.access),
+            "query($id: ID!) { auditEvents(accountId: $id) { totalCount } }",
+            json!({ "id": owner.id }),
+        )
+        .await;
+    assert_eq!(error_code(&denied), "FORBIDDEN");
+
+    // Identity checked, the agent starts the recovery; the link goes to the original address.
+    let started = ok(
+        &app,
+        &shop.agent,
+        "mutation($id: ID!, $v: String!, $t: ID) { startAccountRecovery(accountId: $id, verifiedBy: $v, ticketId: $t) }",
+        json!({ "id": owner.id, "v": "이름, 휴대폰 번호, 최근 주문번호 확인", "t": ticket_id }),
+        "startAccountRecovery",
+    )
+    .await;
+    assert_eq!(started, true);
+    let token = link_token(&app, &original, "account.recovery_link").await;
+    assert!(mail_to(&app, "thief@evil.example").await.is_empty());
+    // The agent sees no token anywhere in the trail.
+    let trail = app
+        .gql_as(
+            Some(&shop.agent.access),
+            "query($id: ID!) { auditEvents(accountId: $id, first: 50) { edges { node { details } } } }",
+            json!({ "id": owner.id }),
+        )
+        .await;
+    assert!(!trail.to_string().contains(&token));
+
+    // The owner sets a new password: active again, the original email restored.
+    let recovered = app
+        .gql(RECOVER, json!({ "t": token, "p": NEW_PASSWORD }))
+        .await;
+    assert_eq!(
+        recovered["data"]["completeAccountRecovery"], true,
+        "{recovered}"
+    );
+    let back = app.login(&original, NEW_PASSWORD).await;
+    assert_eq!(back.id, owner.id);
+    assert_eq!(
+        app.gql(RECOVER, json!({ "t": token, "p": "twice passphrase" }))
+            .await["errors"][0]["extensions"]["field"],
+        "token"
+    );
+
+    // The audit log tells the story in order.
+    let story: Vec<String> = audit_actions(&app, &owner.id)
+        .await
+        .into_iter()
+        .filter(|a| {
+            [
+                "account.email_changed",
+                "account.compromise_reported",
+                "account.locked",
+                "account.recovery_started",
+                "account.recovery_completed",
+                "auth.login_succeeded",
+            ]
+            .contains(&a.as_str())
+        })
+        .collect();
+    let tail = &story[story.len() - 6..];
+    assert_eq!(
+        tail,
+        [
+            "account.email_changed",
+            "account.compromise_reported",
+            "account.locked",
+            "account.recovery_started",
+            "account.recovery_completed",
+            "auth.login_succeeded",
+        ],
+        "{story:?}"
+    );
+}
+
+pub async fn agents_lock_and_unlock_with_a_reason(app: TestApp) {
+    let shop = Shop::open(&app).await;
+    let lock =
+        "mutation($id: ID!, $r: String!) { lockAccount(accountId: $id, reason: $r) { status } }";
+    let unlock =
+        "mutation($id: ID!, $r: String!) { unlockAccount(accountId: $id, reason: $r) { status } }";
+    let locked = ok(
+        &app,
+        &shop.agent,
+        lock,
+        json!({ "id": shop.buyer_a.id, "r": "전화로 도용 신고 접수" }),
+        "lockAccount",
+    )
+    .await;
+    assert_eq!(locked["status"], "LOCKED");
+    assert_eq!(app.me(&shop.buyer_a.access).await.0, 401);
+    let no_reason = app
+        .gql_as(
+            Some(&shop.agent.access),
+            unlock,
+            json!({ "id": shop.buyer_a.id, "r": " " }),
+        )
+        .await;
+    assert_eq!(error_field(&no_reason), "reason");
+    let unlocked = ok(
+        &app,
+        &shop.agent,
+        unlock,
+        json!({ "id": shop.buyer_a.id, "r": "본인 확인 결과 오인 신고" }),
+        "unlockAccount",
+    )
+    .await;
+    assert_eq!(unlocked["status"], "ACTIVE");
+    // Customers cannot lock anyone; agents cannot lock themselves.
+    assert_eq!(
+        fails(
+            &app,
+            Some(&shop.buyer_b),
+            lock,
+            json!({ "id": shop.buyer_a.id, "r": "x" })
+        )
+        .await,
+        "FORBIDDEN"
+    );
+    assert_eq!(
+        fails(
+            &app,
+            Some(&shop.agent),
+            lock,
+            json!({ "id": shop.agent.id, "r": "x" })
+        )
+        .await,
+        "FORBIDDEN"
+    );
+}
+
+async fn my_sessions(app: &TestApp, who: &Session) -> Vec<Value> {
+    ok(
+        app,
+        who,
+        "{ mySessions { id current ip userAgent } }",
+        json!({}),
+        "mySessions",
+    )
+    .await
+    .as_array()
+    .unwrap()
+    .clone()
+}
+
+pub async fn owners_see_their_devices_and_end_one(app: TestApp) {
+    let phone = app.buyer("owner@example.com").await;
+    let laptop = app.login(&phone.email, PASSWORD).await;
+    let sessions = my_sessions(&app, &laptop).await;
+    assert_eq!(sessions.len(), 2);
+    assert_eq!(sessions.iter().filter(|s| s["current"] == true).count(), 1);
+    let other = sessions.iter().find(|s| s["current"] == false).unwrap()["id"].clone();
+    let revoke = "mutation($id: ID!) { revokeSession(sessionId: $id) }";
+    assert_eq!(
+        ok(
+            &app,
+            &laptop,
+            revoke,
+            json!({ "id": other }),
+            "revokeSession"
+        )
+        .await,
+        true
+    );
+    assert_eq!(app.me(&phone.access).await.0, 401);
+    assert_eq!(my_sessions(&app, &laptop).await.len(), 1);
+    // Someone else's session is not found.
+    let stranger = app.buyer("stranger@example.com").await;
+    let mine = my_sessions(&app, &laptop).await[0]["id"].clone();
+    assert_eq!(
+        fails(&app, Some(&stranger), revoke, json!({ "id": mine })).await,
+        "NOT_FOUND"
+    );
+    // The security log shows sign-ins and the revocation, not other people's events.
+    let events = ok(
+        &app,
+        &laptop,
+        "{ mySecurityEvents(first: 20) { edges { node { action ip } } } }",
+        json!({}),
+        "mySecurityEvents",
+    )
+    .await;
+    let actions: Vec<&str> = events["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["action"].as_str().unwrap())
+        .collect();
+    assert!(actions.contains(&"auth.session_revoked"), "{actions:?}");
+    assert!(actions.contains(&"auth.login_succeeded"));
+    assert!(
+        actions
+            .iter()
+            .all(|a| a.starts_with("auth.") || a.starts_with("account."))
+    );
+    // Changing the phone needs the current password.
+    let change = "mutation($p: String!, $n: String) { changePhone(currentPassword: $p, newPhone: $n) { phone } }";
+    let wrong = app
+        .gql_as(
+            Some(&laptop.access),
+            change,
+            json!({ "p": "not my password", "n": "010-1234-5678" }),
+        )
+        .await;
+    assert_eq!(error_field(&wrong), "currentPassword");
+    let done = ok(
+        &app,
+        &laptop,
+        change,
+        json!({ "p": PASSWORD, "n": "010-1234-5678" }),
+        "changePhone",
+    )
+    .await;
+    assert!(done["phone"].is_string());
+    assert!(
+        mail_to(&app, &laptop.email)
+            .await
+            .iter()
+            .any(|(kind, body)| kind == "account.contact_changed" && body.contains("***5678"))
+    );
+}
+
+engine_tests!(
+    a_reset_request_reveals_nothing_and_links_come_from_configuration,
+    a_reset_link_works_once_expires_and_yields_to_a_newer_one,
+    two_racing_resets_with_one_link_let_exactly_one_win,
+    a_hacked_account_is_locked_reviewed_and_recovered,
+    agents_lock_and_unlock_with_a_reason,
+    owners_see_their_devices_and_end_one,
+);
