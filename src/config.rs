@@ -63,6 +63,9 @@ pub struct Settings {
     pub login_max_failures_per_email: u32,
     /// Failures per client IP before a temporary lockout (higher: many people share an IP).
     pub login_max_failures_per_ip: u32,
+    /// Failed logins across all accounts before only known devices may sign in (credential
+    /// stuffing spreads over many emails and IPs, under every per-key limit).
+    pub login_max_failures_global: u32,
     /// First lockout length in seconds; it doubles with every further failure.
     pub login_lockout_base_secs: u64,
     /// Longest lockout in seconds.
@@ -205,6 +208,7 @@ impl Default for Settings {
             hash_queue_limit: 64,
             login_max_failures_per_email: 10,
             login_max_failures_per_ip: 100,
+            login_max_failures_global: 1000,
             login_lockout_base_secs: 60,
             login_lockout_max_secs: 15 * 60,
             login_failure_window_secs: 15 * 60,

@@ -571,6 +571,9 @@ async fn seed_orders(state: &AppState) -> Result<(), ApiError> {
     )
     .await?;
     tickets::set_ticket_status(&demo, &meta, &agent, resolved.id, TicketStatus::Resolved).await?;
+    // The customer confirms it is fixed (CLOSED) and rates it.
+    clock.advance(Duration::hours(2));
+    tickets::set_ticket_status(&demo, &meta, &minji, resolved.id, TicketStatus::Closed).await?;
     tickets::rate_ticket(
         &demo,
         &meta,

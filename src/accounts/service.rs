@@ -321,6 +321,25 @@ fn failure_reason(
     }
 }
 
+/// Whether `ip` had a session of `account` in the last 30 days.
+async fn known_device(
+    conn: &impl ConnectionTrait,
+    account: Option<&account::Model>,
+    ip: Option<&str>,
+    now: DateTime<Utc>,
+) -> ApiResult<bool> {
+    let (Some(account), Some(ip)) = (account, ip) else {
+        return Ok(false);
+    };
+    Ok(session::Entity::find()
+        .filter(session::Column::AccountId.eq(account.id))
+        .filter(session::Column::Ip.eq(ip))
+        .filter(session::Column::CreatedAt.gt(now - Duration::days(30)))
+        .count(conn)
+        .await?
+        > 0)
+}
+
 /// Signs in with email and password.
 ///
 /// Unknown email, wrong password, locked-out key and locked or disabled account all answer
@@ -350,6 +369,17 @@ pub async fn login(
         }
         None => None,
     };
+    // Credential stuffing spreads over many emails and IPs, under every per-key limit. Past
+    // the global ceiling only a known device (an IP that had a session of this account) may
+    // try; everyone else gets the same answer at once, before any hashing.
+    if throttle::is_locked(&state.db, &[throttle::GLOBAL_KEY.to_owned()], now).await?
+        && !known_device(&state.db, account.as_ref(), meta.ip.as_deref(), now).await?
+    {
+        metrics::counter!("storedesk_logins_total", "outcome" => "global_ceiling").increment(1);
+        return Err(ApiError::RateLimited(
+            "Too many sign-in attempts right now; try again in a few minutes.".into(),
+        ));
+    }
     let verified = match (&account, passwords::plausible(expose(&password))) {
         (Some(account), true) if !locked_out => {
             state
@@ -380,6 +410,15 @@ pub async fn login(
             let max = state.throttle.max_per_ip;
             throttle::record_failure(&txn, &state.throttle, throttle::ip_key(ip), max, now).await?;
         }
+        let global = Ord::max(state.settings.login_max_failures_global, 1);
+        throttle::record_failure(
+            &txn,
+            &state.throttle,
+            throttle::GLOBAL_KEY.to_owned(),
+            global,
+            now,
+        )
+        .await?;
         let mut event = AuditEvent {
             actor_id: None,
             action: AuditAction::LoginFailed,

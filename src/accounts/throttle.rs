@@ -51,6 +51,9 @@ pub fn email_key(email: &str) -> String {
     format!("email:{email}")
 }
 
+/// The counter of every failed login, whoever and wherever.
+pub const GLOBAL_KEY: &str = "global";
+
 /// The counter key of a client IP.
 pub fn ip_key(ip: &str) -> String {
     format!("ip:{ip}")

@@ -540,3 +540,69 @@ engine_tests!(
     agents_lock_and_unlock_with_a_reason,
     owners_see_their_devices_and_end_one,
 );
+
+/// Credential stuffing: many emails, few tries each, under every per-email limit. Past the
+/// global ceiling only known devices may sign in.
+async fn stuffing_hits_the_global_ceiling(app: TestApp) {
+    let owner = app.buyer("owner@example.com").await;
+    // An account that never signed in from this machine (created without a client IP).
+    storedesk::accounts::service::register(
+        &app.state,
+        &storedesk::auth::RequestMeta::default(),
+        storedesk::accounts::service::Registration {
+            email: "elsewhere@example.com".into(),
+            password: secrecy::SecretString::from(PASSWORD.to_owned()),
+            name: "Elsewhere".into(),
+            phone: None,
+            role: entity::account::Role::Buyer,
+            store_name: None,
+        },
+    )
+    .await
+    .unwrap();
+    for n in 0..5 {
+        app.try_login(&format!("victim{n}@example.com"), "guessed password")
+            .await;
+    }
+    let blocked = app.try_login("elsewhere@example.com", PASSWORD).await;
+    assert_eq!(error_code(&blocked), "RATE_LIMITED", "{blocked}");
+    // Unknown emails get the same answer: nothing to enumerate.
+    let unknown = app.try_login("nobody@example.com", PASSWORD).await;
+    assert_eq!(
+        unknown["errors"][0]["message"],
+        blocked["errors"][0]["message"]
+    );
+    // The owner on their usual device still signs in.
+    app.login(&owner.email, PASSWORD).await;
+    // The ceiling lifts with its lockout.
+    app.clock.advance(Duration::minutes(2));
+    app.login("elsewhere@example.com", PASSWORD).await;
+}
+
+mod global_ceiling {
+    use crate::helpers::{Engine, run_with};
+
+    fn low_ceiling(settings: &mut storedesk::config::Settings) {
+        settings.login_max_failures_global = 5;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn credential_stuffing_hits_the_global_ceiling_on_sqlite() {
+        run_with(
+            Engine::Sqlite,
+            low_ceiling,
+            super::stuffing_hits_the_global_ceiling,
+        )
+        .await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn credential_stuffing_hits_the_global_ceiling_on_postgres() {
+        run_with(
+            Engine::Postgres,
+            low_ceiling,
+            super::stuffing_hits_the_global_ceiling,
+        )
+        .await;
+    }
+}

@@ -1120,6 +1120,11 @@ pub async fn support_desk_access_matrix(app: TestApp) {
             "query($id: ID!) { order(id: $id) { tickets { id lastMessage { body } } } }",
             json!({ "id": order }),
         ),
+        (
+            "query($id: ID!) { ticket(id: $id) { id firstResponseEscalatedAt
+                messages { edges { node { body attachments { id fileName } } } } } }",
+            json!({ "id": id }),
+        ),
     ];
     let roles: [(&str, Option<&Session>); 6] = [
         ("buyer A", Some(&shop.buyer_a)),
@@ -1189,6 +1194,21 @@ pub async fn support_desk_access_matrix(app: TestApp) {
                 "FORBIDDEN"
             );
         }
+    }
+    // A draft FAQ entry is found by search only by agents.
+    for (name, who) in &roles {
+        let body = app
+            .gql_as(
+                who.map(|s| s.access.as_str()),
+                "{ faqSearch(query: \"초안 질문\") { entry { id } } }",
+                json!({}),
+            )
+            .await;
+        assert_eq!(
+            body.to_string().contains(&draft),
+            *name == "agent",
+            "{name}: {body}"
+        );
     }
     // A draft FAQ entry exists only for agents.
     for (name, who) in &roles {
