@@ -34,6 +34,11 @@ pub struct DeliveryReport {
     pub given_up: u32,
 }
 
+/// Messages whose body holds a one-time link (reset, recovery).
+fn carries_secret(kind: &str) -> bool {
+    matches!(kind, "account.password_reset_link" | "account.recovery_link")
+}
+
 /// Pause before attempt `attempts + 1`: 30 s, doubling, at most an hour.
 pub fn backoff(attempts: i32) -> Duration {
     let exp = u32::try_from(attempts.saturating_sub(1))
@@ -105,12 +110,22 @@ pub async fn deliver_due(state: &AppState, notifier: &Notifier) -> Result<Delive
         let update = match &outcome {
             Ok(()) => {
                 report.sent += 1;
-                update
+                let update = update
                     .col_expr(
                         outbox_message::Column::Status,
                         Expr::value(OutboxStatus::Sent),
                     )
-                    .col_expr(outbox_message::Column::SentAt, Expr::value(done))
+                    .col_expr(outbox_message::Column::SentAt, Expr::value(done));
+                if carries_secret(&message.kind) {
+                    // A delivered link must not stay readable in the database: whoever can
+                    // read this table could otherwise take over the account while it works.
+                    update.col_expr(
+                        outbox_message::Column::Body,
+                        Expr::value("[link removed after delivery]"),
+                    )
+                } else {
+                    update
+                }
             }
             Err(err) => {
                 let error: String = err.0.chars().take(500).collect();

@@ -111,6 +111,9 @@ pub async fn a_reset_request_reveals_nothing_and_links_come_from_configuration(a
         "{text}"
     );
     assert!(!text.contains("<img") && !text.contains("evil.example"));
+    // Once delivered, the link is gone from the outbox.
+    let stored = mail_to(&app, "owner@example.com").await;
+    assert!(!stored[0].1.contains("token="), "{}", stored[0].1);
     // Asking changes nothing: the old password still works.
     app.login(&buyer.email, PASSWORD).await;
     let bad = app.gql(REQUEST, json!({ "e": "not an email" })).await;
