@@ -5,6 +5,7 @@ pub mod graphql;
 pub mod health;
 pub mod metrics;
 pub mod observe;
+pub mod pages;
 
 use actix_cors::Cors;
 use actix_web::http::{Method, header};
@@ -20,6 +21,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/metrics", web::get().to(metrics::render))
         .route("/graphql/ws", web::get().to(graphql::ws))
         .route("/attachments/{id}", web::get().to(attachments::download))
+        .route("/reset-password", web::get().to(pages::set_password))
+        .route("/recover-account", web::get().to(pages::set_password))
         .service(
             web::resource("/graphql")
                 .route(web::post().to(graphql::post))

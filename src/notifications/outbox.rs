@@ -36,7 +36,10 @@ pub struct DeliveryReport {
 
 /// Messages whose body holds a one-time link (reset, recovery).
 fn carries_secret(kind: &str) -> bool {
-    matches!(kind, "account.password_reset_link" | "account.recovery_link")
+    matches!(
+        kind,
+        "account.password_reset_link" | "account.recovery_link"
+    )
 }
 
 /// Pause before attempt `attempts + 1`: 30 s, doubling, at most an hour.

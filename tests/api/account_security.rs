@@ -111,6 +111,22 @@ pub async fn a_reset_request_reveals_nothing_and_links_come_from_configuration(a
         "{text}"
     );
     assert!(!text.contains("<img") && !text.contains("evil.example"));
+    // The link opens a page that sets the password through the public API; the page keeps
+    // the token to itself (no cache, no referrer, no framing, no foreign scripts).
+    for path in ["/reset-password?token=abc", "/recover-account?token=abc"] {
+        let page = app.get(path).await;
+        assert_eq!(page.status(), 200);
+        let headers = page.headers().clone();
+        assert_eq!(headers["cache-control"], "no-store");
+        assert_eq!(headers["referrer-policy"], "no-referrer");
+        let csp = headers["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(csp.contains("connect-src 'self'") && csp.contains("frame-ancestors 'none'"));
+        let html = page.text().await.unwrap();
+        assert!(html.contains("resetPassword") && html.contains("completeAccountRecovery"));
+    }
     // Once delivered, the link is gone from the outbox.
     let stored = mail_to(&app, "owner@example.com").await;
     assert!(!stored[0].1.contains("token="), "{}", stored[0].1);
@@ -125,9 +141,16 @@ pub async fn a_reset_request_reveals_nothing_and_links_come_from_configuration(a
 
 pub async fn a_reset_link_works_once_expires_and_yields_to_a_newer_one(app: TestApp) {
     let buyer = app.buyer("owner@example.com").await;
-    for _ in 0..3 {
+    // Someone locked the owner out with wrong guesses; the owner can still reset.
+    let max = app.state.settings.login_max_failures_per_email;
+    for _ in 0..max {
         app.try_login(&buyer.email, "wrong password!").await;
     }
+    assert_eq!(
+        error_code(&app.try_login(&buyer.email, PASSWORD).await),
+        "UNAUTHENTICATED",
+        "locked out"
+    );
     app.gql(REQUEST, json!({ "e": buyer.email })).await;
     let first = link_token(&app, &buyer.email, "account.password_reset_link").await;
     app.gql(REQUEST, json!({ "e": buyer.email })).await;
@@ -151,6 +174,7 @@ pub async fn a_reset_link_works_once_expires_and_yields_to_a_newer_one(app: Test
     // Every old session is over at once; the new password works, the old one does not.
     assert_eq!(app.me(&buyer.access).await.0, 401);
     assert!(app.refresh_refused(&buyer.refresh).await);
+    // The lockout was cleared with the reset: the new password works at once.
     app.login(&buyer.email, NEW_PASSWORD).await;
     assert_eq!(
         error_code(&app.try_login(&buyer.email, PASSWORD).await),
