@@ -16,6 +16,7 @@ mod m20261122_000006_faq;
 mod m20261123_000007_attachments;
 mod m20261123_000008_sla_escalation;
 mod m20261123_000009_account_tokens;
+mod m20261123_000010_csat_index;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000007_attachments::Migration),
             Box::new(m20261123_000008_sla_escalation::Migration),
             Box::new(m20261123_000009_account_tokens::Migration),
+            Box::new(m20261123_000010_csat_index::Migration),
         ]
     }
 }

@@ -6,7 +6,7 @@ use entity::cancellation_request::{self, CancellationStatus};
 use entity::refund::{self, RefundStatus};
 use entity::shipment;
 use entity::ticket::{self, TicketCategory, TicketPriority, TicketStatus};
-use sea_orm::sea_query::{Expr, ExprTrait, Func};
+use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter,
     QuerySelect,
@@ -90,55 +90,92 @@ where
         .await
 }
 
-async fn csat_since<K>(
-    conn: &impl ConnectionTrait,
-    since: DateTime<Utc>,
-    column: Option<ticket::Column>,
-) -> Result<Vec<(Option<K>, i64, i64)>, DbErr>
-where
-    K: sea_orm::TryGetable + sea_orm::sea_query::ValueType,
-    (Option<K>, i64, i64): sea_orm::TryGetableMany,
-{
-    let mut select = ticket::Entity::find().select_only();
-    select = match column {
-        Some(column) => select.column(column).group_by(column),
-        None => select.column_as(Expr::val(Option::<i64>::None), "key"),
-    };
-    select
-        .column_as(
-            Expr::expr(Func::sum(Expr::col(ticket::Column::SatisfactionScore))).cast_as("bigint"),
-            "total",
-        )
-        .column_as(
-            Expr::expr(Func::count(Expr::col(ticket::Column::SatisfactionScore))),
-            "n",
-        )
-        .filter(ticket::Column::RatedAt.gte(since))
-        .filter(ticket::Column::SatisfactionScore.is_not_null())
-        .into_tuple()
-        .all(conn)
-        .await
+/// The CSAT figures of the dashboard.
+#[derive(Debug, Default)]
+struct CsatFigures {
+    last_7_days: Option<f64>,
+    last_30_days: Option<f64>,
+    by_agent: Vec<Csat<Uuid>>,
+    by_category: Vec<Csat<TicketCategory>>,
 }
 
-fn averages<K>(rows: Vec<(Option<K>, i64, i64)>) -> Vec<Csat<K>> {
-    rows.into_iter()
-        .filter_map(|(key, total, count)| {
-            let key = key?;
-            (count > 0).then(|| Csat {
+/// Sum and count of scores per key (few keys: agents, categories), averaged; the busiest
+/// group first.
+struct Tally<K> {
+    groups: Vec<(K, i64, i64)>,
+}
+
+impl<K: PartialEq> Tally<K> {
+    fn new() -> Self {
+        Self { groups: Vec::new() }
+    }
+
+    fn add(&mut self, key: K, score: i64) {
+        match self.groups.iter_mut().find(|(k, _, _)| *k == key) {
+            Some((_, total, count)) => {
+                *total += score;
+                *count += 1;
+            }
+            None => self.groups.push((key, score, 1)),
+        }
+    }
+
+    fn averages(mut self) -> Vec<Csat<K>> {
+        self.groups.sort_by_key(|group| std::cmp::Reverse(group.2));
+        self.groups
+            .into_iter()
+            .map(|(key, total, count)| Csat {
                 key,
                 average: total as f64 / count as f64,
                 count,
             })
-        })
-        .collect()
+            .collect()
+    }
 }
 
-async fn overall(conn: &impl ConnectionTrait, since: DateTime<Utc>) -> Result<Option<f64>, DbErr> {
-    let rows: Vec<(Option<i64>, i64, i64)> = csat_since(conn, since, None).await?;
-    Ok(rows
-        .first()
-        .filter(|(_, _, count)| *count > 0)
-        .map(|(_, total, count)| *total as f64 / *count as f64))
+/// One rating: when, the score, who held the ticket, its category.
+type Rating = (DateTime<Utc>, Option<i16>, Option<Uuid>, TicketCategory);
+
+/// The ratings of the last 30 days, read once through the covering index on (rated_at,
+/// score, assignee, category) and tallied here: four figures from one range read. (Grouping
+/// in SQL let SQLite's planner prefer scanning every ticket through the assignee index.)
+async fn csat(conn: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<CsatFigures, DbErr> {
+    let week_ago = now - Duration::days(7);
+    let rows: Vec<Rating> = ticket::Entity::find()
+        .select_only()
+        .column(ticket::Column::RatedAt)
+        .column(ticket::Column::SatisfactionScore)
+        .column(ticket::Column::AssigneeId)
+        .column(ticket::Column::Category)
+        .filter(ticket::Column::RatedAt.gte(now - Duration::days(30)))
+        .filter(ticket::Column::SatisfactionScore.is_not_null())
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let mut month = Tally::new();
+    let mut week = Tally::new();
+    let mut by_agent = Tally::new();
+    let mut by_category = Tally::new();
+    for (rated_at, score, assignee, category) in rows {
+        let Some(score) = score.map(i64::from) else {
+            continue;
+        };
+        month.add((), score);
+        if rated_at >= week_ago {
+            week.add((), score);
+        }
+        if let Some(agent) = assignee {
+            by_agent.add(agent, score);
+        }
+        by_category.add(category, score);
+    }
+    let overall = |tally: Tally<()>| tally.averages().first().map(|csat| csat.average);
+    Ok(CsatFigures {
+        last_7_days: overall(week),
+        last_30_days: overall(month),
+        by_agent: by_agent.averages(),
+        by_category: by_category.averages(),
+    })
 }
 
 /// Computes the dashboard at the clock's now.
@@ -161,6 +198,7 @@ pub async fn support_dashboard(state: &AppState) -> Result<Dashboard, DbErr> {
                 .add(ticket::Column::ResolutionDueAt.lt(soon)),
         );
     let open_or_pending = [TicketStatus::Open, TicketStatus::Pending];
+    let csat = csat(db, now).await?;
     Ok(Dashboard {
         by_status: grouped(db, ticket::Column::Status).await?,
         by_category: grouped(db, ticket::Column::Category).await?,
@@ -200,18 +238,9 @@ pub async fn support_dashboard(state: &AppState) -> Result<Dashboard, DbErr> {
             .filter(refund::Column::DueAt.lt(now))
             .count(db)
             .await?,
-        csat_7_days: overall(db, now - Duration::days(7)).await?,
-        csat_30_days: overall(db, now - Duration::days(30)).await?,
-        csat_by_agent: averages(
-            csat_since(
-                db,
-                now - Duration::days(30),
-                Some(ticket::Column::AssigneeId),
-            )
-            .await?,
-        ),
-        csat_by_category: averages(
-            csat_since(db, now - Duration::days(30), Some(ticket::Column::Category)).await?,
-        ),
+        csat_7_days: csat.last_7_days,
+        csat_30_days: csat.last_30_days,
+        csat_by_agent: csat.by_agent,
+        csat_by_category: csat.by_category,
     })
 }
