@@ -153,6 +153,21 @@ pub async fn a_reset_link_works_once_expires_and_yields_to_a_newer_one(app: Test
     );
     app.gql(REQUEST, json!({ "e": buyer.email })).await;
     let first = link_token(&app, &buyer.email, "account.password_reset_link").await;
+    // At least 128 random bits, and only a hash of it is stored.
+    assert!(first.len() >= 22, "{first}");
+    let stored: Vec<String> = entity::account_token::Entity::find()
+        .all(&app.state.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|t| t.token_hash)
+        .collect();
+    assert_eq!(stored.len(), 1);
+    assert!(
+        stored
+            .iter()
+            .all(|hash| hash.len() == 64 && !hash.contains(&first))
+    );
     app.gql(REQUEST, json!({ "e": buyer.email })).await;
     let second = link_token(&app, &buyer.email, "account.password_reset_link").await;
     assert_ne!(first, second);
@@ -381,6 +396,25 @@ pub async fn a_hacked_account_is_locked_reviewed_and_recovered(app: TestApp) {
         "token"
     );
 
+    // Every step records where it came from.
+    let report_event = entity::audit_event::Entity::find()
+        .filter(entity::audit_event::Column::Action.eq("account.compromise_reported"))
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(report_event.ip.as_deref(), Some("127.0.0.1"));
+    let recovery_event = entity::audit_event::Entity::find()
+        .filter(entity::audit_event::Column::Action.eq("account.recovery_started"))
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        recovery_event.actor_id.map(|a| a.to_string()),
+        Some(shop.agent.id.clone())
+    );
+    assert_eq!(recovery_event.details["ticket"], ticket_id.as_str());
     // The audit log tells the story in order.
     let story: Vec<String> = audit_actions(&app, &owner.id)
         .await
@@ -560,6 +594,7 @@ pub async fn owners_see_their_devices_and_end_one(app: TestApp) {
 }
 
 engine_tests!(
+    guessing_link_tokens_is_cut_off,
     a_reset_request_reveals_nothing_and_links_come_from_configuration,
     a_reset_link_works_once_expires_and_yields_to_a_newer_one,
     two_racing_resets_with_one_link_let_exactly_one_win,
@@ -632,4 +667,22 @@ mod global_ceiling {
         )
         .await;
     }
+}
+
+/// Attempts are bounded: wrong tokens count against the client's IP until it is refused.
+async fn guessing_link_tokens_is_cut_off(app: TestApp) {
+    let limit = app.state.settings.reset_requests_per_ip;
+    for n in 0..limit {
+        let guess = reset(&app, &format!("guess-{n}"), NEW_PASSWORD).await;
+        assert_eq!(error_field(&guess), "token", "{guess}");
+    }
+    let refused = reset(&app, "guess-last", NEW_PASSWORD).await;
+    assert_eq!(error_code(&refused), "RATE_LIMITED", "{refused}");
+    // Reset requests from the same IP are refused too, for every email alike.
+    let asked = app.gql(REQUEST, json!({ "e": "anyone@example.com" })).await;
+    assert_eq!(error_code(&asked), "RATE_LIMITED");
+    // The lockout ends.
+    app.clock.advance(Duration::minutes(20));
+    let later = reset(&app, "guess-later", NEW_PASSWORD).await;
+    assert_eq!(error_field(&later), "token");
 }
