@@ -132,6 +132,24 @@ pub fn is_unique_violation(err: &DbErr) -> bool {
     )
 }
 
+/// Maps a unique-constraint violation to `CONFLICT` on `field` with `message` (a racing
+/// duplicate, a taken email); any other database error stays internal.
+pub fn conflict_on_duplicate(
+    field: &'static str,
+    message: &'static str,
+) -> impl FnOnce(DbErr) -> crate::error::ApiError {
+    move |err| {
+        if is_unique_violation(&err) {
+            crate::error::ApiError::Conflict {
+                field: Some(field),
+                message: message.into(),
+            }
+        } else {
+            err.into()
+        }
+    }
+}
+
 /// Cheap liveness check of the database, for `/readyz`.
 pub async fn ping(db: &DatabaseConnection) -> bool {
     db.execute_unprepared("SELECT 1").await.is_ok()

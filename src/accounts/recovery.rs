@@ -334,16 +334,13 @@ async fn set_password_with_token(
             restored_email = Some(used.sent_to.clone());
         }
     }
-    let account = update.update(&txn).await.map_err(|err| {
-        if db::is_unique_violation(&err) {
-            ApiError::Conflict {
-                field: Some("token"),
-                message: "The original email is in use by another account; contact support.".into(),
-            }
-        } else {
-            err.into()
-        }
-    })?;
+    let account = update
+        .update(&txn)
+        .await
+        .map_err(db::conflict_on_duplicate(
+            "token",
+            "The original email is in use by another account; contact support.",
+        ))?;
     let reason = match purpose {
         TokenPurpose::Reset => "password_reset",
         TokenPurpose::Recovery => "account_recovered",
@@ -798,16 +795,10 @@ pub async fn change_email(
     }
     .update(&txn)
     .await
-    .map_err(|err| {
-        if db::is_unique_violation(&err) {
-            ApiError::Conflict {
-                field: Some("newEmail"),
-                message: "An account with this email already exists.".into(),
-            }
-        } else {
-            err.into()
-        }
-    })?;
+    .map_err(db::conflict_on_duplicate(
+        "newEmail",
+        "An account with this email already exists.",
+    ))?;
     audit::record(
         &txn,
         meta,

@@ -454,17 +454,11 @@ pub async fn vote(
             }
             .insert(&txn)
             .await
-            .map_err(|err| {
-                if db::is_unique_violation(&err) {
-                    // The same voter's other request got there first.
-                    ApiError::Conflict {
-                        field: Some("id"),
-                        message: "Your vote on this entry is already being recorded.".into(),
-                    }
-                } else {
-                    err.into()
-                }
-            })?;
+            // The same voter's other request got there first.
+            .map_err(db::conflict_on_duplicate(
+                "id",
+                "Your vote on this entry is already being recorded.",
+            ))?;
             bump(column(helpful), 1).exec(&txn).await?;
         }
     }
