@@ -359,7 +359,12 @@ pub async fn login(
     if let Some(ip) = &meta.ip {
         keys.push(throttle::ip_key(ip));
     }
-    let locked_out = throttle::is_locked(&state.db, &keys, now).await?;
+    // The caller's own counters and the global one, in one statement.
+    let mut all_keys = keys.clone();
+    all_keys.push(throttle::GLOBAL_KEY.to_owned());
+    let locked = throttle::locked_keys(&state.db, &all_keys, now).await?;
+    let locked_out = locked.iter().any(|key| key != throttle::GLOBAL_KEY);
+    let global_ceiling = locked.iter().any(|key| key == throttle::GLOBAL_KEY);
     let account = match &email {
         Some(email) => {
             account::Entity::find()
@@ -372,8 +377,7 @@ pub async fn login(
     // Credential stuffing spreads over many emails and IPs, under every per-key limit. Past
     // the global ceiling only a known device (an IP that had a session of this account) may
     // try; everyone else gets the same answer at once, before any hashing.
-    if throttle::is_locked(&state.db, &[throttle::GLOBAL_KEY.to_owned()], now).await?
-        && !known_device(&state.db, account.as_ref(), meta.ip.as_deref(), now).await?
+    if global_ceiling && !known_device(&state.db, account.as_ref(), meta.ip.as_deref(), now).await?
     {
         metrics::counter!("storedesk_logins_total", "outcome" => "global_ceiling").increment(1);
         return Err(ApiError::RateLimited(

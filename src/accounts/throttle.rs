@@ -65,13 +65,24 @@ pub async fn is_locked(
     keys: &[String],
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
+    Ok(!locked_keys(conn, keys, now).await?.is_empty())
+}
+
+/// Those of `keys` locked out at `now`, read in one statement.
+pub async fn locked_keys(
+    conn: &impl ConnectionTrait,
+    keys: &[String],
+    now: DateTime<Utc>,
+) -> Result<Vec<String>, DbErr> {
     let rows = login_throttle::Entity::find()
         .filter(Column::Key.is_in(keys.iter().cloned()))
         .all(conn)
         .await?;
     Ok(rows
-        .iter()
-        .any(|row| row.locked_until.is_some_and(|until| until > now)))
+        .into_iter()
+        .filter(|row| row.locked_until.is_some_and(|until| until > now))
+        .map(|row| row.key)
+        .collect())
 }
 
 /// Counts one failure for `key` (call inside a write transaction).
