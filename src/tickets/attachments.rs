@@ -190,6 +190,15 @@ impl AttachmentStore {
         tokio::fs::rename(&partial, &path).await.map_err(io)
     }
 
+    /// Stores every file of a message before its transaction: content-addressed, so a failed
+    /// transaction leaves at most an unreferenced file, never a row without its file.
+    pub async fn put_all(&self, attachments: &[NewAttachment]) -> ApiResult<()> {
+        for attachment in attachments {
+            self.put(attachment).await?;
+        }
+        Ok(())
+    }
+
     /// The content stored under `sha256`.
     pub async fn read(&self, sha256: &str) -> ApiResult<Vec<u8>> {
         let path = self.path(sha256)?;

@@ -353,11 +353,7 @@ pub async fn create_ticket(
             .ok_or(ApiError::NotFound("Order"))?;
     }
     let now = state.clock.now();
-    // Files go to the store first: content-addressed, so a failed transaction leaves at
-    // most an unreferenced file, never a row without its file.
-    for attachment in &input.attachments {
-        state.attachments.put(attachment).await?;
-    }
+    state.attachments.put_all(&input.attachments).await?;
     let txn = db::begin_write(&state.db).await?;
     let ticket = insert_ticket(
         &txn,
@@ -510,9 +506,7 @@ pub async fn reply_to_ticket(
     }
     let extra = optional_text("body", Some(&body), 10_000)?;
     let now = state.clock.now();
-    for attachment in &files {
-        state.attachments.put(attachment).await?;
-    }
+    state.attachments.put_all(&files).await?;
     let txn = db::begin_write(&state.db).await?;
     let ticket = lock_visible_ticket(&txn, caller, ticket_id).await?;
     if ticket.status == TicketStatus::Closed {
