@@ -207,9 +207,7 @@ async fn production_hides_the_schema() {
 #[tokio::test]
 async fn sqlite_runs_in_wal_mode_with_foreign_keys() {
     use sea_orm::ConnectionTrait;
-    let app = TestApp::spawn(crate::helpers::Engine::Sqlite)
-        .await
-        .unwrap();
+    let app = TestApp::spawn(crate::helpers::Engine::Sqlite).await;
     let backend = app.state.db.get_database_backend();
     for (pragma, expected) in [("journal_mode", "wal"), ("foreign_keys", "1")] {
         let row = app
@@ -233,9 +231,7 @@ async fn sqlite_runs_in_wal_mode_with_foreign_keys() {
 /// `/metrics` speaks Prometheus; in production it needs the configured bearer token.
 #[tokio::test]
 async fn metrics_are_exposed_to_operators_only() {
-    let app = TestApp::spawn(crate::helpers::Engine::Sqlite)
-        .await
-        .unwrap();
+    let app = TestApp::spawn(crate::helpers::Engine::Sqlite).await;
     app.try_login("nobody@example.com", "wrong password").await;
     let text = app.get("/metrics").await.text().await.unwrap();
     for metric in [
@@ -257,8 +253,7 @@ async fn metrics_are_exposed_to_operators_only() {
             settings.smtp_url = Some("smtp://127.0.0.1:2525".to_owned().into());
             settings.metrics_token = token.map(|t| secrecy::SecretString::from(t.to_owned()));
         })
-        .await
-        .unwrap();
+        .await;
         let scrape = |bearer: Option<&str>| {
             let mut request = app.client.get(format!("{}/metrics", app.address));
             if let Some(bearer) = bearer {
@@ -279,8 +274,7 @@ async fn cors_allows_configured_origins_only() {
     let app = TestApp::spawn_with(crate::helpers::Engine::Sqlite, |settings| {
         settings.cors_origins = vec!["https://seller.example.com".into()];
     })
-    .await
-    .unwrap();
+    .await;
     let preflight = |origin: &'static str| {
         app.client
             .request(reqwest::Method::OPTIONS, app.graphql_url())

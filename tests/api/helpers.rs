@@ -56,10 +56,20 @@ pub struct Session {
     pub refresh: String,
 }
 
+/// What a PostgreSQL variant says when it cannot run: a green line must mean the test ran.
+const PG_NOT_CONFIGURED: &str = "STOREDESK_TEST_POSTGRES_URL is not set, so the PostgreSQL \
+    variant of this test cannot run. Run scripts/test.sh (it sets the local server's URL) or \
+    set STOREDESK_TEST_POSTGRES_URL=postgres://user@host:port/db yourself.";
+
 fn pg_admin_url() -> Option<String> {
     std::env::var("STOREDESK_TEST_POSTGRES_URL")
         .ok()
         .filter(|url| !url.is_empty())
+}
+
+/// The PostgreSQL server of the PostgreSQL variants; panics with [`PG_NOT_CONFIGURED`].
+fn required_pg_admin_url() -> String {
+    pg_admin_url().unwrap_or_else(|| panic!("{PG_NOT_CONFIGURED}"))
 }
 
 fn with_database(url: &str, database: &str) -> String {
@@ -86,17 +96,17 @@ pub struct TestDatabase {
 }
 
 impl TestDatabase {
-    /// `None` when the engine is PostgreSQL and no server is configured.
-    pub async fn create(engine: Engine) -> Option<Self> {
+    /// A new database; on PostgreSQL the test fails when no server is configured.
+    pub async fn create(engine: Engine) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         match engine {
-            Engine::Sqlite => Some(Self {
+            Engine::Sqlite => Self {
                 url: format!("sqlite://{}", dir.path().join("test.db").display()),
                 pg_name: None,
                 dir,
-            }),
+            },
             Engine::Postgres => {
-                let admin = pg_admin_url()?;
+                let admin = required_pg_admin_url();
                 PG_CLEANUP
                     .get_or_init(|| cleanup_stale_pg_databases(&admin))
                     .await;
@@ -112,11 +122,11 @@ impl TestDatabase {
                     .await
                     .expect("create test database");
                 let _ = db.close().await;
-                Some(Self {
+                Self {
                     url: with_database(&admin, &name),
                     pg_name: Some(name),
                     dir,
-                })
+                }
             }
         }
     }
@@ -185,19 +195,19 @@ pub fn test_settings(dir: &TempDir) -> Settings {
 }
 
 impl TestApp {
-    /// Starts a server on `engine`, or `None` when PostgreSQL is not configured.
-    pub async fn spawn(engine: Engine) -> Option<Self> {
+    /// Starts a server on `engine`.
+    pub async fn spawn(engine: Engine) -> Self {
         Self::spawn_with(engine, |_| {}).await
     }
 
     /// Like [`TestApp::spawn`], with settings adjusted first.
-    pub async fn spawn_with(engine: Engine, adjust: impl FnOnce(&mut Settings)) -> Option<Self> {
-        let database = TestDatabase::create(engine).await?;
+    pub async fn spawn_with(engine: Engine, adjust: impl FnOnce(&mut Settings)) -> Self {
+        let database = TestDatabase::create(engine).await;
         let clock = ManualClock::new(Utc.with_ymd_and_hms(2026, 11, 2, 9, 0, 0).unwrap());
         let mut app = Self::start(&database.url, clock, adjust).await;
         app.pg_database = database.pg_name;
         app._db_dir = Some(database.dir);
-        Some(app)
+        app
     }
 
     /// Another server on this app's database and clock, as a second instance behind a load
@@ -369,25 +379,14 @@ pub fn error_field(body: &Value) -> &str {
         .unwrap_or("")
 }
 
-/// Runs `body` against a fresh app on `engine`, then drops its database, even on panic.
-pub async fn run<F, Fut>(engine: Engine, body: F)
-where
-    F: FnOnce(TestApp) -> Fut,
-    Fut: Future<Output = ()>,
-{
-    run_with(engine, |_| {}, body).await;
-}
-
-/// Like [`run`], with the server's settings adjusted first.
+/// Runs `body` against a fresh app on `engine` whose settings `adjust` changed first, then
+/// drops its database, even on panic.
 pub async fn run_with<F, Fut>(engine: Engine, adjust: impl FnOnce(&mut Settings), body: F)
 where
     F: FnOnce(TestApp) -> Fut,
     Fut: Future<Output = ()>,
 {
-    let Some(app) = TestApp::spawn_with(engine, adjust).await else {
-        eprintln!("STOREDESK_TEST_POSTGRES_URL is not set: PostgreSQL variant not run");
-        return;
-    };
+    let app = TestApp::spawn_with(engine, adjust).await;
     let holder = TestAppHandle::from(&app);
     let outcome = AssertUnwindSafe(body(app)).catch_unwind().await;
     holder.teardown().await;
@@ -415,15 +414,23 @@ impl TestAppHandle {
     }
 }
 
-/// Declares each listed `async fn(TestApp)` as a test on SQLite and on PostgreSQL.
+/// Declares each listed `async fn(TestApp)` as a test on SQLite and on PostgreSQL; a name
+/// may be followed by `with adjust`, a `fn(&mut Settings)` applied before the server starts.
 #[macro_export]
 macro_rules! engine_tests {
-    ($($name:ident),* $(,)?) => {
+    (@adjust) => { |_: &mut storedesk::config::Settings| {} };
+    (@adjust $adjust:path) => { $adjust };
+    ($($name:ident $(with $adjust:ident)?),* $(,)?) => {
         mod sqlite {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
-                    $crate::helpers::run($crate::helpers::Engine::Sqlite, super::$name).await;
+                    $crate::helpers::run_with(
+                        $crate::helpers::Engine::Sqlite,
+                        $crate::engine_tests!(@adjust $(super::$adjust)?),
+                        super::$name,
+                    )
+                    .await;
                 }
             )*
         }
@@ -431,7 +438,12 @@ macro_rules! engine_tests {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
-                    $crate::helpers::run($crate::helpers::Engine::Postgres, super::$name).await;
+                    $crate::helpers::run_with(
+                        $crate::helpers::Engine::Postgres,
+                        $crate::engine_tests!(@adjust $(super::$adjust)?),
+                        super::$name,
+                    )
+                    .await;
                 }
             )*
         }

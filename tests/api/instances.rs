@@ -40,9 +40,7 @@ engine_tests!(instances_share_sessions_and_lockouts);
 
 /// Instances that start together on an empty database migrate it once, without errors.
 async fn instances_starting_together_migrate_once(engine: Engine) {
-    let Some(database) = TestDatabase::create(engine).await else {
-        return;
-    };
+    let database = TestDatabase::create(engine).await;
     let dirs: Vec<_> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
     let starts = dirs.iter().map(|dir| {
         let mut settings = test_settings(dir);

@@ -348,9 +348,7 @@ fn property(engine: Engine, cases: u32) {
         .enable_all()
         .build()
         .unwrap();
-    let Some(app) = runtime.block_on(TestApp::spawn(engine)) else {
-        return;
-    };
+    let app = runtime.block_on(TestApp::spawn(engine));
     let shop = runtime.block_on(Shop::open(&app));
     let config = ProptestConfig {
         cases,

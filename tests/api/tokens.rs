@@ -164,8 +164,7 @@ async fn tokens_of_a_previous_key_work_during_rotation() {
     let app = TestApp::spawn_with(crate::helpers::Engine::Sqlite, |settings| {
         settings.jwt_previous_keys = Some(secrecy::SecretString::from(previous));
     })
-    .await
-    .unwrap();
+    .await;
     let session = app.buyer("rotate@example.com").await;
     let claims = claims_of(&session);
     let old = sign(Algorithm::HS256, Some("old-k0"), &claims, &old_secret);
@@ -176,9 +175,7 @@ async fn tokens_of_a_previous_key_work_during_rotation() {
     let mixed = sign(Algorithm::HS256, Some(TEST_KID), &claims, &old_secret);
     assert_refused(&app, &mixed, "new kid, old secret").await;
 
-    let retired = TestApp::spawn(crate::helpers::Engine::Sqlite)
-        .await
-        .unwrap();
+    let retired = TestApp::spawn(crate::helpers::Engine::Sqlite).await;
     let stranger = retired.buyer("rotate@example.com").await;
     let old = sign(
         Algorithm::HS256,
