@@ -77,8 +77,17 @@ impl AuthCtx {
 /// Where a request came from, for audit events and throttling.
 #[derive(Debug, Clone, Default)]
 pub struct RequestMeta {
-    /// Client IP (the socket peer unless forwarded headers are trusted).
+    /// Client IP: the socket peer, or behind trusted proxies the address they vouch for.
     pub ip: Option<String>,
     /// Client user agent, truncated.
     pub user_agent: Option<String>,
+}
+
+impl RequestMeta {
+    /// What the client is throttled by: its IPv4 address or its IPv6 /64.
+    pub fn network(&self) -> Option<String> {
+        self.ip
+            .as_deref()
+            .map(crate::http::client_ip::throttle_network)
+    }
 }

@@ -76,8 +76,14 @@ pub struct Settings {
     pub max_body_bytes: usize,
     /// Largest accepted GraphQL query text in bytes.
     pub max_query_bytes: usize,
-    /// Use `X-Forwarded-For`/`Forwarded` for the client IP; only behind a trusted proxy.
-    pub trust_forwarded_headers: bool,
+    /// Networks of the reverse proxies in front of storedesk (CIDRs, e.g. `10.0.0.0/8`).
+    /// Only a request from one of them has its `X-Forwarded-For` read: the client is then the
+    /// right-most entry that is not a trusted proxy. Empty: the socket peer is the client.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Replaced by `trusted_proxies`; kept only so that an old configuration saying `true`
+    /// fails loudly instead of silently treating the proxy as every client.
+    #[serde(skip_serializing)]
+    pub trust_forwarded_headers: Option<bool>,
     /// HTTP worker threads (defaults to the number of cores).
     pub workers: Option<usize>,
     /// Browser origins (e.g. `https://seller.example.com`) allowed to call the API from
@@ -214,7 +220,8 @@ impl Default for Settings {
             login_failure_window_secs: 15 * 60,
             max_body_bytes: 2 * 1024 * 1024,
             max_query_bytes: 32 * 1024,
-            trust_forwarded_headers: false,
+            trusted_proxies: Vec::new(),
+            trust_forwarded_headers: None,
             workers: None,
             metrics_token: None,
             cors_origins: Vec::new(),
@@ -304,6 +311,11 @@ impl Settings {
                     "cors_origins entries must be exact origins like https://shop.example.com, got {origin:?}"
                 );
             }
+        }
+        if self.trust_forwarded_headers == Some(true) {
+            bail!(
+                "STOREDESK_TRUST_FORWARDED_HEADERS was replaced by STOREDESK_TRUSTED_PROXIES: list your proxies' networks, e.g. [\"10.0.0.0/8\"]"
+            );
         }
         if !(-14 * 60..=14 * 60).contains(&self.business_utc_offset_minutes) {
             bail!("business_utc_offset_minutes must be within ±14 hours");

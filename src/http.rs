@@ -1,6 +1,7 @@
 //! HTTP routes: GraphQL, health, metrics.
 
 pub mod attachments;
+pub mod client_ip;
 pub mod graphql;
 pub mod health;
 pub mod metrics;

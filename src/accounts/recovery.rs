@@ -64,10 +64,10 @@ async fn count_ip_request(
     meta: &RequestMeta,
     now: DateTime<Utc>,
 ) -> ApiResult<()> {
-    let Some(ip) = &meta.ip else {
+    let Some(ip) = meta.network() else {
         return Ok(());
     };
-    let key = reset_ip_key(ip);
+    let key = reset_ip_key(&ip);
     if throttle::is_locked(&state.db, std::slice::from_ref(&key), now).await? {
         return Err(too_many());
     }
@@ -276,8 +276,8 @@ async fn set_password_with_token(
     if token.is_empty() || token.len() > 256 {
         return Err(ApiError::validation("token", LINK_FAILED));
     }
-    if let Some(ip) = &meta.ip
-        && throttle::is_locked(&state.db, &[reset_ip_key(ip)], now).await?
+    if let Some(ip) = meta.network()
+        && throttle::is_locked(&state.db, &[reset_ip_key(&ip)], now).await?
     {
         return Err(too_many());
     }
@@ -297,9 +297,9 @@ async fn set_password_with_token(
         .next();
     let Some(used) = consumed else {
         // A wrong guess counts against the IP: tokens are unguessable, guessing is abuse.
-        if let Some(ip) = &meta.ip {
+        if let Some(ip) = meta.network() {
             let max = state.settings.reset_requests_per_ip.max(1);
-            throttle::record_failure(&txn, &state.throttle, reset_ip_key(ip), max, now).await?;
+            throttle::record_failure(&txn, &state.throttle, reset_ip_key(&ip), max, now).await?;
         }
         txn.commit().await?;
         return Err(ApiError::validation("token", LINK_FAILED));

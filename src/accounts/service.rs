@@ -356,8 +356,8 @@ pub async fn login(
     if let Some(email) = &email {
         keys.push(throttle::email_key(email));
     }
-    if let Some(ip) = &meta.ip {
-        keys.push(throttle::ip_key(ip));
+    if let Some(ip) = meta.network() {
+        keys.push(throttle::ip_key(&ip));
     }
     // The caller's own counters and the global one, in one statement.
     let mut all_keys = keys.clone();
@@ -410,9 +410,10 @@ pub async fn login(
             throttle::record_failure(&txn, &state.throttle, throttle::email_key(email), max, now)
                 .await?;
         }
-        if let Some(ip) = &meta.ip {
+        if let Some(ip) = meta.network() {
             let max = state.throttle.max_per_ip;
-            throttle::record_failure(&txn, &state.throttle, throttle::ip_key(ip), max, now).await?;
+            throttle::record_failure(&txn, &state.throttle, throttle::ip_key(&ip), max, now)
+                .await?;
         }
         let global = Ord::max(state.settings.login_max_failures_global, 1);
         throttle::record_failure(

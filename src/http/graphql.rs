@@ -20,6 +20,7 @@ use crate::auth::{AuthCtx, RequestMeta};
 use crate::config::Mode;
 use crate::error::{ApiError, ErrorCode, classify_server_error};
 use crate::graphql::{AppSchema, loaders};
+use crate::http::client_ip;
 use crate::state::AppState;
 
 fn error_response(status: StatusCode, code: ErrorCode, message: &str) -> HttpResponse {
@@ -32,16 +33,22 @@ fn error_response(status: StatusCode, code: ErrorCode, message: &str) -> HttpRes
     }))
 }
 
-/// Where the request came from. The socket peer is the client unless a trusted proxy is
-/// configured: `X-Forwarded-For` from anyone else would let a client pick its own throttle key.
-fn request_meta(req: &HttpRequest, state: &AppState) -> RequestMeta {
-    let ip = if state.settings.trust_forwarded_headers {
-        req.connection_info()
-            .realip_remote_addr()
-            .map(str::to_owned)
-    } else {
-        req.peer_addr().map(|addr| addr.ip().to_string())
-    };
+/// Where the request came from. The socket peer is the client unless it is a trusted proxy:
+/// `X-Forwarded-For` from anyone else would let a client pick its own throttle key.
+pub(crate) fn request_meta(req: &HttpRequest, state: &AppState) -> RequestMeta {
+    let forwarded = req
+        .headers()
+        .get_all(header::X_FORWARDED_FOR)
+        .filter_map(|value| value.to_str().ok())
+        .collect::<Vec<_>>();
+    let ip = req.peer_addr().map(|addr| {
+        client_ip::client_ip(
+            addr.ip(),
+            forwarded.into_iter(),
+            &state.settings.trusted_proxies,
+        )
+        .to_string()
+    });
     let user_agent = req
         .headers()
         .get(header::USER_AGENT)
