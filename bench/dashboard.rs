@@ -42,7 +42,7 @@ const DASHBOARD: &str = "{ supportDashboard {
     csatByAgent { agent { email } average count } csatByCategory { category average count } } }";
 const QUEUE: &str = "query($filter: TicketFilter) { tickets(first: 50, filter: $filter) {
     totalCount edges { node { id number subject status priority slaBreached
-    requester { email } assignee { email } lastMessage { body } } } } }";
+    requester { account { email } } assignee { account { email } } lastMessage { body } } } } }";
 
 async fn staff(state: &AppState, email: &str) -> Uuid {
     accounts::create_staff(

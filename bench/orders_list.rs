@@ -30,7 +30,7 @@ const PASSWORD: &str = "correct horse battery";
 const SAMPLES: usize = 200;
 const QUERY: &str = "query($f: Int, $a: String, $filter: OrderFilter) {
     orders(first: $f, after: $a, filter: $filter) { totalCount pageInfo { endCursor } edges { node {
-    id orderNumber status buyer { email } store { name } items { productName quantity unitPrice }
+    id orderNumber status buyer { account { email } } store { name } items { productName quantity unitPrice }
     payment { status method cardLast4 } refundableAmount
     shipment { carrier trackingNumber delayed stalled events { description } }
     cancellationRequests { status overdue } refunds { amount status } } } } }";

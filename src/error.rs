@@ -196,6 +196,7 @@ pub fn classify_server_error(err: &mut ServerError) -> ErrorCode {
     let code = if message.contains("nested too deep")
         || message.contains("too complex")
         || message.contains("cannot be greater than")
+        || message.contains("recursion limit exceeded")
     {
         ErrorCode::LimitExceeded
     } else {
@@ -225,6 +226,10 @@ mod tests {
         );
         assert_eq!(
             classify("Query is too complex.").0,
+            ErrorCode::LimitExceeded
+        );
+        assert_eq!(
+            classify("recursion limit exceeded.").0,
             ErrorCode::LimitExceeded
         );
         let (code, err) = classify("Unknown field \"nope\" on type \"Query\".");

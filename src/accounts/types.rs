@@ -75,7 +75,11 @@ impl From<AccountStatus> for DbStatus {
     }
 }
 
-/// A person who signs in.
+/// A person who signs in, with their contact data and sign-in history.
+///
+/// Only ever handed to the account itself and to staff: every field through which one
+/// account reaches another is a [`PublicProfile`] (SECURITY.md "Privacy between parties"),
+/// and a test fails when a field of this type appears anywhere else.
 pub struct Account(pub account::Model);
 
 #[Object]
@@ -144,18 +148,59 @@ impl Store {
         &self.0.name
     }
 
-    /// The seller who owns it; visible to that seller and to staff only.
-    async fn owner(&self, ctx: &Context<'_>) -> ApiResult<Option<Account>> {
-        let (_, auth, _) = request_parts(ctx)?;
-        let visible = auth
-            .caller()
-            .is_ok_and(|caller| caller.account_id == self.0.owner_id || caller.is_staff());
-        if !visible {
-            return Ok(None);
-        }
-        Ok(load_one::<AccountById>(ctx, self.0.owner_id)
+    /// The seller who owns it (their contact data only for themselves and staff).
+    async fn owner(&self, ctx: &Context<'_>) -> ApiResult<PublicProfile> {
+        PublicProfile::load(ctx, self.0.owner_id).await
+    }
+}
+
+/// What one account shows another party: a name and a role. Email, phone, status and
+/// sign-in times stay with `account`, which only the account itself and staff receive.
+pub struct PublicProfile(pub account::Model);
+
+impl PublicProfile {
+    /// The profile of account `id` (through the request's account loader).
+    pub async fn load(ctx: &Context<'_>, id: uuid::Uuid) -> ApiResult<Self> {
+        load_one::<AccountById>(ctx, id)
             .await?
-            .map(Account))
+            .map(Self)
+            .ok_or(crate::error::ApiError::NotFound("Account"))
+    }
+
+    /// Like [`PublicProfile::load`], for an optional account.
+    pub async fn load_opt(ctx: &Context<'_>, id: Option<uuid::Uuid>) -> ApiResult<Option<Self>> {
+        match id {
+            Some(id) => Ok(load_one::<AccountById>(ctx, id).await?.map(Self)),
+            None => Ok(None),
+        }
+    }
+}
+
+#[Object]
+impl PublicProfile {
+    /// Opaque id of the account.
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+
+    /// The name shown to others.
+    async fn display_name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// Buyer, seller, agent or admin.
+    async fn role(&self) -> Role {
+        self.0.role.into()
+    }
+
+    /// The whole account (email, phone, status, sign-in times): for the account itself and
+    /// for staff; null for everyone else.
+    async fn account(&self, ctx: &Context<'_>) -> ApiResult<Option<Account>> {
+        let (_, auth, _) = request_parts(ctx)?;
+        let entitled = auth
+            .caller()
+            .is_ok_and(|caller| caller.account_id == self.0.id || caller.is_staff());
+        Ok(entitled.then(|| Account(self.0.clone())))
     }
 }
 

@@ -4,9 +4,9 @@ use async_graphql::{Context, Enum, ID, InputObject, Object};
 use chrono::{DateTime, Utc};
 use entity::cancellation_request;
 
-use crate::accounts::types::Account;
+use crate::accounts::types::PublicProfile;
 use crate::error::{ApiError, ApiResult};
-use crate::graphql::loaders::{AccountById, OrderById, RefundById, load_one};
+use crate::graphql::loaders::{OrderById, RefundById, load_one};
 use crate::graphql::request_parts;
 use crate::orders::types::Order;
 use crate::refunds::types::Refund;
@@ -97,10 +97,8 @@ impl CancellationRequest {
     }
 
     /// Who filed it (the buyer, or an agent for them).
-    async fn requested_by(&self, ctx: &Context<'_>) -> ApiResult<Option<Account>> {
-        Ok(load_one::<AccountById>(ctx, self.0.requested_by)
-            .await?
-            .map(Account))
+    async fn requested_by(&self, ctx: &Context<'_>) -> ApiResult<Option<PublicProfile>> {
+        PublicProfile::load_opt(ctx, Some(self.0.requested_by)).await
     }
 
     /// When the seller must decide by.
@@ -128,11 +126,8 @@ impl CancellationRequest {
     }
 
     /// Who decided (null for automatic decisions).
-    async fn decided_by(&self, ctx: &Context<'_>) -> ApiResult<Option<Account>> {
-        match self.0.decided_by {
-            Some(id) => Ok(load_one::<AccountById>(ctx, id).await?.map(Account)),
-            None => Ok(None),
-        }
+    async fn decided_by(&self, ctx: &Context<'_>) -> ApiResult<Option<PublicProfile>> {
+        PublicProfile::load_opt(ctx, self.0.decided_by).await
     }
 
     /// Note given with the decision.

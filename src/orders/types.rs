@@ -6,11 +6,11 @@ use async_graphql::{Context, Enum, ID, InputObject, Object};
 use chrono::{DateTime, Utc};
 use entity::{order, order_item, payment, shipment, shipment_event};
 
-use crate::accounts::types::{Account, Store};
+use crate::accounts::types::{PublicProfile, Store};
 use crate::cancellations::types::CancellationRequest;
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::loaders::{
-    AccountById, EventsByShipment, ItemsByOrder, PaymentByOrder, RefundsByOrder, RequestsByOrder,
+    EventsByShipment, ItemsByOrder, PaymentByOrder, RefundsByOrder, RequestsByOrder,
     ShipmentByOrder, StoreById, load_many, load_one,
 };
 use crate::graphql::request_parts;
@@ -157,12 +157,9 @@ impl Order {
         self.0.status.into()
     }
 
-    /// The buyer.
-    async fn buyer(&self, ctx: &Context<'_>) -> ApiResult<Account> {
-        load_one::<AccountById>(ctx, self.0.buyer_id)
-            .await?
-            .map(Account)
-            .ok_or_else(|| ApiError::internal(anyhow::anyhow!("order without buyer")))
+    /// The buyer (their contact data only for themselves and staff).
+    async fn buyer(&self, ctx: &Context<'_>) -> ApiResult<PublicProfile> {
+        PublicProfile::load(ctx, self.0.buyer_id).await
     }
 
     /// The store sold from.

@@ -4,9 +4,9 @@ use async_graphql::{Context, Enum, ID, InputObject, Object};
 use chrono::{DateTime, Utc};
 use entity::refund;
 
-use crate::accounts::types::Account;
+use crate::accounts::types::PublicProfile;
 use crate::error::{ApiError, ApiResult};
-use crate::graphql::loaders::{AccountById, OrderById, load_one};
+use crate::graphql::loaders::{OrderById, load_one};
 use crate::graphql::request_parts;
 use crate::orders::types::Order;
 
@@ -58,11 +58,8 @@ impl Refund {
     }
 
     /// Who asked.
-    async fn requested_by(&self, ctx: &Context<'_>) -> ApiResult<Account> {
-        load_one::<AccountById>(ctx, self.0.requested_by)
-            .await?
-            .map(Account)
-            .ok_or_else(|| ApiError::internal(anyhow::anyhow!("refund without requester")))
+    async fn requested_by(&self, ctx: &Context<'_>) -> ApiResult<PublicProfile> {
+        PublicProfile::load(ctx, self.0.requested_by).await
     }
 
     /// When it was asked for.

@@ -7,8 +7,8 @@ use chrono::{DateTime, Utc};
 use entity::{ticket, ticket_attachment, ticket_message};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
-use crate::accounts::types::Account;
-use crate::error::{ApiError, ApiResult};
+use crate::accounts::types::{Account, PublicProfile};
+use crate::error::ApiResult;
 use crate::graphql::loaders::{
     AccountById, AttachmentsByMessage, LastMessageByTicket, LastPublicMessageByTicket, OrderById,
     PaymentByOrder, RefundsByOrder, RequestsByOrder, ShipmentByOrder, load_many, load_one,
@@ -138,19 +138,13 @@ impl Ticket {
     }
 
     /// The customer.
-    async fn requester(&self, ctx: &Context<'_>) -> ApiResult<Account> {
-        load_one::<AccountById>(ctx, self.0.requester_id)
-            .await?
-            .map(Account)
-            .ok_or(ApiError::NotFound("Account"))
+    async fn requester(&self, ctx: &Context<'_>) -> ApiResult<PublicProfile> {
+        PublicProfile::load(ctx, self.0.requester_id).await
     }
 
     /// The agent working it.
-    async fn assignee(&self, ctx: &Context<'_>) -> ApiResult<Option<Account>> {
-        match self.0.assignee_id {
-            Some(id) => Ok(load_one::<AccountById>(ctx, id).await?.map(Account)),
-            None => Ok(None),
-        }
+    async fn assignee(&self, ctx: &Context<'_>) -> ApiResult<Option<PublicProfile>> {
+        PublicProfile::load_opt(ctx, self.0.assignee_id).await
     }
 
     /// The order it is about (the requester may see it: checked when the ticket was opened).
@@ -322,11 +316,8 @@ impl TicketMessage {
     }
 
     /// Who wrote it.
-    async fn author(&self, ctx: &Context<'_>) -> ApiResult<Account> {
-        load_one::<AccountById>(ctx, self.0.author_id)
-            .await?
-            .map(Account)
-            .ok_or(ApiError::NotFound("Account"))
+    async fn author(&self, ctx: &Context<'_>) -> ApiResult<PublicProfile> {
+        PublicProfile::load(ctx, self.0.author_id).await
     }
 
     /// Text.

@@ -319,7 +319,7 @@ pub async fn a_hacked_account_is_locked_reviewed_and_recovered(app: TestApp) {
         &app,
         &shop.agent,
         "{ tickets(filter: { priority: URGENT, category: ACCOUNT }) { totalCount edges { node {
-            id requester { id status } messages(first: 5) { edges { node { body internal } } } } } } }",
+            id requester { id account { status } } messages(first: 5) { edges { node { body internal } } } } } } }",
         json!({}),
         "tickets",
     )
@@ -327,7 +327,7 @@ pub async fn a_hacked_account_is_locked_reviewed_and_recovered(app: TestApp) {
     assert_eq!(queue["totalCount"], 1, "{queue}");
     let ticket = &queue["edges"][0]["node"];
     assert_eq!(ticket["requester"]["id"], owner.id.as_str());
-    assert_eq!(ticket["requester"]["status"], "LOCKED");
+    assert_eq!(ticket["requester"]["account"]["status"], "LOCKED");
     let notes = ticket["messages"].to_string();
     assert!(notes.contains("account.email_changed"), "{notes}");
     let ticket_id = ticket["id"].as_str().unwrap().to_owned();

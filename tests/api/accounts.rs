@@ -318,7 +318,7 @@ pub async fn agents_list_search_and_page_through_accounts(app: TestApp) {
     app.seller("seller@example.com", "바다마켓").await;
     let list = "query($s: String, $r: Role, $f: Int, $a: String) {
         accounts(search: $s, role: $r, first: $f, after: $a) {
-            totalCount pageInfo { hasNextPage endCursor } edges { cursor node { email role store { name owner { email } } } } } }";
+            totalCount pageInfo { hasNextPage endCursor } edges { cursor node { email role store { name owner { account { email } } } } } } }";
 
     let body = app
         .gql_as(Some(&agent.access), list, json!({ "r": "BUYER", "f": 2 }))
@@ -360,7 +360,7 @@ pub async fn agents_list_search_and_page_through_accounts(app: TestApp) {
     assert_eq!(edges.len(), 1);
     assert_eq!(edges[0]["node"]["store"]["name"], "바다마켓");
     assert_eq!(
-        edges[0]["node"]["store"]["owner"]["email"],
+        edges[0]["node"]["store"]["owner"]["account"]["email"],
         "seller@example.com"
     );
     // LIKE wildcards in the search are literal.
@@ -387,12 +387,12 @@ pub async fn a_seller_sees_their_store_and_its_owner(app: TestApp) {
     let body = app
         .gql_as(
             Some(&seller.access),
-            "{ me { store { name owner { email } } } }",
+            "{ me { store { name owner { account { email } } } } }",
             json!({}),
         )
         .await;
     assert_eq!(
-        body["data"]["me"]["store"]["owner"]["email"],
+        body["data"]["me"]["store"]["owner"]["account"]["email"],
         "owner@example.com"
     );
 }
@@ -430,7 +430,7 @@ pub async fn the_account_list_does_not_query_per_row(app: TestApp) {
             .await;
     }
     let query = "query($f: Int) { accounts(role: SELLER, first: $f) {
-        totalCount edges { node { email store { name owner { email store { name } } } } } } }";
+        totalCount edges { node { email store { name owner { account { email store { name } } } } } } } }";
     let mut counts = Vec::new();
     for first in [5, 50] {
         let before = app.state.statements.get();
@@ -475,7 +475,7 @@ pub async fn me_reuses_the_row_read_by_the_token_check(app: TestApp) {
     assert_eq!(statements("{ me { id email role } }").await, 1);
     // The token check, then the store; the owner is the caller, already loaded.
     assert_eq!(
-        statements("{ me { store { name owner { email } } } }").await,
+        statements("{ me { store { name owner { account { email } } } } }").await,
         2
     );
 }

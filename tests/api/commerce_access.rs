@@ -258,11 +258,11 @@ pub async fn the_order_list_does_not_query_per_row(app: TestApp) {
         }
     }
     let query = "query($f: Int) { orders(first: $f) { totalCount edges { node {
-        id orderNumber buyer { email } store { name owner { email } } items { productName quantity }
+        id orderNumber buyer { account { email } } store { name owner { account { email } } } items { productName quantity }
         payment { status cardLast4 } refundableAmount
         shipment { carrier delayed stalled events { description } }
-        cancellationRequests { status refund { amount } decidedBy { email } }
-        refunds { amount requestedBy { email } } } } } }";
+        cancellationRequests { status refund { amount } decidedBy { account { email } } }
+        refunds { amount requestedBy { account { email } } } } } } }";
     let mut counts = Vec::new();
     for first in [5, 50] {
         let before = app.state.statements.get();

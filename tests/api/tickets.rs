@@ -568,8 +568,8 @@ pub async fn the_ticket_list_does_not_query_per_row(app: TestApp) {
         }
     }
     let query = "query($f: Int) { tickets(first: $f) { totalCount edges { node { number subject slaBreached
-        requester { email } assignee { email } order { orderNumber payment { status } shipment { delayed } }
-        lastMessage { body author { email } } } } } }";
+        requester { account { email } } assignee { account { email } } order { orderNumber payment { status } shipment { delayed } }
+        lastMessage { body author { account { email } } } } } } }";
     let mut counts = Vec::new();
     for first in [5, 50] {
         for who in [&shop.agent, &shop.buyer_a] {
