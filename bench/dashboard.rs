@@ -111,7 +111,7 @@ fn ticket_row(
         id: Set(Uuid::now_v7()),
         number: Set(number),
         requester_id: Set(requester),
-        created_by: Set(requester),
+        created_by: Set(Some(requester)),
         assignee_id: Set(assignee),
         order_id: Set(None),
         category: Set(pick(

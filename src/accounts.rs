@@ -1,5 +1,6 @@
 //! Accounts, sign-in, sessions and tokens.
 
+pub mod compromise;
 pub mod passwords;
 pub mod recovery;
 pub mod schema;

@@ -33,6 +33,8 @@ pub enum AuditAction {
     PasswordReset,
     /// Someone reported the account compromised.
     CompromiseReported,
+    /// The owner confirmed a report from their mailbox (the "lock my account now" link).
+    CompromiseConfirmed,
     /// The account was locked (details: reason, by whom).
     AccountLocked,
     /// The account was unlocked (details: reason).
@@ -50,6 +52,8 @@ pub enum AuditAction {
     SessionRevoked,
     /// A buyer placed an order.
     OrderPlaced,
+    /// A payment attempt was recorded and sent to the provider.
+    PaymentStarted,
     /// A payment attempt was captured.
     PaymentSucceeded,
     /// A payment attempt was declined.
@@ -120,6 +124,7 @@ impl AuditAction {
             Self::PasswordResetRequested => "account.password_reset_requested",
             Self::PasswordReset => "account.password_reset",
             Self::CompromiseReported => "account.compromise_reported",
+            Self::CompromiseConfirmed => "account.compromise_confirmed",
             Self::AccountLocked => "account.locked",
             Self::AccountUnlocked => "account.unlocked",
             Self::RecoveryStarted => "account.recovery_started",
@@ -128,6 +133,7 @@ impl AuditAction {
             Self::PhoneChanged => "account.phone_changed",
             Self::SessionRevoked => "auth.session_revoked",
             Self::OrderPlaced => "order.placed",
+            Self::PaymentStarted => "payment.started",
             Self::PaymentSucceeded => "payment.succeeded",
             Self::PaymentFailed => "payment.failed",
             Self::OrderStatusChanged => "order.status_changed",

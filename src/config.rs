@@ -144,6 +144,15 @@ pub struct Settings {
     pub reset_requests_per_email: u32,
     /// Reset and compromise requests, and wrong tokens, per client IP before `RATE_LIMITED`.
     pub reset_requests_per_ip: u32,
+    /// Compromise reports naming one email before further reports of it answer
+    /// `RATE_LIMITED` (the same for unknown emails, so it reveals nothing).
+    pub compromise_reports_per_email: u32,
+    /// Reports about one account that open a ticket and mail lock links; beyond, reports are
+    /// recorded but nothing is sent (nobody can bury an owner's inbox in links).
+    pub compromise_reports_per_account: u32,
+    /// How long the payment provider may take to answer a charge (seconds); beyond, the
+    /// attempt stays PENDING and the sweep asks the provider later.
+    pub payment_timeout_secs: u64,
     /// Largest attachment accepted, in bytes.
     pub attachment_max_bytes: usize,
     /// Most attachments on one message.
@@ -258,6 +267,9 @@ impl Default for Settings {
             reset_token_ttl_secs: 1800,
             reset_requests_per_email: 5,
             reset_requests_per_ip: 30,
+            payment_timeout_secs: 30,
+            compromise_reports_per_email: 5,
+            compromise_reports_per_account: 3,
             attachment_max_bytes: 10 * 1024 * 1024,
             attachment_max_files: 5,
         }
@@ -356,6 +368,11 @@ impl Settings {
             }
         }
         Ok(())
+    }
+
+    /// How long a payment provider call may take.
+    pub fn payment_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.payment_timeout_secs.max(1))
     }
 
     /// Whether GraphQL introspection (and "did you mean" suggestions) are on.

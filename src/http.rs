@@ -24,6 +24,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/attachments/{id}", web::get().to(attachments::download))
         .route("/reset-password", web::get().to(pages::set_password))
         .route("/recover-account", web::get().to(pages::set_password))
+        .route("/lock-account", web::get().to(pages::lock_account))
         .service(
             web::resource("/graphql")
                 .route(web::post().to(graphql::post))

@@ -91,6 +91,8 @@ pub struct Swept {
     pub escalated: u32,
     /// Refunds sent again after a crash.
     pub refunds_resumed: u32,
+    /// Payment attempts settled after a lost answer or a crash.
+    pub payments_settled: u32,
     /// RESOLVED tickets closed after the quiet period.
     pub tickets_closed: u64,
     /// SLA breaches escalated.
@@ -102,6 +104,7 @@ pub async fn sweep(state: &AppState) -> Result<Swept, crate::error::ApiError> {
     Ok(Swept {
         escalated: crate::cancellations::service::escalate_overdue(state).await?,
         refunds_resumed: crate::refunds::service::resume_stuck(state).await?,
+        payments_settled: crate::orders::service::settle_stuck_payments(state).await?,
         tickets_closed: crate::tickets::service::close_quiet_resolved(state).await?,
         sla_escalated: crate::tickets::sla::escalate_breaches(state).await?,
     })

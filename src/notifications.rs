@@ -90,6 +90,14 @@ pub enum Notice {
         /// Minutes it stays valid.
         minutes: i64,
     },
+    /// Someone who was not signed in reported the account hacked: only the owner, from
+    /// their mailbox, can turn that report into a lock.
+    LockAccountLink {
+        /// The link (built from the configured public URL).
+        link: String,
+        /// Minutes it stays valid.
+        minutes: i64,
+    },
     /// The password was changed (by the owner, a reset or a recovery).
     PasswordChanged,
     /// The account was locked (reported compromised, or by an agent).
@@ -136,6 +144,7 @@ impl Notice {
             Self::SlaBreached { .. } => "ticket.sla_breached",
             Self::PasswordResetLink { .. } => "account.password_reset_link",
             Self::RecoveryLink { .. } => "account.recovery_link",
+            Self::LockAccountLink { .. } => "account.lock_link",
             Self::PasswordChanged => "account.password_changed",
             Self::AccountLocked => "account.locked",
             Self::ContactChanged { .. } => "account.contact_changed",

@@ -1,10 +1,13 @@
 //! The payment gateway boundary and its built-in deterministic simulator, plus the card-data
 //! rules: only a brand and the last four digits are ever accepted or stored.
 
+use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use entity::payment::{PaymentFailureReason, PaymentMethod};
+use tokio::sync::{Notify, Semaphore};
 use uuid::Uuid;
 
 use crate::error::ApiError;
@@ -36,6 +39,28 @@ pub struct RefundRequest {
     pub amount: i64,
 }
 
+/// Why a charge did not go through.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChargeError {
+    /// The provider refused it; nothing was charged.
+    Declined(PaymentFailureReason),
+    /// No answer (timeout, connection dropped, provider error): the charge may or may not
+    /// have happened. The attempt stays PENDING until [`PaymentGateway::charge_status`]
+    /// tells.
+    Unknown(String),
+}
+
+/// What the provider knows of a charge, asked when an attempt was left without an answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChargeStatus {
+    /// Charged; the provider's reference.
+    Charged(String),
+    /// Declined.
+    Declined(PaymentFailureReason),
+    /// The provider never received it.
+    NotFound,
+}
+
 /// The gateway's answer to a refund it could not make.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RefundFailure(pub String);
@@ -43,18 +68,66 @@ pub struct RefundFailure(pub String);
 /// A payment service provider.
 #[async_trait]
 pub trait PaymentGateway: Send + Sync + 'static {
-    /// Charges; `Ok` carries the gateway's reference, `Err` why it was declined.
-    async fn charge(&self, request: ChargeRequest) -> Result<String, PaymentFailureReason>;
+    /// Charges; `Ok` carries the gateway's reference. `request.payment_id` is the
+    /// idempotency key: the provider never charges one payment twice.
+    async fn charge(&self, request: ChargeRequest) -> Result<String, ChargeError>;
+    /// What became of the charge of `payment_id` (for attempts a crash or a lost answer left
+    /// PENDING); `Err` when the provider cannot tell now.
+    async fn charge_status(&self, payment_id: Uuid) -> Result<ChargeStatus, String>;
     /// Refunds part or all of a payment; `Ok` carries the gateway's reference.
     async fn refund(&self, request: RefundRequest) -> Result<String, RefundFailure>;
 }
 
+/// Charges the simulator remembers for [`PaymentGateway::charge_status`] (oldest forgotten
+/// first, so a long-running development server does not grow without bound).
+const REMEMBERED_CHARGES: usize = 10_000;
+
+/// The outcome of each charge by payment id, and the ids oldest first.
+type RememberedCharges = (
+    HashMap<Uuid, Result<String, PaymentFailureReason>>,
+    VecDeque<Uuid>,
+);
+
+/// Holds charges at the gateway until released: a slow provider, for tests.
+#[derive(Debug)]
+pub struct ChargeHold {
+    entered: Notify,
+    gate: Semaphore,
+}
+
+impl Default for ChargeHold {
+    fn default() -> Self {
+        Self {
+            entered: Notify::new(),
+            gate: Semaphore::new(0),
+        }
+    }
+}
+
+impl ChargeHold {
+    /// Waits until a charge is waiting at the gateway.
+    pub async fn entered(&self) {
+        self.entered.notified().await;
+    }
+
+    /// Lets one held charge through.
+    pub fn release(&self) {
+        self.gate.add_permits(1);
+    }
+}
+
 /// The built-in gateway: deterministic, no network. Charges succeed unless the caller asks
 /// for a failure; refunds succeed unless failures were queued with
-/// [`SimulatedGateway::fail_next_refunds`] (tests and the demo use that).
+/// [`SimulatedGateway::fail_next_refunds`] (tests and the demo use that). Tests can also
+/// make it slow ([`SimulatedGateway::hold_charges`]) or lose its answers after charging
+/// ([`SimulatedGateway::lose_next_answers`]).
 #[derive(Debug, Default)]
 pub struct SimulatedGateway {
     refunds_to_fail: AtomicU32,
+    answers_to_lose: AtomicU32,
+    charges_made: AtomicU32,
+    hold: Mutex<Option<Arc<ChargeHold>>>,
+    charges: Mutex<RememberedCharges>,
 }
 
 impl SimulatedGateway {
@@ -62,15 +135,94 @@ impl SimulatedGateway {
     pub fn fail_next_refunds(&self, n: u32) {
         self.refunds_to_fail.store(n, Ordering::SeqCst);
     }
+
+    /// The next `n` charges go through, but their answer is lost on the way back (a
+    /// connection dropped after the provider charged).
+    pub fn lose_next_answers(&self, n: u32) {
+        self.answers_to_lose.store(n, Ordering::SeqCst);
+    }
+
+    /// From now on every charge waits at the gateway until the returned hold releases it.
+    pub fn hold_charges(&self) -> Arc<ChargeHold> {
+        let hold = Arc::new(ChargeHold::default());
+        *self.hold.lock().unwrap_or_else(|p| p.into_inner()) = Some(hold.clone());
+        hold
+    }
+
+    /// How many charges the simulator made (declined ones included).
+    pub fn charges_made(&self) -> u32 {
+        self.charges_made.load(Ordering::SeqCst)
+    }
+
+    fn remember(&self, payment_id: Uuid, outcome: Result<String, PaymentFailureReason>) {
+        let mut guard = self.charges.lock().unwrap_or_else(|p| p.into_inner());
+        let (charges, order) = &mut *guard;
+        if charges.insert(payment_id, outcome).is_none() {
+            order.push_back(payment_id);
+        }
+        while order.len() > REMEMBERED_CHARGES {
+            if let Some(oldest) = order.pop_front() {
+                charges.remove(&oldest);
+            }
+        }
+    }
 }
 
 #[async_trait]
 impl PaymentGateway for SimulatedGateway {
-    async fn charge(&self, request: ChargeRequest) -> Result<String, PaymentFailureReason> {
-        match request.simulate {
-            Some(reason) => Err(reason),
-            None => Ok(format!("sim_pay_{}", request.payment_id.simple())),
+    async fn charge(&self, request: ChargeRequest) -> Result<String, ChargeError> {
+        let hold = self.hold.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        if let Some(hold) = hold {
+            hold.entered.notify_one();
+            if let Ok(permit) = hold.gate.acquire().await {
+                permit.forget();
+            }
         }
+        let known = self
+            .charges
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .0
+            .get(&request.payment_id)
+            .cloned();
+        // The payment id is the idempotency key: a repeated charge answers the first result.
+        let outcome = match known {
+            Some(outcome) => outcome,
+            None => {
+                self.charges_made.fetch_add(1, Ordering::SeqCst);
+                let outcome = match request.simulate {
+                    Some(reason) => Err(reason),
+                    None => Ok(format!("sim_pay_{}", request.payment_id.simple())),
+                };
+                self.remember(request.payment_id, outcome.clone());
+                outcome
+            }
+        };
+        let lost = self
+            .answers_to_lose
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok();
+        if lost {
+            return Err(ChargeError::Unknown(
+                "connection closed before the answer (simulated)".into(),
+            ));
+        }
+        outcome.map_err(ChargeError::Declined)
+    }
+
+    async fn charge_status(&self, payment_id: Uuid) -> Result<ChargeStatus, String> {
+        let known = self
+            .charges
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .0
+            .get(&payment_id)
+            .cloned();
+        Ok(match known {
+            Some(Ok(reference)) => ChargeStatus::Charged(reference),
+            Some(Err(reason)) => ChargeStatus::Declined(reason),
+            None => ChargeStatus::NotFound,
+        })
     }
 
     async fn refund(&self, request: RefundRequest) -> Result<String, RefundFailure> {

@@ -12,6 +12,10 @@ pub enum TokenPurpose {
     /// Recovery of a locked account, started by an agent after an identity check.
     #[sea_orm(string_value = "RECOVERY")]
     Recovery,
+    /// "Lock my account now", mailed to the owner after someone reported a takeover without
+    /// being signed in: only the owner's mailbox can turn a report into a lock.
+    #[sea_orm(string_value = "LOCK")]
+    Lock,
 }
 
 /// One token.

@@ -8,6 +8,7 @@ pub mod account_token;
 pub mod agent_availability;
 pub mod audit_event;
 pub mod cancellation_request;
+pub mod email_history;
 pub mod faq_entry;
 pub mod faq_vote;
 pub mod login_throttle;

@@ -100,8 +100,9 @@ pub struct Model {
     pub number: i64,
     /// The customer it is for.
     pub requester_id: Uuid,
-    /// Who opened it (the customer, or an agent logging a call).
-    pub created_by: Uuid,
+    /// Who opened it (the customer, or an agent logging a call); none when storedesk opened it
+    /// for an unverified report.
+    pub created_by: Option<Uuid>,
     /// The agent working it.
     pub assignee_id: Option<Uuid>,
     /// The order it is about.

@@ -1,7 +1,8 @@
 //! Schema migrations of storedesk.
 //!
-//! Migrations are written with sea-query builders only, so the same files run on SQLite and
-//! PostgreSQL. Names follow `mYYYYMMDD_HHMMSS_what`.
+//! Migrations are written with sea-query builders where they can be, and in SQL both engines
+//! share where they cannot (partial indexes, SQLite's table rewrites), so the same files run
+//! on SQLite and PostgreSQL. Names follow `mYYYYMMDD_HHMMSS_what`.
 
 pub use sea_orm_migration::prelude::*;
 
@@ -17,6 +18,8 @@ mod m20261123_000007_attachments;
 mod m20261123_000008_sla_escalation;
 mod m20261123_000009_account_tokens;
 mod m20261123_000010_csat_index;
+mod m20261201_000011_unverified_reports;
+mod m20261201_000012_one_pending_payment;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -35,6 +38,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000008_sla_escalation::Migration),
             Box::new(m20261123_000009_account_tokens::Migration),
             Box::new(m20261123_000010_csat_index::Migration),
+            Box::new(m20261201_000011_unverified_reports::Migration),
+            Box::new(m20261201_000012_one_pending_payment::Migration),
         ]
     }
 }

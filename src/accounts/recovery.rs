@@ -11,9 +11,7 @@
 use chrono::{DateTime, Duration, Utc};
 use entity::account::{self, AccountStatus, Role};
 use entity::account_token::{self, TokenPurpose};
-use entity::audit_event;
-use entity::ticket::{TicketCategory, TicketChannel, TicketPriority};
-use entity::ticket_message;
+use entity::{audit_event, email_history};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
@@ -32,11 +30,9 @@ use crate::audit::{self, AuditAction, AuditEvent};
 use crate::auth::{Caller, RequestMeta};
 use crate::db;
 use crate::error::{ApiError, ApiResult};
-use crate::events::TicketChange;
 use crate::input::required_text;
 use crate::notifications::{self, Notice};
 use crate::state::AppState;
-use crate::tickets::service::{TicketRow, insert_ticket};
 
 /// The one answer for every unusable link: unknown, used, expired, superseded, wrong kind.
 pub const LINK_FAILED: &str = "This link is invalid or has expired. Ask for a new one.";
@@ -49,17 +45,17 @@ fn reset_email_key(email: &str) -> String {
     format!("reset-email:{email}")
 }
 
-fn reset_ip_key(ip: &str) -> String {
+pub(super) fn reset_ip_key(ip: &str) -> String {
     format!("reset-ip:{ip}")
 }
 
-fn too_many() -> ApiError {
+pub(super) fn too_many() -> ApiError {
     ApiError::RateLimited("Too many attempts; try again later.".into())
 }
 
 /// Counts one request from the caller's IP; refuses when the IP is over its limit. The limit
 /// is the same for every email, so the refusal says nothing about any account.
-async fn count_ip_request(
+pub(super) async fn count_ip_request(
     state: &AppState,
     meta: &RequestMeta,
     now: DateTime<Utc>,
@@ -78,14 +74,14 @@ async fn count_ip_request(
     Ok(())
 }
 
-fn link(state: &AppState, path: &str, token: &str) -> String {
+pub(super) fn link(state: &AppState, path: &str, token: &str) -> String {
     format!(
         "{}/{path}?token={token}",
         state.settings.public_url.trim_end_matches('/')
     )
 }
 
-fn token_minutes(state: &AppState) -> i64 {
+pub(super) fn token_minutes(state: &AppState) -> i64 {
     i64::try_from(state.settings.reset_token_ttl_secs / 60)
         .unwrap_or(30)
         .max(1)
@@ -103,7 +99,7 @@ pub fn mask_email(email: &str) -> String {
 }
 
 /// Invalidates every outstanding link of `account_id` (of one purpose, or all).
-async fn supersede_tokens(
+pub(super) async fn supersede_tokens(
     conn: &impl ConnectionTrait,
     account_id: Uuid,
     purpose: Option<TokenPurpose>,
@@ -121,12 +117,12 @@ async fn supersede_tokens(
     Ok(())
 }
 
-/// Who issued a token and why (recovery only).
+/// Who issued a token and why: the agent and ticket of a recovery, the ticket of a lock link.
 #[derive(Debug, Default)]
-struct Issuer {
-    agent: Option<Uuid>,
-    ticket: Option<Uuid>,
-    verified_by: Option<String>,
+pub(super) struct Issuer {
+    pub(super) agent: Option<Uuid>,
+    pub(super) ticket: Option<Uuid>,
+    pub(super) verified_by: Option<String>,
 }
 
 /// A new link token for `account` (the older ones of the same purpose stop working).
@@ -140,6 +136,20 @@ async fn issue_token(
     now: DateTime<Utc>,
 ) -> ApiResult<String> {
     supersede_tokens(conn, account.id, Some(purpose), now).await?;
+    insert_token(conn, state, account, purpose, sent_to, issuer, now).await
+}
+
+/// Stores the hash of a new link token for `account`, sent to `sent_to`, and returns the
+/// token itself (it exists nowhere else but in the email).
+pub(super) async fn insert_token(
+    conn: &impl ConnectionTrait,
+    state: &AppState,
+    account: &account::Model,
+    purpose: TokenPurpose,
+    sent_to: &str,
+    issuer: Issuer,
+    now: DateTime<Utc>,
+) -> ApiResult<String> {
     let token = tokens::new_opaque_token();
     let ttl = Duration::seconds(i64::try_from(state.settings.reset_token_ttl_secs).unwrap_or(1800));
     account_token::ActiveModel {
@@ -161,6 +171,24 @@ async fn issue_token(
     Ok(token)
 }
 
+/// The addresses `account_id` gave up within the last 30 days, oldest first.
+async fn recent_history(
+    conn: &impl ConnectionTrait,
+    account_id: Uuid,
+    now: DateTime<Utc>,
+) -> ApiResult<Vec<email_history::Model>> {
+    Ok(email_history::Entity::find()
+        .filter(email_history::Column::AccountId.eq(account_id))
+        .filter(
+            email_history::Column::ChangedAt
+                .gte(now - Duration::days(CONTACT_CHANGE_LOOKBACK_DAYS)),
+        )
+        .order_by_asc(email_history::Column::ChangedAt)
+        .limit(50)
+        .all(conn)
+        .await?)
+}
+
 /// The email the owner had before any change of the last 30 days: after a takeover, the
 /// attacker may have put in their own, so warnings and recovery links go to the old one.
 pub async fn pre_change_email(
@@ -168,24 +196,45 @@ pub async fn pre_change_email(
     account: &account::Model,
     now: DateTime<Utc>,
 ) -> ApiResult<String> {
-    let earliest = audit_event::Entity::find()
-        .filter(audit_event::Column::Action.eq(AuditAction::EmailChanged.as_str()))
-        .filter(audit_event::Column::TargetId.eq(account.id))
-        .filter(
-            audit_event::Column::CreatedAt.gte(now - Duration::days(CONTACT_CHANGE_LOOKBACK_DAYS)),
-        )
-        .order_by_asc(audit_event::Column::Id)
-        .one(conn)
-        .await?;
-    Ok(earliest
-        .and_then(|event| {
-            event
-                .details
-                .get("from")
-                .and_then(|v| v.as_str())
-                .map(str::to_owned)
-        })
-        .unwrap_or_else(|| account.email.clone()))
+    Ok(recent_history(conn, account.id, now)
+        .await?
+        .into_iter()
+        .next()
+        .map_or_else(|| account.email.clone(), |row| row.email))
+}
+
+/// The current address of `account` and every address it had in the last 30 days: a
+/// "lock my account now" link goes to each, because the owner may only still read one.
+pub(super) async fn recent_addresses(
+    conn: &impl ConnectionTrait,
+    account: &account::Model,
+    now: DateTime<Utc>,
+) -> ApiResult<Vec<String>> {
+    let mut addresses = vec![account.email.clone()];
+    for row in recent_history(conn, account.id, now).await? {
+        if !addresses.contains(&row.email) {
+            addresses.push(row.email);
+        }
+    }
+    Ok(addresses)
+}
+
+/// Remembers that `account_id` stopped using `old_email` at `now`.
+async fn record_email_change(
+    conn: &impl ConnectionTrait,
+    account_id: Uuid,
+    old_email: &str,
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
+    email_history::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        account_id: Set(account_id),
+        email: Set(old_email.to_owned()),
+        changed_at: Set(now),
+    }
+    .insert(conn)
+    .await?;
+    Ok(())
 }
 
 /// "Forgot password": always `Ok` for a well-formed email. A registered, active account gets
@@ -251,7 +300,7 @@ pub async fn reset_password(
     token: &str,
     new_password: SecretString,
 ) -> ApiResult<()> {
-    set_password_with_token(state, meta, TokenPurpose::Reset, token, new_password).await
+    set_password_with_token(state, meta, PasswordLink::Reset, token, new_password).await
 }
 
 /// Sets a new password from a recovery link and makes the account active again.
@@ -261,18 +310,32 @@ pub async fn complete_recovery(
     token: &str,
     new_password: SecretString,
 ) -> ApiResult<()> {
-    set_password_with_token(state, meta, TokenPurpose::Recovery, token, new_password).await
+    set_password_with_token(state, meta, PasswordLink::Recovery, token, new_password).await
 }
 
-async fn set_password_with_token(
+/// The links that set a password.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PasswordLink {
+    Reset,
+    Recovery,
+}
+
+impl PasswordLink {
+    fn purpose(self) -> TokenPurpose {
+        match self {
+            Self::Reset => TokenPurpose::Reset,
+            Self::Recovery => TokenPurpose::Recovery,
+        }
+    }
+}
+
+/// Refuses a presented link token early: malformed, or from an IP that guessed too often.
+pub(super) async fn precheck_token(
     state: &AppState,
     meta: &RequestMeta,
-    purpose: TokenPurpose,
     token: &str,
-    new_password: SecretString,
+    now: DateTime<Utc>,
 ) -> ApiResult<()> {
-    let now = state.clock.now();
-    passwords::check_new_password("newPassword", new_password.expose_secret())?;
     if token.is_empty() || token.len() > 256 {
         return Err(ApiError::validation("token", LINK_FAILED));
     }
@@ -281,9 +344,21 @@ async fn set_password_with_token(
     {
         return Err(too_many());
     }
-    // Hashed before the transaction, off the async workers, so the row locks are short.
-    let password_hash = state.hasher.hash(new_password).await?;
-    let txn = db::begin_write(&state.db).await?;
+    Ok(())
+}
+
+/// Uses up a link token of `purpose` in `txn`: one conditional update, so of two racing
+/// submissions exactly one gets the row. `None` for a token that is unknown, used, expired,
+/// superseded or of another purpose; the wrong guess is counted against the caller's IP
+/// (tokens are unguessable, so guessing is abuse) and the caller must commit `txn`.
+pub(super) async fn consume_token(
+    txn: &impl ConnectionTrait,
+    state: &AppState,
+    meta: &RequestMeta,
+    purpose: TokenPurpose,
+    token: &str,
+    now: DateTime<Utc>,
+) -> ApiResult<Option<account_token::Model>> {
     let consumed = account_token::Entity::update_many()
         .col_expr(account_token::Column::UsedAt, Expr::value(now))
         .filter(account_token::Column::TokenHash.eq(tokens::hash_token(token)))
@@ -291,16 +366,33 @@ async fn set_password_with_token(
         .filter(account_token::Column::UsedAt.is_null())
         .filter(account_token::Column::SupersededAt.is_null())
         .filter(account_token::Column::ExpiresAt.gt(now))
-        .exec_with_returning(&txn)
+        .exec_with_returning(txn)
         .await?
         .into_iter()
         .next();
-    let Some(used) = consumed else {
-        // A wrong guess counts against the IP: tokens are unguessable, guessing is abuse.
-        if let Some(ip) = meta.network() {
-            let max = state.settings.reset_requests_per_ip.max(1);
-            throttle::record_failure(&txn, &state.throttle, reset_ip_key(&ip), max, now).await?;
-        }
+    if consumed.is_none()
+        && let Some(ip) = meta.network()
+    {
+        let max = state.settings.reset_requests_per_ip.max(1);
+        throttle::record_failure(txn, &state.throttle, reset_ip_key(&ip), max, now).await?;
+    }
+    Ok(consumed)
+}
+
+async fn set_password_with_token(
+    state: &AppState,
+    meta: &RequestMeta,
+    link: PasswordLink,
+    token: &str,
+    new_password: SecretString,
+) -> ApiResult<()> {
+    let now = state.clock.now();
+    passwords::check_new_password("newPassword", new_password.expose_secret())?;
+    precheck_token(state, meta, token, now).await?;
+    // Hashed before the transaction, off the async workers, so the row locks are short.
+    let password_hash = state.hasher.hash(new_password).await?;
+    let txn = db::begin_write(&state.db).await?;
+    let Some(used) = consume_token(&txn, state, meta, link.purpose(), token, now).await? else {
         txn.commit().await?;
         return Err(ApiError::validation("token", LINK_FAILED));
     };
@@ -309,9 +401,9 @@ async fn set_password_with_token(
         .one(&txn)
         .await?
         .ok_or_else(|| ApiError::validation("token", LINK_FAILED))?;
-    let allowed = match purpose {
-        TokenPurpose::Reset => account.status == AccountStatus::Active,
-        TokenPurpose::Recovery => account.status != AccountStatus::Disabled,
+    let allowed = match link {
+        PasswordLink::Reset => account.status == AccountStatus::Active,
+        PasswordLink::Recovery => account.status != AccountStatus::Disabled,
     };
     if !allowed {
         // Locked after the link was sent: dropping the transaction keeps the token unused.
@@ -324,8 +416,9 @@ async fn set_password_with_token(
         updated_at: Set(now),
         ..Default::default()
     };
+    let account_before_email = account.email.clone();
     let mut restored_email = None;
-    if purpose == TokenPurpose::Recovery {
+    if link == PasswordLink::Recovery {
         update.status = Set(AccountStatus::Active);
         // The link went to the verified address; if an attacker replaced the sign-in email,
         // the owner gets theirs back.
@@ -341,16 +434,20 @@ async fn set_password_with_token(
             "token",
             "The original email is in use by another account; contact support.",
         ))?;
-    let reason = match purpose {
-        TokenPurpose::Reset => "password_reset",
-        TokenPurpose::Recovery => "account_recovered",
+    if restored_email.is_some() {
+        // The address the attacker had put in is history now, like any replaced address.
+        record_email_change(&txn, account.id, &account_before_email, now).await?;
+    }
+    let reason = match link {
+        PasswordLink::Reset => "password_reset",
+        PasswordLink::Recovery => "account_recovered",
     };
     let revoked = revoke_sessions(&txn, account.id, None, reason, now).await?;
     supersede_tokens(&txn, account.id, None, now).await?;
     throttle::clear(&txn, throttle::email_key(&account.email)).await?;
-    let action = match purpose {
-        TokenPurpose::Reset => AuditAction::PasswordReset,
-        TokenPurpose::Recovery => AuditAction::RecoveryCompleted,
+    let action = match link {
+        PasswordLink::Reset => AuditAction::PasswordReset,
+        PasswordLink::Recovery => AuditAction::RecoveryCompleted,
     };
     audit::record(
         &txn,
@@ -371,7 +468,7 @@ async fn set_password_with_token(
 
 /// Locks `account` in `txn`: status LOCKED, every session and refresh token revoked, every
 /// outstanding link cancelled. The very next request with an old access token fails.
-async fn lock_in(
+pub(super) async fn lock_in(
     txn: &impl ConnectionTrait,
     account: &account::Model,
     reason: &str,
@@ -391,7 +488,10 @@ async fn lock_in(
 }
 
 /// The account's recent security events, as text for the agent's note on the ticket.
-async fn recent_events_text(conn: &impl ConnectionTrait, account_id: Uuid) -> ApiResult<String> {
+pub(super) async fn recent_events_text(
+    conn: &impl ConnectionTrait,
+    account_id: Uuid,
+) -> ApiResult<String> {
     let events = audit_event::Entity::find()
         .filter(
             Condition::any()
@@ -415,111 +515,8 @@ async fn recent_events_text(conn: &impl ConnectionTrait, account_id: Uuid) -> Ap
     Ok(text)
 }
 
-/// "My account was hacked" (계정 해킹): always `Ok` for a well-formed email. An existing,
-/// not disabled account is locked at once, every session revoked, an URGENT `ACCOUNT`
-/// ticket opened with the report and the recent security events, and the owner warned at the
-/// address they had before any recent change. `reporter` is the signed-in caller, if any.
-pub async fn report_compromise(
-    state: &AppState,
-    meta: &RequestMeta,
-    reporter: Option<Caller>,
-    email: &str,
-    description: &str,
-) -> ApiResult<()> {
-    let now = state.clock.now();
-    let email = normalize_email("email", email)?;
-    let description = required_text("description", description, 2_000)?;
-    count_ip_request(state, meta, now).await?;
-    let txn = db::begin_write(&state.db).await?;
-    let account = match account_by_email(&txn, &email).await? {
-        Some(account) => Some(account),
-        None => account_by_recent_email(&txn, &email, now).await?,
-    };
-    let reporter_id = reporter.map(|caller| caller.account_id);
-    let Some(account) = account.filter(|a| {
-        a.status != AccountStatus::Disabled && matches!(a.role, Role::Buyer | Role::Seller)
-    }) else {
-        audit::record(
-            &txn,
-            meta,
-            now,
-            AuditEvent {
-                actor_id: reporter_id,
-                action: AuditAction::CompromiseReported,
-                target: None,
-                details: json!({ "email": email, "acted": false }),
-            },
-        )
-        .await?;
-        txn.commit().await?;
-        return Ok(());
-    };
-    let events = recent_events_text(&txn, account.id).await?;
-    let revoked = lock_in(&txn, &account, "compromise_reported", now).await?;
-    let ticket = insert_ticket(
-        &txn,
-        state,
-        TicketRow {
-            requester_id: account.id,
-            created_by: reporter_id.unwrap_or(account.id),
-            order_id: None,
-            category: TicketCategory::Account,
-            channel: TicketChannel::Web,
-            subject: "계정 도용 신고 (account compromise report)".into(),
-            priority: TicketPriority::Urgent,
-            payment_method: None,
-            card_last4: None,
-        },
-        now,
-    )
-    .await?;
-    for (body, internal) in [(description, false), (events, true)] {
-        ticket_message::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            ticket_id: Set(ticket.id),
-            author_id: Set(account.id),
-            body: Set(body),
-            internal: Set(internal),
-            created_at: Set(now),
-        }
-        .insert(&txn)
-        .await?;
-    }
-    let warn_at = pre_change_email(&txn, &account, now).await?;
-    notifications::enqueue_email(&txn, now, &account, &warn_at, &Notice::AccountLocked).await?;
-    for (action, details) in [
-        (
-            AuditAction::CompromiseReported,
-            json!({ "ticket": ticket.id, "byOwner": reporter_id == Some(account.id) }),
-        ),
-        (
-            AuditAction::AccountLocked,
-            json!({ "reason": "compromise_reported", "sessionsRevoked": revoked, "ticket": ticket.id }),
-        ),
-        (
-            AuditAction::TicketCreated,
-            json!({ "number": ticket.number, "priority": "URGENT" }),
-        ),
-    ] {
-        let target = if action == AuditAction::TicketCreated {
-            ("ticket", ticket.id)
-        } else {
-            ("account", account.id)
-        };
-        audit::record(
-            &txn,
-            meta,
-            now,
-            AuditEvent::on(action, reporter_id, target, details),
-        )
-        .await?;
-    }
-    txn.commit().await?;
-    state.events.publish(ticket.id, TicketChange::Created).await;
-    Ok(())
-}
-
-async fn account_by_email(
+/// The account signing in with `email` (locked for the caller's transaction).
+pub(super) async fn account_by_email(
     conn: &impl ConnectionTrait,
     email: &str,
 ) -> ApiResult<Option<account::Model>> {
@@ -531,30 +528,26 @@ async fn account_by_email(
 }
 
 /// The account whose email was `email` until a change of the last 30 days: the owner of a
-/// hijacked account reports with the address they know, which the attacker replaced.
-async fn account_by_recent_email(
+/// hijacked account reports with the address they know, which the attacker replaced. One
+/// indexed lookup in the email history.
+pub(super) async fn account_by_recent_email(
     conn: &impl ConnectionTrait,
     email: &str,
     now: DateTime<Utc>,
 ) -> ApiResult<Option<account::Model>> {
-    // Email changes are rare; the window keeps this to a handful of rows.
-    let changes = audit_event::Entity::find()
-        .filter(audit_event::Column::Action.eq(AuditAction::EmailChanged.as_str()))
+    let Some(change) = email_history::Entity::find()
+        .filter(email_history::Column::Email.eq(email))
         .filter(
-            audit_event::Column::CreatedAt.gte(now - Duration::days(CONTACT_CHANGE_LOOKBACK_DAYS)),
+            email_history::Column::ChangedAt
+                .gte(now - Duration::days(CONTACT_CHANGE_LOOKBACK_DAYS)),
         )
-        .order_by_desc(audit_event::Column::Id)
-        .limit(10_000)
-        .all(conn)
-        .await?;
-    let Some(account_id) = changes.into_iter().find_map(|event| {
-        (event.details.get("from").and_then(|v| v.as_str()) == Some(email))
-            .then_some(event.target_id)
-            .flatten()
-    }) else {
+        .order_by_desc(email_history::Column::ChangedAt)
+        .one(conn)
+        .await?
+    else {
         return Ok(None);
     };
-    Ok(account::Entity::find_by_id(account_id)
+    Ok(account::Entity::find_by_id(change.account_id)
         .lock_exclusive()
         .one(conn)
         .await?)
@@ -807,6 +800,7 @@ pub async fn change_email(
             .with_details(json!({ "from": account.email, "to": new_email })),
     )
     .await?;
+    record_email_change(&txn, account.id, &account.email, now).await?;
     let notice = Notice::ContactChanged {
         what: "email",
         masked: mask_email(&new_email),

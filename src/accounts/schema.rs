@@ -9,7 +9,7 @@ use super::types::{
     Account, AccountStatus, AuditEvent, AuthPayload, CreateStaffAccountInput, RegisterInput, Role,
     SecurityEvent, SessionInfo,
 };
-use super::{recovery, security};
+use super::{compromise, recovery, security};
 use crate::auth::AuthCtx;
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::loaders::{AccountById, load_one};
@@ -243,8 +243,10 @@ impl AccountsMutation {
         Ok(true)
     }
 
-    /// "My account was hacked" (계정 해킹): always `true`. An existing account is locked at
-    /// once, signed out everywhere, and an URGENT ticket goes to the agents.
+    /// "My account was hacked" (계정 해킹): always `true`. From the signed-in owner the
+    /// account is locked at once and an URGENT ticket goes to the agents. From anyone else
+    /// nothing is locked: a HIGH ticket marked as an unverified report, and a "lock my
+    /// account now" link to the account's current and recent addresses.
     async fn report_account_compromise(
         &self,
         ctx: &Context<'_>,
@@ -252,7 +254,16 @@ impl AccountsMutation {
         description: String,
     ) -> ApiResult<bool> {
         let (state, auth, meta) = request_parts(ctx)?;
-        recovery::report_compromise(state, meta, auth.caller().ok(), &email, &description).await?;
+        compromise::report_compromise(state, meta, auth.caller().ok(), &email, &description)
+            .await?;
+        Ok(true)
+    }
+
+    /// The owner, from the "lock my account now" link of a report: locks the account, signs
+    /// out every device and raises the report's ticket to URGENT.
+    async fn lock_account_with_token(&self, ctx: &Context<'_>, token: String) -> ApiResult<bool> {
+        let (state, _, meta) = request_parts(ctx)?;
+        compromise::lock_with_token(state, meta, &token).await?;
         Ok(true)
     }
 

@@ -29,8 +29,8 @@ use crate::graphql::pagination::{self, Page, PageArgs};
 use crate::input::{optional_text, required_text};
 use crate::notifications::{self, Notice};
 use crate::orders::service::{
-    buyer_of, cannot, has_open_request, latest_payment, lock_visible_order, refundable,
-    store_order_ids, transition, visible_order_ids,
+    buyer_of, cannot, has_open_request, has_pending_payment, latest_payment, lock_visible_order,
+    refundable, store_order_ids, transition, visible_order_ids,
 };
 use crate::orders::status::wire;
 use crate::refunds::service::{open_refund, process_refund};
@@ -124,6 +124,16 @@ async fn route(
 ) -> ApiResult<Route> {
     use OrderStatus::*;
     match (request.kind, order.status) {
+        (CancellationKind::Cancel, PaymentPending | PaymentFailed)
+            if has_pending_payment(conn, order.id).await? =>
+        {
+            // The provider may be charging right now: canceling would leave a charge without
+            // an order to refund it against.
+            Err(ApiError::InvalidState(format!(
+                "A payment for order {} is being confirmed; cancel once it has a result.",
+                order.order_number
+            )))
+        }
         (CancellationKind::Cancel, PaymentPending | PaymentFailed | Paid) => Ok(Route::CancelNow),
         (CancellationKind::Cancel, Preparing) => Ok(Route::AskSeller),
         (CancellationKind::Cancel, Shipped) => Err(ApiError::InvalidState(format!(

@@ -51,6 +51,7 @@ pub const MATRIX: &[(&str, &str, Access)] = &[
     ("Mutation", "resetPassword", Access::Anyone),
     ("Mutation", "reportAccountCompromise", Access::Anyone),
     ("Mutation", "completeAccountRecovery", Access::Anyone),
+    ("Mutation", "lockAccountWithToken", Access::Anyone),
     ("Mutation", "lockAccount", Access::Roles(STAFF)),
     ("Mutation", "unlockAccount", Access::Roles(STAFF)),
     ("Mutation", "startAccountRecovery", Access::Roles(STAFF)),

@@ -38,7 +38,7 @@ pub struct DeliveryReport {
 fn carries_secret(kind: &str) -> bool {
     matches!(
         kind,
-        "account.password_reset_link" | "account.recovery_link"
+        "account.password_reset_link" | "account.recovery_link" | "account.lock_link"
     )
 }
 

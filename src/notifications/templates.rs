@@ -297,6 +297,33 @@ pub fn render(notice: &Notice, locale: &str) -> Rendered {
                 )
             }
         }
+        Notice::LockAccountLink { link, minutes } => {
+            if en {
+                (
+                    "Someone reported your storedesk account as hacked".to_owned(),
+                    vec![
+                        "Someone told our help center that your storedesk account was taken over.".to_owned(),
+                        format!(
+                            "If that was you, or you think it is true, open this link within {minutes} minutes and press 'Lock my account now': every device is signed out and an agent helps you recover it."
+                        ),
+                        link.clone(),
+                        "If you did not report anything and your account is fine, ignore this email: nothing is locked.".to_owned(),
+                    ],
+                )
+            } else {
+                (
+                    "storedesk 계정 도용 신고가 접수되었습니다".to_owned(),
+                    vec![
+                        "누군가 고객센터에 이 storedesk 계정이 도용되었다고 신고했습니다.".to_owned(),
+                        format!(
+                            "본인이 신고했거나 도용이 의심되면 {minutes}분 안에 아래 링크를 열어 '지금 계정 잠그기'를 눌러 주세요. 모든 기기에서 로그아웃되고 상담원이 복구를 도와 드립니다:"
+                        ),
+                        link.clone(),
+                        "신고한 적이 없고 계정에 문제가 없다면 이 메일을 무시하세요. 계정은 잠기지 않습니다.".to_owned(),
+                    ],
+                )
+            }
+        }
         Notice::PasswordChanged => {
             if en {
                 (

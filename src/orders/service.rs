@@ -18,12 +18,13 @@ use uuid::Uuid;
 use super::status::{allowed_from, wire};
 use crate::audit::{self, AuditAction, AuditEvent};
 use crate::auth::{Caller, RequestMeta};
+use crate::config::Mode;
 use crate::db;
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::pagination::{self, Page, PageArgs};
 use crate::input::{optional_text, required_text};
 use crate::notifications::{self, Notice};
-use crate::payments::{ChargeRequest, card_details};
+use crate::payments::{ChargeError, ChargeRequest, ChargeStatus, card_details};
 use crate::state::AppState;
 
 /// Largest number of lines in one order.
@@ -345,12 +346,12 @@ pub async fn place_order(
     Ok(order)
 }
 
-/// Pays (or retries paying) the caller's order.
-///
-/// The gateway is called inside the transaction that holds the order's lock, so two
-/// payment attempts on one order can never both charge. The built-in simulator answers at
-/// once; a remote provider adapter would record a PENDING attempt first and finish it from
-/// the provider's callback.
+/// A buyer pays (again, after a failure). The attempt is recorded PENDING and committed
+/// before the gateway is called, and settled in a second transaction: no lock is held while
+/// the provider thinks (on SQLite that lock would stop every write), and a charge whose
+/// answer is lost, or whose settlement fails to commit, stays on record as PENDING until the
+/// sweep asks the provider ([`settle_stuck_payments`]). A second attempt while one is
+/// PENDING answers `INVALID_STATE`.
 pub async fn pay_order(
     state: &AppState,
     meta: &RequestMeta,
@@ -358,6 +359,12 @@ pub async fn pay_order(
     order_id: Uuid,
     input: PaymentInput,
 ) -> ApiResult<order::Model> {
+    if input.simulate.is_some() && state.settings.mode == Mode::Production {
+        return Err(ApiError::validation(
+            "simulate",
+            "Simulated outcomes exist only in development mode.",
+        ));
+    }
     let card = card_details(
         input.method,
         input.card_brand.as_deref(),
@@ -372,20 +379,10 @@ pub async fn pay_order(
     ) {
         return Err(cannot(&order, "be paid again"));
     }
+    if has_pending_payment(&txn, order.id).await? {
+        return Err(payment_in_flight(&order));
+    }
     let payment_id = Uuid::now_v7();
-    let outcome = state
-        .gateway
-        .charge(ChargeRequest {
-            payment_id,
-            amount: order.total_amount,
-            method: input.method,
-            simulate: input.simulate,
-        })
-        .await;
-    let (status, failure_reason, reference) = match &outcome {
-        Ok(reference) => (PaymentStatus::Paid, None, Some(reference.clone())),
-        Err(reason) => (PaymentStatus::Failed, Some(*reason), None),
-    };
     payment::ActiveModel {
         id: Set(payment_id),
         order_id: Set(order.id),
@@ -395,22 +392,145 @@ pub async fn pay_order(
         amount: Set(order.total_amount),
         refund_reserved: Set(0),
         refunded_amount: Set(0),
-        status: Set(status),
-        failure_reason: Set(failure_reason),
-        gateway_reference: Set(reference),
+        status: Set(PaymentStatus::Pending),
+        failure_reason: Set(None),
+        gateway_reference: Set(None),
         created_at: Set(now),
-        paid_at: Set(outcome.is_ok().then_some(now)),
+        paid_at: Set(None),
         updated_at: Set(now),
     }
     .insert(&txn)
+    .await
+    // The partial unique index: one PENDING attempt per order, whatever raced.
+    .map_err(db::conflict_on_duplicate(
+        "orderId",
+        "A payment for this order is being confirmed.",
+    ))
+    .map_err(|err| match err {
+        ApiError::Conflict { .. } => payment_in_flight(&order),
+        other => other,
+    })?;
+    audit::record(
+        &txn,
+        meta,
+        now,
+        AuditEvent::on(
+            AuditAction::PaymentStarted,
+            Some(caller.account_id),
+            ("order", order.id),
+            json!({ "payment": payment_id, "method": format!("{:?}", input.method), "amount": order.total_amount }),
+        ),
+    )
     .await?;
-    let next = if outcome.is_ok() {
+    txn.commit().await?;
+
+    let request = ChargeRequest {
+        payment_id,
+        amount: order.total_amount,
+        method: input.method,
+        simulate: input.simulate,
+    };
+    let timeout = state.settings.payment_timeout();
+    let outcome = match tokio::time::timeout(timeout, state.gateway.charge(request)).await {
+        Ok(outcome) => outcome,
+        Err(_) => Err(ChargeError::Unknown(format!(
+            "no answer within {}s",
+            timeout.as_secs()
+        ))),
+    };
+    let settlement = match outcome {
+        Ok(reference) => Settlement::Paid(reference),
+        Err(ChargeError::Declined(reason)) => Settlement::Failed(reason),
+        Err(ChargeError::Unknown(cause)) => {
+            // Charged or not, nobody knows yet: the attempt stays PENDING for the sweep, and
+            // the buyer sees "being confirmed" rather than a failure that may be false.
+            tracing::warn!(%payment_id, %cause, "payment answer lost; left PENDING for the sweep");
+            return order::Entity::find_by_id(order.id)
+                .one(&state.db)
+                .await?
+                .ok_or(ApiError::NotFound("Order"));
+        }
+    };
+    settle(state, meta, Some(caller.account_id), payment_id, settlement).await
+}
+
+fn payment_in_flight(order: &order::Model) -> ApiError {
+    ApiError::InvalidState(format!(
+        "A payment for order {} is being confirmed; wait for its result.",
+        order.order_number
+    ))
+}
+
+/// Whether `order_id` has a payment attempt still waiting for the provider's answer.
+pub async fn has_pending_payment(
+    conn: &impl ConnectionTrait,
+    order_id: Uuid,
+) -> Result<bool, DbErr> {
+    Ok(payment::Entity::find()
+        .filter(payment::Column::OrderId.eq(order_id))
+        .filter(payment::Column::Status.eq(PaymentStatus::Pending))
+        .count(conn)
+        .await?
+        > 0)
+}
+
+/// How a PENDING attempt ends.
+#[derive(Debug, Clone)]
+enum Settlement {
+    /// Charged; the provider's reference.
+    Paid(String),
+    /// Declined.
+    Failed(PaymentFailureReason),
+}
+
+/// Settles a PENDING attempt and moves its order, in one transaction with the audit event.
+/// An attempt someone else settled meanwhile (the sweep, or the request itself) is left as
+/// it is: the update only applies while the row is still PENDING.
+async fn settle(
+    state: &AppState,
+    meta: &RequestMeta,
+    actor: Option<Uuid>,
+    payment_id: Uuid,
+    settlement: Settlement,
+) -> ApiResult<order::Model> {
+    let now = state.clock.now();
+    let txn = db::begin_write(&state.db).await?;
+    let payment = payment::Entity::find_by_id(payment_id)
+        .one(&txn)
+        .await?
+        .ok_or(ApiError::NotFound("Payment"))?;
+    let order = order::Entity::find_by_id(payment.order_id)
+        .lock_exclusive()
+        .one(&txn)
+        .await?
+        .ok_or(ApiError::NotFound("Order"))?;
+    let (status, failure_reason, reference) = match &settlement {
+        Settlement::Paid(reference) => (PaymentStatus::Paid, None, Some(reference.clone())),
+        Settlement::Failed(reason) => (PaymentStatus::Failed, Some(*reason), None),
+    };
+    let paid = matches!(settlement, Settlement::Paid(_));
+    let settled = payment::Entity::update_many()
+        .col_expr(payment::Column::Status, Expr::value(status))
+        .col_expr(payment::Column::FailureReason, Expr::value(failure_reason))
+        .col_expr(payment::Column::GatewayReference, Expr::value(reference))
+        .col_expr(payment::Column::PaidAt, Expr::value(paid.then_some(now)))
+        .col_expr(payment::Column::UpdatedAt, Expr::value(now))
+        .filter(payment::Column::Id.eq(payment_id))
+        .filter(payment::Column::Status.eq(PaymentStatus::Pending))
+        .exec(&txn)
+        .await?
+        .rows_affected
+        == 1;
+    if !settled {
+        return Ok(order);
+    }
+    let next = if paid {
         OrderStatus::Paid
     } else {
         OrderStatus::PaymentFailed
     };
     let moved = transition(&txn, &order, next, now, "be paid").await?;
-    let action = if outcome.is_ok() {
+    let action = if paid {
         AuditAction::PaymentSucceeded
     } else {
         AuditAction::PaymentFailed
@@ -421,11 +541,11 @@ pub async fn pay_order(
         now,
         AuditEvent::on(
             action,
-            Some(caller.account_id),
+            actor,
             ("order", order.id),
             json!({
                 "payment": payment_id,
-                "method": format!("{:?}", input.method),
+                "method": format!("{:?}", payment.method),
                 "failureReason": failure_reason.map(|r| format!("{r:?}")),
                 "from": wire(order.status),
                 "to": wire(next),
@@ -435,6 +555,59 @@ pub async fn pay_order(
     .await?;
     txn.commit().await?;
     Ok(moved)
+}
+
+/// Attempts settled by one sweep at most.
+const SETTLE_BATCH: u64 = 100;
+
+/// Settles payment attempts left PENDING by a lost answer or a crash, by asking the provider
+/// what became of them. An attempt the provider never received failed (the buyer may pay
+/// again); one the provider cannot tell about now waits for the next sweep. One failing
+/// attempt is logged and skipped.
+pub async fn settle_stuck_payments(state: &AppState) -> ApiResult<u32> {
+    let now = state.clock.now();
+    // Give a slow answer time to arrive before asking.
+    let grace = Duration::seconds(
+        i64::try_from(state.settings.payment_timeout_secs.saturating_mul(2)).unwrap_or(60),
+    )
+    .max(Duration::minutes(1));
+    let stuck = payment::Entity::find()
+        .filter(payment::Column::Status.eq(PaymentStatus::Pending))
+        .filter(payment::Column::CreatedAt.lt(now - grace))
+        .order_by_asc(payment::Column::Id)
+        .limit(SETTLE_BATCH)
+        .all(&state.db)
+        .await?;
+    let timeout = state.settings.payment_timeout();
+    let meta = RequestMeta::default();
+    let mut settled = 0;
+    for attempt in stuck {
+        let status = tokio::time::timeout(timeout, state.gateway.charge_status(attempt.id)).await;
+        let settlement = match status {
+            Ok(Ok(ChargeStatus::Charged(reference))) => Settlement::Paid(reference),
+            Ok(Ok(ChargeStatus::Declined(reason))) => Settlement::Failed(reason),
+            Ok(Ok(ChargeStatus::NotFound)) => {
+                Settlement::Failed(PaymentFailureReason::GatewayError)
+            }
+            Ok(Err(cause)) => {
+                tracing::warn!(payment = %attempt.id, %cause, "provider cannot tell about a pending payment yet");
+                continue;
+            }
+            Err(_) => {
+                tracing::warn!(payment = %attempt.id, "provider did not answer about a pending payment");
+                continue;
+            }
+        };
+        match settle(state, &meta, None, attempt.id, settlement).await {
+            Ok(_) => settled += 1,
+            Err(err) => tracing::warn!(
+                payment = %attempt.id,
+                code = err.code().as_str(),
+                "could not settle a pending payment; skipped until the next sweep"
+            ),
+        }
+    }
+    Ok(settled)
 }
 
 /// Whether `order` has a cancellation or return request waiting for the seller.

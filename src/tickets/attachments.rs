@@ -208,10 +208,11 @@ impl AttachmentStore {
     }
 }
 
-/// Records `attachments` on a message, in the message's transaction.
+/// Records `attachments` uploaded by `uploader` on a message, in the message's transaction.
 pub async fn insert_rows(
     conn: &impl ConnectionTrait,
     message: &ticket_message::Model,
+    uploader: Uuid,
     now: DateTime<Utc>,
     attachments: &[NewAttachment],
 ) -> ApiResult<Vec<ticket_attachment::Model>> {
@@ -224,7 +225,7 @@ pub async fn insert_rows(
                 id: Set(Uuid::now_v7()),
                 ticket_id: Set(message.ticket_id),
                 message_id: Set(message.id),
-                uploaded_by: Set(message.author_id),
+                uploaded_by: Set(uploader),
                 file_name: Set(attachment.file_name.clone()),
                 content_type: Set(attachment.content_type.to_owned()),
                 size_bytes: Set(size),

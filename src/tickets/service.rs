@@ -6,6 +6,7 @@ use chrono::{DateTime, Duration, Utc};
 use entity::account::{self, Role};
 use entity::payment::PaymentMethod;
 use entity::ticket::{self, TicketCategory, TicketChannel, TicketPriority, TicketStatus};
+use entity::ticket_message::MessageOrigin;
 use entity::{order, ticket_message};
 use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, OnConflict, Query};
 use sea_orm::{
@@ -234,8 +235,9 @@ fn check_required_information(
 pub struct TicketRow {
     /// The customer.
     pub requester_id: Uuid,
-    /// Who opened it (the customer, or an agent for them).
-    pub created_by: Uuid,
+    /// Who opened it (the customer, or an agent for them); none when storedesk opened it for
+    /// a report nobody we know made.
+    pub created_by: Option<Uuid>,
     /// Linked order.
     pub order_id: Option<Uuid>,
     /// Category.
@@ -360,7 +362,7 @@ pub async fn create_ticket(
         state,
         TicketRow {
             requester_id: requester.id,
-            created_by: caller.account_id,
+            created_by: Some(caller.account_id),
             order_id: input.order_id,
             category: input.category,
             channel: input.channel,
@@ -376,14 +378,15 @@ pub async fn create_ticket(
     let message = ticket_message::ActiveModel {
         id: Set(Uuid::now_v7()),
         ticket_id: Set(ticket.id),
-        author_id: Set(caller.account_id),
+        author_id: Set(Some(caller.account_id)),
         body: Set(body),
         internal: Set(false),
         created_at: Set(now),
+        origin: Set(MessageOrigin::Account),
     }
     .insert(&txn)
     .await?;
-    attachments::insert_rows(&txn, &message, now, &input.attachments).await?;
+    attachments::insert_rows(&txn, &message, caller.account_id, now, &input.attachments).await?;
     audit::record(
         &txn,
         meta,
@@ -536,14 +539,15 @@ pub async fn reply_to_ticket(
     let message = ticket_message::ActiveModel {
         id: Set(Uuid::now_v7()),
         ticket_id: Set(ticket.id),
-        author_id: Set(caller.account_id),
+        author_id: Set(Some(caller.account_id)),
         body: Set(body.clone()),
         internal: Set(internal),
         created_at: Set(now),
+        origin: Set(MessageOrigin::Account),
     }
     .insert(&txn)
     .await?;
-    attachments::insert_rows(&txn, &message, now, &files).await?;
+    attachments::insert_rows(&txn, &message, caller.account_id, now, &files).await?;
     let mut update = if !caller.is_staff()
         && matches!(
             ticket.status,
@@ -711,21 +715,7 @@ pub async fn set_ticket_priority(
     let now = state.clock.now();
     let txn = db::begin_write(&state.db).await?;
     let ticket = lock_visible_ticket(&txn, caller, ticket_id).await?;
-    let (first_due, resolution_due) = sla_due(state, priority, ticket.created_at);
-    // Keep the time already added back for PENDING spells: it is the gap between the stored
-    // due time and what the old priority alone would give.
-    let (_, unpaused) = sla_due(state, ticket.priority, ticket.created_at);
-    let resolution_due = resolution_due + (ticket.resolution_due_at - unpaused);
-    let updated = ticket::ActiveModel {
-        id: Set(ticket.id),
-        priority: Set(priority),
-        first_response_due_at: Set(first_due),
-        resolution_due_at: Set(resolution_due),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .update(&txn)
-    .await?;
+    let updated = reprioritize(&txn, state, &ticket, priority, now).await?;
     audit::record(
         &txn,
         meta,
@@ -744,6 +734,32 @@ pub async fn set_ticket_priority(
         .publish(ticket.id, TicketChange::PriorityChanged)
         .await;
     Ok(updated)
+}
+
+/// Gives `ticket` (locked by the caller's transaction) another priority and the SLA targets
+/// that go with it.
+pub async fn reprioritize(
+    txn: &impl ConnectionTrait,
+    state: &AppState,
+    ticket: &ticket::Model,
+    priority: TicketPriority,
+    now: DateTime<Utc>,
+) -> ApiResult<ticket::Model> {
+    let (first_due, resolution_due) = sla_due(state, priority, ticket.created_at);
+    // Keep the time already added back for PENDING spells: it is the gap between the stored
+    // due time and what the old priority alone would give.
+    let (_, unpaused) = sla_due(state, ticket.priority, ticket.created_at);
+    let resolution_due = resolution_due + (ticket.resolution_due_at - unpaused);
+    Ok(ticket::ActiveModel {
+        id: Set(ticket.id),
+        priority: Set(priority),
+        first_response_due_at: Set(first_due),
+        resolution_due_at: Set(resolution_due),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .update(txn)
+    .await?)
 }
 
 /// The requester rates a RESOLVED or CLOSED ticket, once (CSAT 1..=5).

@@ -67,6 +67,19 @@ pub enum TicketStatus {
     Closed,
 }
 
+/// Who or what wrote a ticket message.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::ticket_message::MessageOrigin")]
+pub enum MessageOrigin {
+    /// Its author.
+    Account,
+    /// storedesk itself (for example the security events attached to a report).
+    System,
+    /// A compromise report from someone who was not signed in: nothing in it is verified,
+    /// and it was not written by the account it is about.
+    UnverifiedReport,
+}
+
 /// How urgent a ticket is.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
 #[graphql(remote = "entity::ticket::TicketPriority")]
@@ -315,9 +328,14 @@ impl TicketMessage {
         ID(self.0.id.to_string())
     }
 
-    /// Who wrote it.
-    async fn author(&self, ctx: &Context<'_>) -> ApiResult<PublicProfile> {
-        PublicProfile::load(ctx, self.0.author_id).await
+    /// Who wrote it; null when `origin` is SYSTEM or UNVERIFIED_REPORT.
+    async fn author(&self, ctx: &Context<'_>) -> ApiResult<Option<PublicProfile>> {
+        PublicProfile::load_opt(ctx, self.0.author_id).await
+    }
+
+    /// Who or what wrote it.
+    async fn origin(&self) -> MessageOrigin {
+        self.0.origin.into()
     }
 
     /// Text.

@@ -1,6 +1,7 @@
 //! Account security (SECURITY.md "Password reset and account recovery", DOMAIN.md "Accounts
-//! and security"): forgot-password links, compromise reports that lock at once, recovery by
-//! an agent, contact changes, and what owners see of their sessions and security events.
+//! and security"): forgot-password links, compromise reports (a stranger's report locks
+//! nothing; the owner locks from the emailed link or while signed in), recovery by an agent,
+//! contact changes, and what owners see of their sessions and security events.
 
 use chrono::Duration;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
@@ -13,14 +14,15 @@ use crate::shop::*;
 const REQUEST: &str = "mutation($e: String!) { requestPasswordReset(email: $e) }";
 const RESET: &str =
     "mutation($t: String!, $p: String!) { resetPassword(token: $t, newPassword: $p) }";
-const REPORT: &str =
+pub(crate) const REPORT: &str =
     "mutation($e: String!, $d: String!) { reportAccountCompromise(email: $e, description: $d) }";
 const RECOVER: &str =
     "mutation($t: String!, $p: String!) { completeAccountRecovery(token: $t, newPassword: $p) }";
+pub(crate) const LOCK: &str = "mutation($t: String!) { lockAccountWithToken(token: $t) }";
 const NEW_PASSWORD: &str = "a brand new passphrase";
 
 /// Outbox messages to `address`: (kind, body), oldest first.
-async fn mail_to(app: &TestApp, address: &str) -> Vec<(String, String)> {
+pub(crate) async fn mail_to(app: &TestApp, address: &str) -> Vec<(String, String)> {
     entity::outbox_message::Entity::find()
         .filter(entity::outbox_message::Column::Address.eq(address))
         .order_by_asc(entity::outbox_message::Column::Id)
@@ -33,7 +35,7 @@ async fn mail_to(app: &TestApp, address: &str) -> Vec<(String, String)> {
 }
 
 /// The token of the newest link of `kind` sent to `address`.
-async fn link_token(app: &TestApp, address: &str, kind: &str) -> String {
+pub(crate) async fn link_token(app: &TestApp, address: &str, kind: &str) -> String {
     let mail = mail_to(app, address).await;
     let (_, body) = mail
         .iter()
@@ -289,7 +291,40 @@ pub async fn a_hacked_account_is_locked_reviewed_and_recovered(app: TestApp) {
         .gql(REPORT, json!({ "e": "nobody@example.com", "d": "hacked" }))
         .await;
     assert_eq!(unknown, body);
-    // Locked at once: the very next request with an old token fails, and so does signing in.
+    // A report alone locks nothing: the thief's session still works.
+    assert_eq!(app.me(&thief.access).await.0, 200);
+    // A HIGH account ticket is in the queue: the report marked unverified and written by
+    // nobody we know, and the security events for the agent.
+    let queue_query = "{ tickets(filter: { category: ACCOUNT }) { totalCount edges { node {
+        id priority requester { id account { status } }
+        messages(first: 10) { edges { node { body internal origin author { id } } } } } } } }";
+    let queue = ok(&app, &shop.agent, queue_query, json!({}), "tickets").await;
+    assert_eq!(queue["totalCount"], 1, "{queue}");
+    let ticket = &queue["edges"][0]["node"];
+    assert_eq!(ticket["priority"], "HIGH");
+    assert_eq!(ticket["requester"]["account"]["status"], "ACTIVE");
+    let first = &ticket["messages"]["edges"][0]["node"];
+    assert_eq!(first["origin"], "UNVERIFIED_REPORT", "{ticket}");
+    assert!(first["author"].is_null(), "{ticket}");
+    let ticket_id = ticket["id"].as_str().unwrap().to_owned();
+    // A one-time lock link went to the current address and to the one from before the change.
+    let token = link_token(&app, &original, "account.lock_link").await;
+    let thiefs_token = link_token(&app, "thief@evil.example", "account.lock_link").await;
+    assert_ne!(token, thiefs_token);
+    let page = app.get("/lock-account").await;
+    assert_eq!(page.status().as_u16(), 200);
+    let csp = page.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        csp.contains("frame-ancestors 'none'") && !csp.contains("unsafe-inline"),
+        "{csp}"
+    );
+
+    // The owner follows it: locked, every session dead, signing in refused.
+    let locked = app.gql(LOCK, json!({ "t": token })).await;
+    assert_eq!(locked["data"]["lockAccountWithToken"], true, "{locked}");
     assert_eq!(app.me(&thief.access).await.0, 401);
     assert_eq!(app.me(&owner.access).await.0, 401);
     assert!(app.refresh_refused(&thief.refresh).await);
@@ -297,6 +332,14 @@ pub async fn a_hacked_account_is_locked_reviewed_and_recovered(app: TestApp) {
         error_code(&app.try_login("thief@evil.example", PASSWORD).await),
         "UNAUTHENTICATED"
     );
+    // The link works once, and the report's other link died with it.
+    for used in [&token, &thiefs_token] {
+        let again = app.gql(LOCK, json!({ "t": used })).await;
+        assert_eq!(
+            (error_code(&again), error_field(&again)),
+            ("VALIDATION", "token")
+        );
+    }
     // The warning went to the address from before the change, never to the thief's.
     assert!(
         mail_to(&app, &original)
@@ -311,26 +354,18 @@ pub async fn a_hacked_account_is_locked_reviewed_and_recovered(app: TestApp) {
             .all(|(kind, _)| kind != "account.locked")
     );
     // A reset cannot undo the lock: no link is sent for a locked account.
+    let before = mail_to(&app, "thief@evil.example").await.len();
     app.gql(REQUEST, json!({ "e": "thief@evil.example" })).await;
-    assert!(mail_to(&app, "thief@evil.example").await.is_empty());
+    assert_eq!(mail_to(&app, "thief@evil.example").await.len(), before);
 
-    // An URGENT account ticket is in the queue, with the report and the security events.
-    let queue = ok(
-        &app,
-        &shop.agent,
-        "{ tickets(filter: { priority: URGENT, category: ACCOUNT }) { totalCount edges { node {
-            id requester { id account { status } } messages(first: 5) { edges { node { body internal } } } } } } }",
-        json!({}),
-        "tickets",
-    )
-    .await;
-    assert_eq!(queue["totalCount"], 1, "{queue}");
+    // The ticket is URGENT now, with the security events for the agent.
+    let queue = ok(&app, &shop.agent, queue_query, json!({}), "tickets").await;
     let ticket = &queue["edges"][0]["node"];
+    assert_eq!(ticket["priority"], "URGENT", "{ticket}");
     assert_eq!(ticket["requester"]["id"], owner.id.as_str());
     assert_eq!(ticket["requester"]["account"]["status"], "LOCKED");
     let notes = ticket["messages"].to_string();
     assert!(notes.contains("account.email_changed"), "{notes}");
-    let ticket_id = ticket["id"].as_str().unwrap().to_owned();
 
     // The agent reviews the audit trail: logins with IP and agent, the email change.
     let trail = ok(
@@ -369,7 +404,12 @@ pub async fn a_hacked_account_is_locked_reviewed_and_recovered(app: TestApp) {
     .await;
     assert_eq!(started, true);
     let token = link_token(&app, &original, "account.recovery_link").await;
-    assert!(mail_to(&app, "thief@evil.example").await.is_empty());
+    assert!(
+        mail_to(&app, "thief@evil.example")
+            .await
+            .iter()
+            .all(|(kind, _)| kind != "account.recovery_link")
+    );
     // The agent sees no token anywhere in the trail.
     let trail = app
         .gql_as(
@@ -423,6 +463,7 @@ pub async fn a_hacked_account_is_locked_reviewed_and_recovered(app: TestApp) {
             [
                 "account.email_changed",
                 "account.compromise_reported",
+                "account.compromise_confirmed",
                 "account.locked",
                 "account.recovery_started",
                 "account.recovery_completed",
@@ -431,12 +472,13 @@ pub async fn a_hacked_account_is_locked_reviewed_and_recovered(app: TestApp) {
             .contains(&a.as_str())
         })
         .collect();
-    let tail = &story[story.len() - 6..];
+    let tail = &story[story.len() - 7..];
     assert_eq!(
         tail,
         [
             "account.email_changed",
             "account.compromise_reported",
+            "account.compromise_confirmed",
             "account.locked",
             "account.recovery_started",
             "account.recovery_completed",

@@ -500,6 +500,7 @@ pub async fn every_commerce_change_is_audited_with_actor_and_states(app: TestApp
         actions,
         vec![
             "order.placed",
+            "payment.started",
             "payment.succeeded",
             "order.status_changed",
             "cancellation.requested",
@@ -512,11 +513,12 @@ pub async fn every_commerce_change_is_audited_with_actor_and_states(app: TestApp
     );
     let actor = |i: usize| events[i].actor_id.map(|a| a.to_string());
     assert_eq!(actor(1), Some(shop.buyer_a.id.clone()));
-    assert_eq!(actor(2), Some(shop.seller_a.id.clone()));
-    assert_eq!(actor(4), Some(shop.agent.id.clone()));
-    assert_eq!(events[2].details["from"], "PAID");
-    assert_eq!(events[2].details["to"], "PREPARING");
-    assert_eq!(events[4].details["override"], true);
-    assert_eq!(events[6].details["to"], "DELIVERED");
+    assert_eq!(actor(2), Some(shop.buyer_a.id.clone()));
+    assert_eq!(actor(3), Some(shop.seller_a.id.clone()));
+    assert_eq!(actor(5), Some(shop.agent.id.clone()));
+    assert_eq!(events[3].details["from"], "PAID");
+    assert_eq!(events[3].details["to"], "PREPARING");
+    assert_eq!(events[5].details["override"], true);
+    assert_eq!(events[7].details["to"], "DELIVERED");
     assert!(events.iter().all(|e| e.target_id.is_some()));
 }

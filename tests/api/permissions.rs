@@ -121,6 +121,9 @@ fn sample(parent: &str, field: &str) -> Option<&'static str> {
         ("Mutation", "reportAccountCompromise") => {
             r#"mutation { reportAccountCompromise(email: "nobody@example.com", description: "hacked") }"#
         }
+        ("Mutation", "lockAccountWithToken") => {
+            r#"mutation { lockAccountWithToken(token: "nope") }"#
+        }
         ("Mutation", "completeAccountRecovery") => {
             r#"mutation { completeAccountRecovery(token: "nope", newPassword: "a long passphrase") }"#
         }
