@@ -128,6 +128,9 @@ pub struct Settings {
     pub outbox_lease_secs: u64,
     /// Pause between deadline sweeps, in seconds.
     pub sweep_interval_secs: u64,
+    /// Rows each sweep takes on per pass; the rest wait for the next pass, so a backlog
+    /// (after an outage, say) never becomes one huge transaction or an unbounded read.
+    pub sweep_batch: u64,
     /// Support opens at this hour on business days (business time zone).
     pub business_opens_hour: u32,
     /// Support closes at this hour on business days.
@@ -249,6 +252,7 @@ impl Default for Settings {
             outbox_max_attempts: 8,
             outbox_lease_secs: 300,
             sweep_interval_secs: 60,
+            sweep_batch: 200,
             business_opens_hour: 9,
             business_closes_hour: 18,
             sla_first_response_minutes: PriorityMinutes {
@@ -368,6 +372,11 @@ impl Settings {
             }
         }
         Ok(())
+    }
+
+    /// Rows a sweep takes on per pass (at least one).
+    pub fn sweep_batch(&self) -> u64 {
+        self.sweep_batch.max(1)
     }
 
     /// How long a payment provider call may take.

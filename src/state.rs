@@ -46,6 +46,8 @@ pub struct AppState {
     pub events: EventBus,
     /// Where ticket attachments are kept.
     pub attachments: AttachmentStore,
+    /// Where each deadline sweep resumes.
+    pub sweep_cursors: crate::jobs::SweepCursors,
 }
 
 impl AppState {
@@ -82,6 +84,7 @@ impl AppState {
             faq_index: FaqIndex::new()?,
             events: EventBus::new(&db),
             attachments,
+            sweep_cursors: crate::jobs::SweepCursors::default(),
             db,
         })
     }

@@ -403,8 +403,15 @@ pub async fn login(
         }
     };
 
+    let failure = failure_reason(account.as_ref(), locked_out, verified);
+    // A weaker stored hash is replaced; hashed before the transaction, so the account row is
+    // not held (on SQLite: the whole database) while argon2 runs.
+    let rehashed = match (failure, verified) {
+        (None, Verified::YesRehash) => Some(state.hasher.hash(password).await?),
+        _ => None,
+    };
     let txn = db::begin_write(&state.db).await?;
-    if let Some(reason) = failure_reason(account.as_ref(), locked_out, verified) {
+    if let Some(reason) = failure {
         if let Some(email) = &email {
             let max = state.throttle.max_per_email;
             throttle::record_failure(&txn, &state.throttle, throttle::email_key(email), max, now)
@@ -454,8 +461,8 @@ pub async fn login(
         last_login_at: Set(Some(now)),
         ..Default::default()
     };
-    if verified == Verified::YesRehash {
-        update.password_hash = Set(state.hasher.hash(password).await?);
+    if let Some(hash) = rehashed {
+        update.password_hash = Set(hash);
     }
     let account = update.update(&txn).await?;
     if let Some(email) = &email {

@@ -830,11 +830,27 @@ pub async fn escalate_overdue(state: &AppState) -> ApiResult<u32> {
     let now = state.clock.now();
     let due = cancellation_request::Entity::find()
         .filter(overdue(now))
-        .filter(cancellation_request::Column::EscalatedAt.is_null())
-        .all(&state.db)
-        .await?;
-    let mut escalated = 0;
-    for request in due {
+        .filter(cancellation_request::Column::EscalatedAt.is_null());
+    let escalate = |request: cancellation_request::Model| escalate_one(state, request, now);
+    crate::jobs::sweep_rows(
+        state,
+        "seller_deadlines",
+        due,
+        cancellation_request::Column::Id,
+        |r| r.id,
+        escalate,
+    )
+    .await
+}
+
+/// Escalates one overdue request (and approves it when so configured); `true` when this
+/// pass escalated it.
+async fn escalate_one(
+    state: &AppState,
+    request: cancellation_request::Model,
+    now: DateTime<Utc>,
+) -> ApiResult<bool> {
+    {
         let txn = db::begin_write(&state.db).await?;
         let flagged = cancellation_request::Entity::update_many()
             .col_expr(cancellation_request::Column::EscalatedAt, Expr::value(now))
@@ -856,7 +872,6 @@ pub async fn escalate_overdue(state: &AppState) -> ApiResult<u32> {
                 ),
             )
             .await?;
-            escalated += 1;
         }
         txn.commit().await?;
         if flagged.rows_affected == 1
@@ -875,6 +890,6 @@ pub async fn escalate_overdue(state: &AppState) -> ApiResult<u32> {
                 Err(err) => return Err(err),
             }
         }
+        Ok(flagged.rows_affected == 1)
     }
-    Ok(escalated)
 }

@@ -68,18 +68,18 @@ struct Fields {
     published: Field,
 }
 
-struct Inner {
-    writer: IndexWriter,
-    /// What the index holds: entry id → its `updated_at`.
-    indexed: HashMap<Uuid, DateTime<Utc>>,
-}
+/// What the index holds: entry id → its `updated_at`.
+type Indexed = HashMap<Uuid, DateTime<Utc>>;
 
-/// The shared index; cheap to clone.
+/// The shared index; cheap to clone. Writes (a tantivy commit) run on the blocking pool and
+/// hold `writer`; the freshness check only reads `indexed`, which is held for a moment, so a
+/// search never waits on an async worker for a commit to finish.
 #[derive(Clone)]
 pub struct FaqIndex {
     reader: IndexReader,
     fields: Fields,
-    inner: Arc<Mutex<Inner>>,
+    writer: Arc<Mutex<IndexWriter>>,
+    indexed: Arc<Mutex<Indexed>>,
 }
 
 /// The state of the table the index is compared with.
@@ -131,17 +131,21 @@ impl FaqIndex {
         Ok(Self {
             reader,
             fields,
-            inner: Arc::new(Mutex::new(Inner {
-                writer,
-                indexed: HashMap::new(),
-            })),
+            writer: Arc::new(Mutex::new(writer)),
+            indexed: Arc::new(Mutex::new(HashMap::new())),
         })
     }
 
-    fn lock(&self) -> MutexGuard<'_, Inner> {
+    fn lock_writer(&self) -> MutexGuard<'_, IndexWriter> {
         // A panic while indexing leaves at worst a stale index, which the next freshness
         // check rebuilds; the lock itself is still usable.
-        self.inner
+        self.writer
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn lock_indexed(&self) -> MutexGuard<'_, Indexed> {
+        self.indexed
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
@@ -159,64 +163,76 @@ impl FaqIndex {
         )
     }
 
-    fn commit(&self, inner: &mut Inner) -> ApiResult<()> {
-        inner.writer.commit().map_err(internal)?;
+    fn commit(&self, writer: &mut IndexWriter) -> ApiResult<()> {
+        writer.commit().map_err(internal)?;
         self.reader.reload().map_err(internal)
+    }
+
+    /// Runs `write` on the blocking pool: a commit takes milliseconds of CPU and file work
+    /// that must not hold an async worker.
+    async fn on_blocking_pool(
+        &self,
+        write: impl FnOnce(&Self) -> ApiResult<()> + Send + 'static,
+    ) -> ApiResult<()> {
+        let this = self.clone();
+        tokio::task::spawn_blocking(move || write(&this))
+            .await
+            .map_err(internal)?
     }
 
     /// Replaces the whole index with `entries`.
     fn replace_all(&self, entries: &[faq_entry::Model]) -> ApiResult<()> {
-        let mut inner = self.lock();
-        inner.writer.delete_all_documents().map_err(internal)?;
-        inner.indexed.clear();
+        let mut writer = self.lock_writer();
+        writer.delete_all_documents().map_err(internal)?;
         for entry in entries {
-            inner
-                .writer
+            writer
                 .add_document(self.document(entry))
                 .map_err(internal)?;
-            inner.indexed.insert(entry.id, entry.updated_at);
         }
-        self.commit(&mut inner)
+        self.commit(&mut writer)?;
+        *self.lock_indexed() = entries.iter().map(|e| (e.id, e.updated_at)).collect();
+        Ok(())
     }
 
     /// Indexes a new or changed entry (called after the change is committed).
-    pub fn upsert(&self, entry: &faq_entry::Model) -> ApiResult<()> {
-        let mut inner = self.lock();
-        inner
-            .writer
-            .delete_term(Term::from_field_text(self.fields.id, &entry.id.to_string()));
-        inner
-            .writer
-            .add_document(self.document(entry))
-            .map_err(internal)?;
-        inner.indexed.insert(entry.id, entry.updated_at);
-        self.commit(&mut inner)
+    pub async fn upsert(&self, entry: faq_entry::Model) -> ApiResult<()> {
+        self.on_blocking_pool(move |this| {
+            let mut writer = this.lock_writer();
+            writer.delete_term(Term::from_field_text(this.fields.id, &entry.id.to_string()));
+            writer
+                .add_document(this.document(&entry))
+                .map_err(internal)?;
+            this.commit(&mut writer)?;
+            this.lock_indexed().insert(entry.id, entry.updated_at);
+            Ok(())
+        })
+        .await
     }
 
     /// Drops a deleted entry.
-    pub fn remove(&self, id: Uuid) -> ApiResult<()> {
-        let mut inner = self.lock();
-        inner
-            .writer
-            .delete_term(Term::from_field_text(self.fields.id, &id.to_string()));
-        inner.indexed.remove(&id);
-        self.commit(&mut inner)
+    pub async fn remove(&self, id: Uuid) -> ApiResult<()> {
+        self.on_blocking_pool(move |this| {
+            let mut writer = this.lock_writer();
+            writer.delete_term(Term::from_field_text(this.fields.id, &id.to_string()));
+            this.commit(&mut writer)?;
+            this.lock_indexed().remove(&id);
+            Ok(())
+        })
+        .await
     }
 
     /// Rebuilds the index from the table.
     pub async fn rebuild(&self, conn: &impl ConnectionTrait) -> ApiResult<()> {
         let entries = faq_entry::Entity::find().all(conn).await?;
-        let this = self.clone();
-        tokio::task::spawn_blocking(move || this.replace_all(&entries))
+        self.on_blocking_pool(move |this| this.replace_all(&entries))
             .await
-            .map_err(internal)?
     }
 
     fn local_fingerprint(&self) -> Fingerprint {
-        let inner = self.lock();
+        let indexed = self.lock_indexed();
         Fingerprint {
-            count: inner.indexed.len() as u64,
-            newest: inner.indexed.iter().map(|(id, at)| (*at, *id)).max(),
+            count: indexed.len() as u64,
+            newest: indexed.iter().map(|(id, at)| (*at, *id)).max(),
         }
     }
 

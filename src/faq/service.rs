@@ -222,7 +222,7 @@ pub async fn create_entry(
     )
     .await?;
     txn.commit().await?;
-    state.faq_index.upsert(&entry)?;
+    state.faq_index.upsert(entry.clone()).await?;
     Ok(entry)
 }
 
@@ -269,7 +269,7 @@ pub async fn update_entry(
     )
     .await?;
     txn.commit().await?;
-    state.faq_index.upsert(&entry)?;
+    state.faq_index.upsert(entry.clone()).await?;
     Ok(entry)
 }
 
@@ -300,7 +300,7 @@ pub async fn delete_entry(
     )
     .await?;
     txn.commit().await?;
-    state.faq_index.remove(id)?;
+    state.faq_index.remove(id).await?;
     Ok(true)
 }
 

@@ -6,11 +6,27 @@ use std::time::Instant;
 use actix_web::HttpMessage as _;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::Method;
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use tracing_actix_web::RequestId;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The metrics label of a method: the standard ones by name, anything a client made up as
+/// `other` (each new label value would be a new time series).
+fn method_label(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::POST => "POST",
+        Method::HEAD => "HEAD",
+        Method::OPTIONS => "OPTIONS",
+        Method::PUT => "PUT",
+        Method::DELETE => "DELETE",
+        Method::PATCH => "PATCH",
+        _ => "other",
+    }
+}
 
 /// Runs inside the request span (so the log line carries the request id), labels metrics by
 /// route pattern (never the raw path, which would let clients create unbounded series), and
@@ -20,10 +36,9 @@ pub async fn observe(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let started = Instant::now();
-    let method = req.method().to_string();
-    let route = req
-        .match_pattern()
-        .unwrap_or_else(|| "unmatched".to_owned());
+    let method = method_label(req.method());
+    // A path no route matches is whatever the client typed: one label for all of them.
+    let route = req.match_pattern().unwrap_or_else(|| "other".to_owned());
     let request_id = req.extensions().get::<RequestId>().copied();
     let mut response = next.call(req).await?;
     let elapsed = started.elapsed();
@@ -37,7 +52,7 @@ pub async fn observe(
         response.headers_mut().insert(REQUEST_ID, value);
     }
     let labels = [
-        ("method", method),
+        ("method", method.to_owned()),
         ("route", route),
         ("status", status.to_string()),
     ];

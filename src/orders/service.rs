@@ -557,9 +557,6 @@ async fn settle(
     Ok(moved)
 }
 
-/// Attempts settled by one sweep at most.
-const SETTLE_BATCH: u64 = 100;
-
 /// Settles payment attempts left PENDING by a lost answer or a crash, by asking the provider
 /// what became of them. An attempt the provider never received failed (the buyer may pay
 /// again); one the provider cannot tell about now waits for the next sweep. One failing
@@ -573,15 +570,9 @@ pub async fn settle_stuck_payments(state: &AppState) -> ApiResult<u32> {
     .max(Duration::minutes(1));
     let stuck = payment::Entity::find()
         .filter(payment::Column::Status.eq(PaymentStatus::Pending))
-        .filter(payment::Column::CreatedAt.lt(now - grace))
-        .order_by_asc(payment::Column::Id)
-        .limit(SETTLE_BATCH)
-        .all(&state.db)
-        .await?;
-    let timeout = state.settings.payment_timeout();
-    let meta = RequestMeta::default();
-    let mut settled = 0;
-    for attempt in stuck {
+        .filter(payment::Column::CreatedAt.lt(now - grace));
+    let settle_one = |attempt: payment::Model| async move {
+        let timeout = state.settings.payment_timeout();
         let status = tokio::time::timeout(timeout, state.gateway.charge_status(attempt.id)).await;
         let settlement = match status {
             Ok(Ok(ChargeStatus::Charged(reference))) => Settlement::Paid(reference),
@@ -591,23 +582,25 @@ pub async fn settle_stuck_payments(state: &AppState) -> ApiResult<u32> {
             }
             Ok(Err(cause)) => {
                 tracing::warn!(payment = %attempt.id, %cause, "provider cannot tell about a pending payment yet");
-                continue;
+                return Ok(false);
             }
             Err(_) => {
                 tracing::warn!(payment = %attempt.id, "provider did not answer about a pending payment");
-                continue;
+                return Ok(false);
             }
         };
-        match settle(state, &meta, None, attempt.id, settlement).await {
-            Ok(_) => settled += 1,
-            Err(err) => tracing::warn!(
-                payment = %attempt.id,
-                code = err.code().as_str(),
-                "could not settle a pending payment; skipped until the next sweep"
-            ),
-        }
-    }
-    Ok(settled)
+        settle(state, &RequestMeta::default(), None, attempt.id, settlement).await?;
+        Ok(true)
+    };
+    crate::jobs::sweep_rows(
+        state,
+        "pending_payments",
+        stuck,
+        payment::Column::Id,
+        |p| p.id,
+        settle_one,
+    )
+    .await
 }
 
 /// Whether `order` has a cancellation or return request waiting for the seller.

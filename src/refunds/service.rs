@@ -584,26 +584,30 @@ pub fn is_overdue(refund: &refund::Model, now: DateTime<Utc>) -> bool {
 /// Re-drives refunds a crash left REQUESTED or PROCESSING. Returns how many were sent.
 pub async fn resume_stuck(state: &AppState) -> ApiResult<u32> {
     let now = state.clock.now();
-    let stuck = refund::Entity::find()
-        .filter(
-            Condition::any()
-                .add(
-                    Condition::all()
-                        .add(refund::Column::Status.eq(RefundStatus::Requested))
-                        .add(refund::Column::UpdatedAt.lt(now - Duration::minutes(1))),
-                )
-                .add(
-                    Condition::all()
-                        .add(refund::Column::Status.eq(RefundStatus::Processing))
-                        .add(refund::Column::UpdatedAt.lt(now - STALE_PROCESSING)),
-                ),
-        )
-        .all(&state.db)
-        .await?;
-    let mut sent = 0;
-    for refund in stuck {
+    let stuck = refund::Entity::find().filter(
+        Condition::any()
+            .add(
+                Condition::all()
+                    .add(refund::Column::Status.eq(RefundStatus::Requested))
+                    .add(refund::Column::UpdatedAt.lt(now - Duration::minutes(1))),
+            )
+            .add(
+                Condition::all()
+                    .add(refund::Column::Status.eq(RefundStatus::Processing))
+                    .add(refund::Column::UpdatedAt.lt(now - STALE_PROCESSING)),
+            ),
+    );
+    let resume = |refund: refund::Model| async move {
         process_refund(state, refund.id).await?;
-        sent += 1;
-    }
-    Ok(sent)
+        Ok(true)
+    };
+    crate::jobs::sweep_rows(
+        state,
+        "stuck_refunds",
+        stuck,
+        refund::Column::Id,
+        |r| r.id,
+        resume,
+    )
+    .await
 }

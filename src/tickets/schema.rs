@@ -114,7 +114,7 @@ impl TicketsMutation {
         let caller = auth.caller()?;
         // What the customer wrote, to find FAQ answers that may already solve it.
         let text = format!("{} {}", input.subject, input.body);
-        let attachments = read_uploads(ctx, state, input.attachments)?;
+        let attachments = read_uploads(ctx, state, input.attachments).await?;
         let ticket = NewTicket {
             category: input.category.into(),
             channel: input.channel.unwrap_or(TicketChannel::Web).into(),
@@ -174,7 +174,7 @@ impl TicketsMutation {
             body,
             internal: internal.unwrap_or(false),
             macro_id: parse_opt_id("macroId", macro_id.as_ref())?,
-            attachments: read_uploads(ctx, state, attachments)?,
+            attachments: read_uploads(ctx, state, attachments).await?,
         };
         Ok(TicketMessage(
             service::reply_to_ticket(state, meta, &caller, id, reply).await?,
@@ -289,8 +289,10 @@ impl TicketsMutation {
     }
 }
 
-/// The files of a multipart request, checked (count, size, type by content).
-fn read_uploads(
+/// The files of a multipart request, checked (count, size, type by content). Sniffing,
+/// scanning text for card numbers and hashing up to `attachment_max_files` ×
+/// `attachment_max_bytes` is CPU work for the blocking pool, not for an async worker.
+async fn read_uploads(
     ctx: &Context<'_>,
     state: &AppState,
     uploads: Option<Vec<Upload>>,
@@ -304,5 +306,8 @@ fn read_uploads(
             .map_err(|_| ApiError::validation("attachments", "Could not read the upload."))?;
         files.push((value.filename, value.content));
     }
-    attachments::check_uploads(&state.settings, files)
+    let settings = state.settings.clone();
+    tokio::task::spawn_blocking(move || attachments::check_uploads(&settings, files))
+        .await
+        .map_err(|err| ApiError::internal(anyhow::anyhow!("checking uploads: {err}")))?
 }

@@ -922,19 +922,45 @@ fn search_condition(caller: &Caller, search: &str) -> Condition {
 
 /// Closes RESOLVED tickets the customer left quiet for the configured period. Returns how
 /// many were closed.
-pub async fn close_quiet_resolved(state: &AppState) -> ApiResult<u64> {
+pub async fn close_quiet_resolved(state: &AppState) -> ApiResult<u32> {
     let now = state.clock.now();
     let quiet = Duration::days(i64::from(state.settings.ticket_auto_close_days));
+    let due = ticket::Entity::find()
+        .filter(ticket::Column::Status.eq(TicketStatus::Resolved))
+        .filter(ticket::Column::ResolvedAt.lt(now - quiet));
+    let close = |ticket: ticket::Model| close_quiet_one(state, ticket.id, now, quiet);
+    crate::jobs::sweep_rows(
+        state,
+        "quiet_tickets",
+        due,
+        ticket::Column::Id,
+        |t| t.id,
+        close,
+    )
+    .await
+}
+
+/// Closes one RESOLVED ticket whose quiet period ended (unless a reply reopened it
+/// meanwhile); `true` when this pass closed it.
+async fn close_quiet_one(
+    state: &AppState,
+    id: Uuid,
+    now: DateTime<Utc>,
+    quiet: Duration,
+) -> ApiResult<bool> {
     let txn = db::begin_write(&state.db).await?;
     let closed = ticket::Entity::update_many()
         .col_expr(ticket::Column::Status, Expr::value(TicketStatus::Closed))
         .col_expr(ticket::Column::ClosedAt, Expr::value(now))
         .col_expr(ticket::Column::UpdatedAt, Expr::value(now))
+        .filter(ticket::Column::Id.eq(id))
         .filter(ticket::Column::Status.eq(TicketStatus::Resolved))
         .filter(ticket::Column::ResolvedAt.lt(now - quiet))
-        .exec_with_returning(&txn)
-        .await?;
-    for ticket in &closed {
+        .exec(&txn)
+        .await?
+        .rows_affected
+        == 1;
+    if closed {
         audit::record(
             &txn,
             &RequestMeta::default(),
@@ -942,7 +968,7 @@ pub async fn close_quiet_resolved(state: &AppState) -> ApiResult<u64> {
             AuditEvent::on(
                 AuditAction::TicketStatusChanged,
                 None,
-                ("ticket", ticket.id),
+                ("ticket", id),
                 json!({
                     "from": format!("{:?}", TicketStatus::Resolved),
                     "to": format!("{:?}", TicketStatus::Closed),
@@ -953,11 +979,8 @@ pub async fn close_quiet_resolved(state: &AppState) -> ApiResult<u64> {
         .await?;
     }
     txn.commit().await?;
-    for ticket in &closed {
-        state
-            .events
-            .publish(ticket.id, TicketChange::StatusChanged)
-            .await;
+    if closed {
+        state.events.publish(id, TicketChange::StatusChanged).await;
     }
-    Ok(closed.len() as u64)
+    Ok(closed)
 }

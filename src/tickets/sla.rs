@@ -9,6 +9,7 @@ use entity::ticket::{self, TicketStatus};
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter};
 use serde_json::json;
+use uuid::Uuid;
 
 use crate::audit::{self, AuditAction, AuditEvent};
 use crate::auth::RequestMeta;
@@ -63,6 +64,14 @@ impl Target {
             Self::Resolution => "resolution",
         }
     }
+
+    /// The sweep of this target's breaches (each keeps its own place).
+    fn sweep_name(self) -> &'static str {
+        match self {
+            Self::FirstResponse => "sla_first_response",
+            Self::Resolution => "sla_resolution",
+        }
+    }
 }
 
 /// Who hears of a breach: the assignee; for an unassigned ticket the agents taking tickets,
@@ -106,17 +115,42 @@ async fn recipients(
 /// Escalates every breach not escalated yet; returns how many. Each target's batch is one
 /// transaction: the stamp, its audit events and the emails commit together, and the stamp
 /// (a conditional update) makes a second sweep, or a sweep on another instance, a no-op.
-pub async fn escalate_breaches(state: &AppState) -> ApiResult<u64> {
+pub async fn escalate_breaches(state: &AppState) -> ApiResult<u32> {
     let now = state.clock.now();
-    let mut escalated = Vec::new();
+    let mut escalated = 0;
     for target in [Target::FirstResponse, Target::Resolution] {
-        let txn = db::begin_write(&state.db).await?;
-        let tickets = ticket::Entity::update_many()
-            .col_expr(target.escalated_column(), Expr::value(now))
-            .filter(target.missed(now))
-            .exec_with_returning(&txn)
-            .await?;
-        for ticket in &tickets {
+        let missed = ticket::Entity::find().filter(target.missed(now));
+        let escalate = |ticket: ticket::Model| escalate_one(state, target, ticket.id, now);
+        escalated += crate::jobs::sweep_rows(
+            state,
+            target.sweep_name(),
+            missed,
+            ticket::Column::Id,
+            |t| t.id,
+            escalate,
+        )
+        .await?;
+    }
+    Ok(escalated)
+}
+
+/// Escalates one ticket that missed `target` (stamp, audit, emails, live event), unless it
+/// was answered or escalated meanwhile; `true` when this pass escalated it.
+async fn escalate_one(
+    state: &AppState,
+    target: Target,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> ApiResult<bool> {
+    let txn = db::begin_write(&state.db).await?;
+    let tickets = ticket::Entity::update_many()
+        .col_expr(target.escalated_column(), Expr::value(now))
+        .filter(ticket::Column::Id.eq(id))
+        .filter(target.missed(now))
+        .exec_with_returning(&txn)
+        .await?;
+    for ticket in &tickets {
+        {
             let due = target.due(ticket);
             audit::record(
                 &txn,
@@ -140,11 +174,11 @@ pub async fn escalate_breaches(state: &AppState) -> ApiResult<u64> {
                 notifications::enqueue(&txn, now, &agent, &notice).await?;
             }
         }
-        txn.commit().await?;
-        escalated.extend(tickets.into_iter().map(|ticket| ticket.id));
     }
-    for id in &escalated {
-        state.events.publish(*id, TicketChange::Escalated).await;
+    txn.commit().await?;
+    if tickets.is_empty() {
+        return Ok(false);
     }
-    Ok(escalated.len() as u64)
+    state.events.publish(id, TicketChange::Escalated).await;
+    Ok(true)
 }

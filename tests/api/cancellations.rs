@@ -305,10 +305,10 @@ pub async fn overdue_requests_are_flagged_and_escalated_to_agents(app: TestApp) 
     );
     app.clock.advance(Duration::days(1) + Duration::minutes(1));
     shop.sign_in_again(&app).await;
-    let swept = storedesk::jobs::sweep(&app.state).await.unwrap();
+    let swept = storedesk::jobs::sweep(&app.state).await;
     assert_eq!(swept.escalated, 1);
     assert_eq!(
-        storedesk::jobs::sweep(&app.state).await.unwrap().escalated,
+        storedesk::jobs::sweep(&app.state).await.escalated,
         0,
         "once"
     );
@@ -367,7 +367,7 @@ async fn overdue_requests_can_be_approved_automatically(app: TestApp) {
     let order = preparing_order(&app, &shop, 10_000).await;
     request_cancel(&app, &shop.buyer_a, &order).await;
     app.clock.advance(Duration::days(4));
-    storedesk::jobs::sweep(&app.state).await.unwrap();
+    storedesk::jobs::sweep(&app.state).await;
     let row = <entity::order::Entity as sea_orm::EntityTrait>::find()
         .one(&app.state.db)
         .await

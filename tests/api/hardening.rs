@@ -244,6 +244,25 @@ async fn metrics_are_exposed_to_operators_only() {
         assert!(text.contains(metric), "{metric} missing from:\n{text}");
     }
     assert!(text.contains("route=\"/graphql\""), "{text}");
+    // Made-up methods and paths do not become label values (each would be a new series).
+    let made_up = reqwest::Method::from_bytes(b"FOOBARMETHOD").unwrap();
+    for path in ["/graphql", "/no-such-page-4f2a9"] {
+        app.client
+            .request(made_up.clone(), format!("{}{path}", app.address))
+            .send()
+            .await
+            .unwrap();
+    }
+    app.get("/another-made-up-path-77c1").await;
+    let text = app.get("/metrics").await.text().await.unwrap();
+    for invented in ["FOOBARMETHOD", "no-such-page", "another-made-up-path"] {
+        assert!(
+            !text.contains(invented),
+            "{invented} became a label:\n{text}"
+        );
+    }
+    assert!(text.contains("method=\"other\""), "{text}");
+    assert!(text.contains("route=\"other\""), "{text}");
 
     // In production: absent without a configured token, and with one, only for its bearer.
     for token in [None, Some("scrape-me")] {

@@ -31,5 +31,6 @@ mod schema;
 mod schema_model;
 mod sessions;
 mod shop;
+mod sweeps;
 mod tickets;
 mod tokens;

@@ -129,11 +129,11 @@ pub async fn a_charge_whose_answer_was_lost_is_settled_by_the_sweep(app: TestApp
     assert_eq!(error_code(&again), "INVALID_STATE");
 
     // The sweep gives a slow answer time first …
-    let swept = storedesk::jobs::sweep(&app.state).await.unwrap();
+    let swept = storedesk::jobs::sweep(&app.state).await;
     assert_eq!(swept.payments_settled, 0);
     // … then asks the provider, which did charge.
     app.clock.advance(Duration::minutes(2));
-    let swept = storedesk::jobs::sweep(&app.state).await.unwrap();
+    let swept = storedesk::jobs::sweep(&app.state).await;
     assert_eq!(swept.payments_settled, 1);
     let state = order_state(&app, &shop, &order).await;
     assert_eq!(
@@ -165,7 +165,7 @@ pub async fn a_charge_whose_answer_was_lost_is_settled_by_the_sweep(app: TestApp
     )
     .await;
     app.clock.advance(Duration::minutes(2));
-    storedesk::jobs::sweep(&app.state).await.unwrap();
+    storedesk::jobs::sweep(&app.state).await;
     let state = order_state(&app, &shop, &declined).await;
     assert_eq!(state["status"], "PAYMENT_FAILED");
     assert_eq!(state["payment"]["failureReason"], "CARD_EXPIRED");
@@ -221,7 +221,7 @@ pub async fn an_attempt_the_provider_never_received_fails_and_can_be_paid_again(
     assert!(second.is_err(), "a second PENDING attempt must be refused");
 
     app.clock.advance(Duration::minutes(2));
-    let swept = storedesk::jobs::sweep(&app.state).await.unwrap();
+    let swept = storedesk::jobs::sweep(&app.state).await;
     assert_eq!(swept.payments_settled, 1);
     let state = order_state(&app, &shop, &order).await;
     assert_eq!(state["status"], "PAYMENT_FAILED");

@@ -409,28 +409,13 @@ pub async fn a_refund_a_crash_left_behind_is_sent_by_the_sweep(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(
-        storedesk::jobs::sweep(&app.state)
-            .await
-            .unwrap()
-            .refunds_resumed,
+        storedesk::jobs::sweep(&app.state).await.refunds_resumed,
         0,
         "too fresh"
     );
     app.clock.advance(Duration::minutes(2));
-    assert_eq!(
-        storedesk::jobs::sweep(&app.state)
-            .await
-            .unwrap()
-            .refunds_resumed,
-        1
-    );
-    assert_eq!(
-        storedesk::jobs::sweep(&app.state)
-            .await
-            .unwrap()
-            .refunds_resumed,
-        0
-    );
+    assert_eq!(storedesk::jobs::sweep(&app.state).await.refunds_resumed, 1);
+    assert_eq!(storedesk::jobs::sweep(&app.state).await.refunds_resumed, 0);
     let refund = entity::refund::Entity::find_by_id(id)
         .one(&app.state.db)
         .await
