@@ -86,24 +86,27 @@ impl AccountsQuery {
         last: Option<i32>,
         before: Option<String>,
     ) -> ApiResult<Connection<String, AuditEvent, ConnectionFields>> {
-        let (state, _, _) = request_parts(ctx)?;
+        let (state, auth, _) = request_parts(ctx)?;
+        let caller = auth.caller()?;
         let account_id = parse_id("accountId", &account_id)?;
         let page = pagination::PageArgs::parse(first, after.as_deref(), last, before.as_deref())?;
-        let (rows, total) = security::account_events(&state.db, account_id, &page).await?;
+        let (rows, total) = security::account_events(&state.db, &caller, account_id, &page).await?;
         Ok(pagination::connection(rows, total, |row| {
             (row.id, AuditEvent(row))
         }))
     }
 
-    /// Agents: the live sessions of an account (devices, IPs, last use).
+    /// Agents: the live sessions of a customer account (devices, IPs, last use); staff
+    /// accounts' sessions are for admins.
     async fn account_sessions(
         &self,
         ctx: &Context<'_>,
         account_id: ID,
     ) -> ApiResult<Vec<SessionInfo>> {
-        let (state, _, _) = request_parts(ctx)?;
+        let (state, auth, _) = request_parts(ctx)?;
+        let caller = auth.caller()?;
         let account_id = parse_id("accountId", &account_id)?;
-        Ok(security::live_sessions(state, account_id)
+        Ok(security::reviewed_sessions(state, &caller, account_id)
             .await?
             .into_iter()
             .map(|session| SessionInfo {

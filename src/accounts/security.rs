@@ -2,8 +2,11 @@
 //! its live sessions, and the owner ending one of them.
 
 use chrono::Duration;
+use entity::account::{self, Role};
 use entity::{audit_event, session};
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+};
 use uuid::Uuid;
 
 use super::service::revoke_session;
@@ -18,12 +21,32 @@ use crate::state::AppState;
 /// not the tickets or orders they touched.
 const OWNER_VISIBLE: [&str; 2] = ["auth.", "account."];
 
+/// Whether `reviewer` may read the security data (audit trail, sessions) of `account_id`:
+/// agents review customers; the security data of staff accounts is for admins. Anything
+/// else answers `NOT_FOUND`, like an account that does not exist.
+async fn ensure_reviewable(
+    conn: &impl ConnectionTrait,
+    reviewer: &Caller,
+    account_id: Uuid,
+) -> ApiResult<()> {
+    let mut select = account::Entity::find_by_id(account_id);
+    if reviewer.role != Role::Admin {
+        select = select.filter(account::Column::Role.is_in([Role::Buyer, Role::Seller]));
+    }
+    if select.count(conn).await? == 0 {
+        return Err(ApiError::NotFound("Account"));
+    }
+    Ok(())
+}
+
 /// Events about `account_id` or done by it, newest first (agents reviewing a takeover).
 pub async fn account_events(
     conn: &impl ConnectionTrait,
+    reviewer: &Caller,
     account_id: Uuid,
     page: &PageArgs,
 ) -> ApiResult<(Page<audit_event::Model>, u64)> {
+    ensure_reviewable(conn, reviewer, account_id).await?;
     let select = audit_event::Entity::find().filter(
         Condition::any()
             .add(audit_event::Column::TargetId.eq(account_id))
@@ -47,6 +70,16 @@ pub async fn own_events(
         .filter(audit_event::Column::TargetType.eq("account"))
         .filter(kinds);
     Ok(pagination::fetch_counted(conn, select, audit_event::Column::Id, page).await?)
+}
+
+/// The live sessions of `account_id` for an agent or admin reviewing it.
+pub async fn reviewed_sessions(
+    state: &AppState,
+    reviewer: &Caller,
+    account_id: Uuid,
+) -> ApiResult<Vec<session::Model>> {
+    ensure_reviewable(&state.db, reviewer, account_id).await?;
+    live_sessions(state, account_id).await
 }
 
 /// The live sessions of `account_id`, most recently used first.

@@ -618,6 +618,16 @@ pub async fn authenticate(
     state: &AppState,
     bearer: &str,
 ) -> Result<(AuthCtx, account::Model), ApiError> {
+    let (auth, account, _) = authenticate_until(state, bearer).await?;
+    Ok((auth, account))
+}
+
+/// Like [`authenticate`], also telling when the access token expires (a WebSocket that
+/// authenticated with it is closed then).
+pub async fn authenticate_until(
+    state: &AppState,
+    bearer: &str,
+) -> Result<(AuthCtx, account::Model, DateTime<Utc>), ApiError> {
     let now = state.clock.now();
     let claims = state.keys.verify(bearer, now).map_err(|err| {
         if !matches!(err, TokenError::Expired) {
@@ -641,7 +651,8 @@ pub async fn authenticate(
                 role: account.role,
                 session_id: session.id,
             };
-            Ok((auth, account))
+            let expires = DateTime::from_timestamp(claims.exp, 0).unwrap_or(now);
+            Ok((auth, account, expires))
         }
         _ => Err(ApiError::Unauthenticated(ACCESS_FAILED)),
     }

@@ -386,16 +386,15 @@ pub async fn suggestions_for_text(
     suggestions(&state.db, category, audience, locale, limit).await
 }
 
-/// Who is voting: the account, or an anonymous client by a hash of its address and agent.
+/// Who is voting: the account, or an anonymous client by a hash of its network (its IPv4
+/// address or IPv6 /64). The user agent is not part of the key: a client writes it itself,
+/// so changing it would vote again. People behind one address share one anonymous vote.
 pub fn voter_key(auth: &AuthCtx, meta: &RequestMeta) -> String {
     match auth.caller() {
         Ok(caller) => format!("account:{}", caller.account_id),
         Err(_) => {
-            let mut hasher = Sha256::new();
-            hasher.update(meta.ip.as_deref().unwrap_or("").as_bytes());
-            hasher.update([0]);
-            hasher.update(meta.user_agent.as_deref().unwrap_or("").as_bytes());
-            let digest = hex::encode(hasher.finalize());
+            let network = meta.network().unwrap_or_default();
+            let digest = hex::encode(Sha256::digest(network.as_bytes()));
             format!("anon:{}", &digest[..32])
         }
     }

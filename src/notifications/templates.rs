@@ -483,11 +483,22 @@ fn escape_html(text: &str) -> String {
     out
 }
 
+/// Whether `line` is one link into `link_base` (the configured public URL) and nothing else:
+/// the only links our templates build. A URL in text someone else wrote (a rejection reason,
+/// a reply, a report) stays text, so a storedesk-branded mail never carries a clickable
+/// phishing link.
+fn our_link(line: &str, link_base: &str) -> bool {
+    !link_base.is_empty()
+        && !line.contains(char::is_whitespace)
+        && line
+            .strip_prefix(link_base)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with(['/', '?', '#']))
+}
+
 /// The HTML alternative of a plain-text email: the same words, paragraphs and line breaks,
-/// links clickable. Nothing is loaded from anywhere (no images, no tracking pixels, no
-/// styles from outside), and every link is one the text already showed, which our templates
-/// build from the configured public URL only.
-pub fn html_body(text: &str) -> String {
+/// our own links clickable. Nothing is loaded from anywhere (no images, no tracking pixels,
+/// no styles from outside).
+pub fn html_body(text: &str, link_base: &str) -> String {
     let mut html = String::from(
         "<!doctype html><html><head><meta charset=\"utf-8\"></head>\
          <body style=\"font-family:sans-serif;line-height:1.5\">",
@@ -497,9 +508,7 @@ pub fn html_body(text: &str) -> String {
             .lines()
             .map(|line| {
                 let line = line.trim_end();
-                if (line.starts_with("https://") || line.starts_with("http://"))
-                    && !line.contains(char::is_whitespace)
-                {
+                if our_link(line, link_base) {
                     let url = escape_html(line);
                     format!("<a href=\"{url}\">{url}</a>")
                 } else {
@@ -520,13 +529,25 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_html_part_escapes_text_and_links_only_what_the_text_shows() {
-        let html =
-            html_body("Hello <b>you</b> & co\nhttps://help.example/reset?token=a&b=c\n\n— team");
+    fn the_html_part_escapes_text_and_links_only_our_own_urls() {
+        let html = html_body(
+            "Hello <b>you</b> & co\nhttps://help.example/reset?token=a&b=c\n\n— team",
+            "https://help.example",
+        );
         assert!(html.contains("Hello &lt;b&gt;you&lt;/b&gt; &amp; co<br>"));
         assert!(html.contains("<a href=\"https://help.example/reset?token=a&amp;b=c\">"));
         assert!(html.contains("<p>— team</p>"));
         assert!(!html.contains("<img"));
+        // Someone else's URL, on a line of its own or not, is never a link.
+        for foreign in [
+            "https://evil.example/login",
+            "http://help.example.evil.example/reset",
+            "https://help.example@evil.example/",
+            "javascript:alert(1)",
+        ] {
+            let html = html_body(&format!("사유:\n{foreign}"), "https://help.example");
+            assert!(!html.contains("<a "), "{foreign} became a link: {html}");
+        }
     }
 
     #[test]

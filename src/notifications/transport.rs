@@ -62,6 +62,8 @@ pub struct Notifier {
     mailer: Arc<Mailer>,
     from: Mailbox,
     sms: Arc<dyn SmsSender>,
+    /// The public URL: the only links the HTML part makes clickable.
+    link_base: Arc<str>,
 }
 
 impl Notifier {
@@ -91,6 +93,7 @@ impl Notifier {
             }
         };
         Ok(Self {
+            link_base: settings.public_url.trim_end_matches('/').into(),
             mailer: Arc::new(mailer),
             from,
             sms: Arc::new(FileSms::new(settings.data_dir.join("sms"))),
@@ -132,7 +135,7 @@ impl Notifier {
                     .message_id(Some(format!("<{}@storedesk>", message.id)))
                     .multipart(MultiPart::alternative_plain_html(
                         message.body.clone(),
-                        super::templates::html_body(&message.body),
+                        super::templates::html_body(&message.body, &self.link_base),
                     ))
                     .map_err(|err| DeliveryError(format!("cannot build the email: {err}")))?;
                 match self.mailer.as_ref() {

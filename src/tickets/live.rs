@@ -3,6 +3,7 @@
 
 use async_graphql::futures_util::Stream;
 use async_graphql::{Context, ID, Subscription};
+use chrono::{DateTime, Utc};
 use tokio::sync::broadcast::Receiver;
 use tokio::sync::broadcast::error::RecvError;
 use uuid::Uuid;
@@ -14,6 +15,10 @@ use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::events::{TicketChange, TicketEvent};
 use crate::graphql::{parse_id, request_parts};
+use crate::http::graphql::TokenExpiry;
+
+/// What a subscription says when its connection's access token has expired.
+const TOKEN_EXPIRED: &str = "The access token expired; reconnect with a fresh one.";
 use crate::state::AppState;
 
 /// Ticket subscriptions (over `/graphql/ws`).
@@ -35,7 +40,13 @@ impl TicketsSubscription {
         // Subscribe first, so nothing that happens during the check is missed.
         let events = state.events.subscribe();
         service::visible_ticket(&state.db, &caller, id).await?;
-        Ok(changes(state.clone(), caller, Some(id), events))
+        Ok(changes(
+            state.clone(),
+            caller,
+            expiry(ctx),
+            Some(id),
+            events,
+        ))
     }
 
     /// Agents: every ticket that was opened or changed, for live queue views.
@@ -51,16 +62,24 @@ impl TicketsSubscription {
         Ok(changes(
             state.clone(),
             caller,
+            expiry(ctx),
             None,
             state.events.subscribe(),
         ))
     }
 }
 
+/// When the connection's access token expires.
+fn expiry(ctx: &Context<'_>) -> Option<DateTime<Utc>> {
+    ctx.data_opt::<TokenExpiry>().map(|expiry| expiry.0)
+}
+
 /// Where a subscription stands between two events.
 struct Watch {
     state: AppState,
     caller: Caller,
+    /// The access token's expiry: nothing is sent after it (the socket closes then too).
+    expires: Option<DateTime<Utc>>,
     only: Option<Uuid>,
     events: Receiver<TicketEvent>,
 }
@@ -93,6 +112,12 @@ impl Watch {
 
     /// The ticket as the caller may see it now; `None` when they may not see it any more.
     async fn load(&self, ticket_id: Uuid) -> ApiResult<Option<Ticket>> {
+        if self
+            .expires
+            .is_some_and(|expires| self.state.clock.now() >= expires)
+        {
+            return Err(ApiError::Unauthenticated(TOKEN_EXPIRED));
+        }
         // The session may have ended (logout, lock, password reset) since subscribing.
         if !accounts::session_is_live(&self.state, &self.caller).await? {
             return Err(ApiError::Unauthenticated(accounts::ACCESS_FAILED));
@@ -108,12 +133,14 @@ impl Watch {
 fn changes(
     state: AppState,
     caller: Caller,
+    expires: Option<DateTime<Utc>>,
     only: Option<Uuid>,
     events: Receiver<TicketEvent>,
 ) -> impl Stream<Item = ApiResult<Ticket>> {
     let watch = Watch {
         state,
         caller,
+        expires,
         only,
         events,
     };

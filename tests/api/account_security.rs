@@ -635,7 +635,52 @@ pub async fn owners_see_their_devices_and_end_one(app: TestApp) {
     );
 }
 
+/// Agents review customers' audit trails and sessions; those of staff accounts are for
+/// admins (an agent's question answers like an unknown account would).
+pub async fn staff_security_data_is_for_admins(app: TestApp) {
+    let shop = Shop::open(&app).await;
+    let admin = app
+        .staff("admin@example.com", entity::account::Role::Admin)
+        .await;
+    let colleague = app
+        .staff("colleague@example.com", entity::account::Role::Agent)
+        .await;
+    let trail = "query($id: ID!) { auditEvents(accountId: $id) { totalCount } }";
+    let sessions = "query($id: ID!) { accountSessions(accountId: $id) { id } }";
+    for document in [trail, sessions] {
+        for (reader, target, allowed) in [
+            (&shop.agent, &shop.buyer_a, true),
+            (&shop.agent, &shop.seller_a, true),
+            (&shop.agent, &admin, false),
+            (&shop.agent, &colleague, false),
+            (&admin, &colleague, true),
+            (&admin, &shop.buyer_a, true),
+        ] {
+            let body = app
+                .gql_as(Some(&reader.access), document, json!({ "id": target.id }))
+                .await;
+            if allowed {
+                assert!(
+                    body["errors"].is_null(),
+                    "{} → {}: {body}",
+                    reader.email,
+                    target.email
+                );
+            } else {
+                assert_eq!(
+                    error_code(&body),
+                    "NOT_FOUND",
+                    "{} → {}: {body}",
+                    reader.email,
+                    target.email
+                );
+            }
+        }
+    }
+}
+
 engine_tests!(
+    staff_security_data_is_for_admins,
     guessing_link_tokens_is_cut_off,
     a_reset_request_reveals_nothing_and_links_come_from_configuration,
     a_reset_link_works_once_expires_and_yields_to_a_newer_one,

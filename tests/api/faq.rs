@@ -170,6 +170,21 @@ pub async fn each_account_or_anonymous_client_votes_once(app: TestApp) {
     anonymous(true).await;
     let counts = anonymous(true).await;
     assert_eq!(counts["helpfulCount"], 2, "{counts}");
+    // A new user agent is not a new voter: the anonymous vote belongs to the address.
+    for agent in ["Mozilla/5.0 (A)", "curl/8.0", "Mozilla/5.0 (B)"] {
+        let body: serde_json::Value = app
+            .client
+            .post(app.graphql_url())
+            .header("user-agent", agent)
+            .json(&json!({ "query": VOTE, "variables": { "id": id, "h": true } }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(body["data"]["voteFaq"]["helpfulCount"], 2, "{body}");
+    }
     // Changing one's mind moves the vote.
     let changed = ok(
         &app,

@@ -82,7 +82,11 @@ impl Ws {
                     return message;
                 }
                 Some(Ok(Message::Close(frame))) => {
-                    return json!({ "type": "closed", "reason": frame.map(|f| f.reason.to_string()) });
+                    return json!({
+                        "type": "closed",
+                        "code": frame.as_ref().map(|f| u16::from(f.code)),
+                        "reason": frame.map(|f| f.reason.to_string()),
+                    });
                 }
                 Some(Ok(_)) => continue,
                 Some(Err(_)) | None => return json!({ "type": "closed" }),
@@ -290,7 +294,48 @@ pub async fn agents_watch_the_queue_across_instances(app: TestApp) {
     assert_eq!(data["ticketQueueChanged"]["id"], id.as_str());
 }
 
+/// A socket never outlives the access token it authenticated with: it is closed with 4403
+/// when the token expires (graphql-ws clients reconnect with fresh connection params), and a
+/// connection made with a fresh token hears the ticket again.
+pub async fn a_socket_closes_when_its_access_token_expires(app: TestApp) {
+    let shop = Shop::open(&app).await;
+    let ticket = ticket_of(&app, &shop.buyer_a).await;
+    let mut buyer = Ws::connect(&app, &shop.buyer_a).await;
+    buyer.subscribe(WATCH, json!({ "id": ticket })).await;
+    listening(&app, 1).await;
+    reply(&app, &shop.agent, &ticket, "첫 답변입니다.", false).await;
+    assert!(buyer.next_data().await.is_ok());
+
+    // The session lives on (14 days); the 15-minute access token does not.
+    app.clock.advance(chrono::Duration::minutes(16));
+    let closed = buyer.receive().await;
+    assert_eq!(closed["type"], "closed", "{closed}");
+    assert_eq!(closed["code"], 4403, "{closed}");
+    assert!(
+        closed["reason"].as_str().unwrap().contains("expired"),
+        "{closed}"
+    );
+
+    let fresh = app.refresh(&shop.buyer_a.refresh).await;
+    let token = fresh["data"]["refreshSession"]["accessToken"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (mut again, answer) = Ws::open(&app, Some(&token)).await;
+    assert_eq!(answer["type"], "connection_ack", "{answer}");
+    again.subscribe(WATCH, json!({ "id": ticket })).await;
+    listening(&app, 1).await;
+    let agent = app.login(&shop.agent.email, crate::helpers::PASSWORD).await;
+    reply(&app, &agent, &ticket, "두 번째 답변입니다.", false).await;
+    let data = again.next_data().await.unwrap();
+    assert_eq!(
+        data["ticketUpdated"]["lastMessage"]["body"],
+        "두 번째 답변입니다."
+    );
+}
+
 engine_tests!(
+    a_socket_closes_when_its_access_token_expires,
     a_customer_hears_of_replies_but_never_of_internal_notes,
     only_those_who_may_see_a_ticket_can_watch_it,
     a_revoked_session_goes_quiet,

@@ -317,7 +317,51 @@ pub async fn a_worker_that_dies_mid_delivery_loses_nothing_and_sends_once(app: T
     assert!(sent_mail(&app).is_empty());
 }
 
+/// A seller's rejection reason is the seller's words: a URL in it stays text in the HTML
+/// part, so a storedesk-branded email never carries someone else's clickable link; our own
+/// links (built from the public URL) still are.
+pub async fn only_links_we_build_are_clickable_in_html_mail(app: TestApp) {
+    let shop = Shop::open(&app).await;
+    let order = preparing_order(&app, &shop, 15_000).await;
+    let request = request_cancel(&app, &shop.buyer_a, &order).await["data"]["requestCancellation"]
+        ["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    ok(
+        &app,
+        &shop.seller_a,
+        "mutation($id: ID!, $r: String!) { rejectCancellation(requestId: $id, reason: $r) { status } }",
+        json!({ "id": request, "r": "이미 출고되었습니다. 환불은 아래에서 받으세요:\nhttps://evil.example/refund" }),
+        "rejectCancellation",
+    )
+    .await;
+    app.gql(
+        "mutation($e: String!) { requestPasswordReset(email: $e) }",
+        json!({ "e": shop.buyer_a.email }),
+    )
+    .await;
+    deliver_mail(&app).await;
+    let mails: Vec<String> = sent_mail(&app).iter().map(|raw| mail_text(raw)).collect();
+    let rejection = mails
+        .iter()
+        .find(|m| m.contains("evil.example"))
+        .expect("the rejection email");
+    assert!(rejection.contains("<html"), "has an HTML part");
+    assert!(!rejection.contains("href=\"https://evil"), "{rejection}");
+    let reset = mails
+        .iter()
+        .find(|m| m.contains("reset-password?token="))
+        .expect("the reset email");
+    let ours = format!(
+        "href=\"{}/reset-password?token=",
+        app.state.settings.public_url
+    );
+    assert!(reset.contains(&ours), "{reset}");
+}
+
 engine_tests!(
+    only_links_we_build_are_clickable_in_html_mail,
     notifications_are_written_as_eml_files_and_texts_in_development,
     failed_deliveries_are_retried_with_backoff_and_given_up_at_the_limit,
     two_instances_never_send_one_message_twice,
