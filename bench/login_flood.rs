@@ -88,7 +88,8 @@ async fn main() {
             .ok()
             .and_then(|v| v.parse().ok()),
         ..Settings::default()
-    };
+    }
+    .without_rate_limits();
     let app = Application::build(settings, storedesk::system_clock())
         .await
         .unwrap();

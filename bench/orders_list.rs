@@ -209,7 +209,8 @@ async fn main() {
         database_url: std::env::var("BENCH_DATABASE_URL").ok(),
         background_jobs: false,
         ..Settings::default()
-    };
+    }
+    .without_rate_limits();
     let engine = if settings.database_url.is_some() {
         "PostgreSQL"
     } else {

@@ -33,7 +33,8 @@ async fn main() {
         reset_requests_per_email: 1_000_000,
         reset_requests_per_ip: 1_000_000,
         ..Settings::default()
-    };
+    }
+    .without_rate_limits();
     let engine = if settings.database_url.is_some() {
         "PostgreSQL"
     } else {

@@ -156,6 +156,36 @@ pub struct Settings {
     /// How long the payment provider may take to answer a charge (seconds); beyond, the
     /// attempt stays PENDING and the sweep asks the provider later.
     pub payment_timeout_secs: u64,
+    /// Sign-ups per client network per hour (0: no limit). The `rate_*` limits are buckets
+    /// that refill evenly over the hour, per instance; staff are not limited.
+    pub rate_registrations_per_ip: u32,
+    /// New tickets per client network per hour.
+    pub rate_tickets_per_ip: u32,
+    /// New tickets per account per hour.
+    pub rate_tickets_per_account: u32,
+    /// Replies per client network per hour.
+    pub rate_replies_per_ip: u32,
+    /// Replies per account per hour.
+    pub rate_replies_per_account: u32,
+    /// Attached files per client network per hour.
+    pub rate_uploads_per_ip: u32,
+    /// Attached files per account per hour.
+    pub rate_uploads_per_account: u32,
+    /// FAQ votes per client network per hour.
+    pub rate_votes_per_ip: u32,
+    /// FAQ votes per account per hour.
+    pub rate_votes_per_account: u32,
+    /// FAQ searches per client network per hour.
+    pub rate_searches_per_ip: u32,
+    /// FAQ searches per account per hour.
+    pub rate_searches_per_account: u32,
+    /// Requests served at once; beyond, `503` at once instead of an ever-longer queue
+    /// (health checks and metrics are not counted).
+    pub max_in_flight_requests: usize,
+    /// Longest a request may take to be served (seconds); beyond, `503`. Outbound calls
+    /// have shorter timeouts of their own (SMTP 20 s, the payment provider
+    /// `payment_timeout_secs`).
+    pub request_timeout_secs: u64,
     /// Largest attachment accepted, in bytes.
     pub attachment_max_bytes: usize,
     /// Most attachments on one message.
@@ -274,6 +304,19 @@ impl Default for Settings {
             payment_timeout_secs: 30,
             compromise_reports_per_email: 5,
             compromise_reports_per_account: 3,
+            rate_registrations_per_ip: 20,
+            rate_tickets_per_ip: 30,
+            rate_tickets_per_account: 10,
+            rate_replies_per_ip: 300,
+            rate_replies_per_account: 120,
+            rate_uploads_per_ip: 100,
+            rate_uploads_per_account: 60,
+            rate_votes_per_ip: 120,
+            rate_votes_per_account: 120,
+            rate_searches_per_ip: 1200,
+            rate_searches_per_account: 600,
+            max_in_flight_requests: 256,
+            request_timeout_secs: 60,
             attachment_max_bytes: 10 * 1024 * 1024,
             attachment_max_files: 5,
         }
@@ -351,6 +394,14 @@ impl Settings {
         if self.business_opens_hour >= self.business_closes_hour || self.business_closes_hour > 24 {
             bail!("business hours must open before they close, within one day");
         }
+        if self.max_in_flight_requests == 0 {
+            bail!("max_in_flight_requests must be positive");
+        }
+        if self.request_timeout_secs <= self.payment_timeout_secs {
+            // A request cut short while the provider is still charging leaves the attempt
+            // for the sweep: safe, but the buyer should hear the answer instead.
+            bail!("request_timeout_secs must be longer than payment_timeout_secs");
+        }
         if self.outbox_max_attempts == 0 || self.outbox_lease_secs == 0 {
             bail!("outbox_max_attempts and outbox_lease_secs must be positive");
         }
@@ -372,6 +423,27 @@ impl Settings {
             }
         }
         Ok(())
+    }
+
+    /// The same settings with every volume limit (`rate_*`) switched off: for test suites and
+    /// benchmarks that create data in bulk through the API from one address.
+    pub fn without_rate_limits(mut self) -> Self {
+        for limit in [
+            &mut self.rate_registrations_per_ip,
+            &mut self.rate_tickets_per_ip,
+            &mut self.rate_tickets_per_account,
+            &mut self.rate_replies_per_ip,
+            &mut self.rate_replies_per_account,
+            &mut self.rate_uploads_per_ip,
+            &mut self.rate_uploads_per_account,
+            &mut self.rate_votes_per_ip,
+            &mut self.rate_votes_per_account,
+            &mut self.rate_searches_per_ip,
+            &mut self.rate_searches_per_account,
+        ] {
+            *limit = 0;
+        }
+        self
     }
 
     /// Rows a sweep takes on per pass (at least one).

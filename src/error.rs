@@ -98,7 +98,13 @@ pub enum ApiError {
     /// See [`ErrorCode::LimitExceeded`].
     LimitExceeded(String),
     /// See [`ErrorCode::RateLimited`].
-    RateLimited(String),
+    RateLimited {
+        /// What to do, for people.
+        message: String,
+        /// When to try again, in seconds (`extensions.retryAfterSeconds`, and the
+        /// `Retry-After` header of the HTTP response).
+        retry_after_secs: u64,
+    },
     /// See [`ErrorCode::Internal`]; the cause is logged, not shown.
     Internal(Arc<anyhow::Error>),
 }
@@ -109,6 +115,15 @@ impl ApiError {
         Self::Validation {
             field,
             message: message.into(),
+        }
+    }
+
+    /// A rate-limit refusal: try again in `retry_after` (rounded up to whole seconds).
+    pub fn rate_limited(message: impl Into<String>, retry_after: std::time::Duration) -> Self {
+        let secs = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
+        Self::RateLimited {
+            message: message.into(),
+            retry_after_secs: secs.max(1),
         }
     }
 
@@ -126,7 +141,7 @@ impl ApiError {
             Self::Validation { message, .. } | Self::Conflict { message, .. } => message.clone(),
             Self::InvalidState(message)
             | Self::LimitExceeded(message)
-            | Self::RateLimited(message) => message.clone(),
+            | Self::RateLimited { message, .. } => message.clone(),
             Self::Internal(_) => "Internal error.".to_owned(),
         }
     }
@@ -141,7 +156,7 @@ impl ApiError {
             Self::Conflict { .. } => ErrorCode::Conflict,
             Self::InvalidState(_) => ErrorCode::InvalidState,
             Self::LimitExceeded(_) => ErrorCode::LimitExceeded,
-            Self::RateLimited(_) => ErrorCode::RateLimited,
+            Self::RateLimited { .. } => ErrorCode::RateLimited,
             Self::Internal(_) => ErrorCode::Internal,
         }
     }
@@ -164,10 +179,19 @@ impl From<ApiError> for async_graphql::Error {
             ApiError::Conflict { field, .. } => *field,
             _ => None,
         };
+        let retry_after = match &err {
+            ApiError::RateLimited {
+                retry_after_secs, ..
+            } => Some(*retry_after_secs),
+            _ => None,
+        };
         async_graphql::Error::new(err.message()).extend_with(|_, ext| {
             ext.set("code", code.as_str());
             if let Some(field) = field {
                 ext.set("field", field);
+            }
+            if let Some(secs) = retry_after {
+                ext.set("retryAfterSeconds", secs);
             }
         })
     }

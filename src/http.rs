@@ -7,6 +7,7 @@ pub mod health;
 pub mod metrics;
 pub mod observe;
 pub mod pages;
+pub mod shedding;
 
 use actix_cors::Cors;
 use actix_web::http::{Method, header};

@@ -163,6 +163,7 @@ pub fn spawn_housekeeping(state: AppState) {
         loop {
             interval.tick().await;
             let now = state.clock.now();
+            state.limits.forget_idle();
             match purge_expired(&state.db, &state, now).await {
                 Ok(purged) if purged != Purged::default() => {
                     tracing::info!(?purged, "purged expired sign-in rows");

@@ -18,6 +18,7 @@ pub mod graphql;
 pub mod http;
 pub mod input;
 pub mod jobs;
+pub mod limits;
 pub mod notifications;
 pub mod orders;
 pub mod payments;
@@ -88,6 +89,7 @@ impl Application {
         let settings = state.settings.clone();
         let server = HttpServer::new(move || {
             App::new()
+                .wrap(actix_web::middleware::from_fn(http::shedding::shed))
                 .wrap(http::security_headers())
                 .wrap(http::cors(&settings))
                 .wrap(actix_web::middleware::from_fn(http::observe::observe))

@@ -48,6 +48,10 @@ pub struct AppState {
     pub attachments: AttachmentStore,
     /// Where each deadline sweep resumes.
     pub sweep_cursors: crate::jobs::SweepCursors,
+    /// Volume limits per client network and account.
+    pub limits: crate::limits::AbuseLimits,
+    /// Requests being served (the in-flight cap).
+    pub in_flight: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -71,6 +75,8 @@ impl AppState {
         let calendar = BusinessCalendar::from_settings(&settings);
         let notifier = Notifier::from_settings(&settings)?;
         let attachments = AttachmentStore::new(&settings.data_dir);
+        let limits = crate::limits::AbuseLimits::from_settings(&settings);
+        let in_flight = Arc::new(tokio::sync::Semaphore::new(settings.max_in_flight_requests));
         Ok(Self {
             statements,
             clock,
@@ -85,6 +91,8 @@ impl AppState {
             events: EventBus::new(&db),
             attachments,
             sweep_cursors: crate::jobs::SweepCursors::default(),
+            limits,
+            in_flight,
             db,
         })
     }

@@ -65,8 +65,8 @@ fn account_key(account_id: Uuid) -> String {
 /// for unknown emails, so the refusal says nothing about registration.
 async fn count_email_report(state: &AppState, email: &str, now: DateTime<Utc>) -> ApiResult<()> {
     let key = email_key(email);
-    if throttle::is_locked(&state.db, std::slice::from_ref(&key), now).await? {
-        return Err(too_many());
+    if let Some(wait) = throttle::locked_for(&state.db, std::slice::from_ref(&key), now).await? {
+        return Err(too_many(wait));
     }
     let txn = db::begin_write(&state.db).await?;
     let max = state.settings.compromise_reports_per_email.max(1);
@@ -258,7 +258,9 @@ async fn file_unverified(
     now: DateTime<Utc>,
 ) -> ApiResult<Option<Uuid>> {
     let key = account_key(account.id);
-    let flooded = throttle::is_locked(txn, std::slice::from_ref(&key), now).await?;
+    let flooded = throttle::locked_for(txn, std::slice::from_ref(&key), now)
+        .await?
+        .is_some();
     let max = state.settings.compromise_reports_per_account.max(1);
     throttle::record_failure(txn, &state.throttle, key, max, now).await?;
     if flooded || account.status != AccountStatus::Active {

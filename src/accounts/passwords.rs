@@ -118,8 +118,9 @@ impl PasswordHasher {
                 let _waiting = Waiting(&self.waiting);
                 if queued >= self.max_waiting {
                     metrics::counter!("storedesk_password_hash_shed_total").increment(1);
-                    return Err(ApiError::RateLimited(
-                        "The server is busy; try again in a moment.".into(),
+                    return Err(ApiError::rate_limited(
+                        "The server is busy; try again in a moment.",
+                        std::time::Duration::from_secs(1),
                     ));
                 }
                 self.permits.acquire().await.map_err(ApiError::internal)?
@@ -246,7 +247,7 @@ mod tests {
             tokio::task::yield_now().await;
         }
         let refused = hasher.hash(SecretString::from("one too many")).await;
-        assert!(matches!(refused, Err(ApiError::RateLimited(_))));
+        assert!(matches!(refused, Err(ApiError::RateLimited { .. })));
         drop(held);
         assert!(queued.await.unwrap().is_ok());
         assert_eq!(hasher.waiting.load(Ordering::SeqCst), 0);

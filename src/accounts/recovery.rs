@@ -49,8 +49,8 @@ pub(super) fn reset_ip_key(ip: &str) -> String {
     format!("reset-ip:{ip}")
 }
 
-pub(super) fn too_many() -> ApiError {
-    ApiError::RateLimited("Too many attempts; try again later.".into())
+pub(super) fn too_many(retry_after: std::time::Duration) -> ApiError {
+    ApiError::rate_limited("Too many attempts; try again later.", retry_after)
 }
 
 /// Counts one request from the caller's IP; refuses when the IP is over its limit. The limit
@@ -64,8 +64,8 @@ pub(super) async fn count_ip_request(
         return Ok(());
     };
     let key = reset_ip_key(&ip);
-    if throttle::is_locked(&state.db, std::slice::from_ref(&key), now).await? {
-        return Err(too_many());
+    if let Some(wait) = throttle::locked_for(&state.db, std::slice::from_ref(&key), now).await? {
+        return Err(too_many(wait));
     }
     let txn = db::begin_write(&state.db).await?;
     let max = state.settings.reset_requests_per_ip.max(1);
@@ -249,7 +249,9 @@ pub async fn request_password_reset(
     let email = normalize_email("email", email)?;
     count_ip_request(state, meta, now).await?;
     let email_key = reset_email_key(&email);
-    let flooded = throttle::is_locked(&state.db, std::slice::from_ref(&email_key), now).await?;
+    let flooded = throttle::locked_for(&state.db, std::slice::from_ref(&email_key), now)
+        .await?
+        .is_some();
     let txn = db::begin_write(&state.db).await?;
     let max = state.settings.reset_requests_per_email.max(1);
     throttle::record_failure(&txn, &state.throttle, email_key, max, now).await?;
@@ -340,9 +342,9 @@ pub(super) async fn precheck_token(
         return Err(ApiError::validation("token", LINK_FAILED));
     }
     if let Some(ip) = meta.network()
-        && throttle::is_locked(&state.db, &[reset_ip_key(&ip)], now).await?
+        && let Some(wait) = throttle::locked_for(&state.db, &[reset_ip_key(&ip)], now).await?
     {
-        return Err(too_many());
+        return Err(too_many(wait));
     }
     Ok(())
 }
@@ -733,8 +735,8 @@ pub async fn verify_current_password(
 ) -> ApiResult<()> {
     let now = state.clock.now();
     let key = throttle::email_key(&account.email);
-    if throttle::is_locked(&state.db, std::slice::from_ref(&key), now).await? {
-        return Err(too_many());
+    if let Some(wait) = throttle::locked_for(&state.db, std::slice::from_ref(&key), now).await? {
+        return Err(too_many(wait));
     }
     let verified = if passwords::plausible(current.expose_secret()) {
         state

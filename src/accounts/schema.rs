@@ -15,6 +15,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::graphql::loaders::{AccountById, load_one};
 use crate::graphql::pagination::{self, ConnectionFields};
 use crate::graphql::{parse_id, parse_opt_id, request_parts};
+use crate::limits::Action;
 
 impl From<SignedIn> for AuthPayload {
     fn from(signed_in: SignedIn) -> Self {
@@ -156,7 +157,8 @@ pub struct AccountsMutation;
 impl AccountsMutation {
     /// Signs up a buyer, or a seller with their store, and signs them in.
     async fn register(&self, ctx: &Context<'_>, input: RegisterInput) -> ApiResult<AuthPayload> {
-        let (state, _, meta) = request_parts(ctx)?;
+        let (state, auth, meta) = request_parts(ctx)?;
+        state.limits.check(Action::Register, auth, meta)?;
         let registration = Registration {
             email: input.email,
             password: SecretString::from(input.password),

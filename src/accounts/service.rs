@@ -363,8 +363,11 @@ pub async fn login(
     let mut all_keys = keys.clone();
     all_keys.push(throttle::GLOBAL_KEY.to_owned());
     let locked = throttle::locked_keys(&state.db, &all_keys, now).await?;
-    let locked_out = locked.iter().any(|key| key != throttle::GLOBAL_KEY);
-    let global_ceiling = locked.iter().any(|key| key == throttle::GLOBAL_KEY);
+    let locked_out = locked.iter().any(|(key, _)| key != throttle::GLOBAL_KEY);
+    let global_ceiling = locked
+        .iter()
+        .find(|(key, _)| key == throttle::GLOBAL_KEY)
+        .map(|(_, until)| (*until - now).to_std().unwrap_or_default());
     let account = match &email {
         Some(email) => {
             account::Entity::find()
@@ -377,11 +380,13 @@ pub async fn login(
     // Credential stuffing spreads over many emails and IPs, under every per-key limit. Past
     // the global ceiling only a known device (an IP that had a session of this account) may
     // try; everyone else gets the same answer at once, before any hashing.
-    if global_ceiling && !known_device(&state.db, account.as_ref(), meta.ip.as_deref(), now).await?
+    if let Some(wait) = global_ceiling
+        && !known_device(&state.db, account.as_ref(), meta.ip.as_deref(), now).await?
     {
         metrics::counter!("storedesk_logins_total", "outcome" => "global_ceiling").increment(1);
-        return Err(ApiError::RateLimited(
-            "Too many sign-in attempts right now; try again in a few minutes.".into(),
+        return Err(ApiError::rate_limited(
+            "Too many sign-in attempts right now; try again in a few minutes.",
+            wait,
         ));
     }
     let verified = match (&account, passwords::plausible(expose(&password))) {

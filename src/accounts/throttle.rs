@@ -59,29 +59,38 @@ pub fn ip_key(ip: &str) -> String {
     format!("ip:{ip}")
 }
 
-/// Whether any of `keys` is locked out at `now`.
-pub async fn is_locked(
+/// How long the longest lockout among `keys` still runs at `now`; `None` when none is
+/// locked out.
+pub async fn locked_for(
     conn: &impl ConnectionTrait,
     keys: &[String],
     now: DateTime<Utc>,
-) -> Result<bool, DbErr> {
-    Ok(!locked_keys(conn, keys, now).await?.is_empty())
+) -> Result<Option<std::time::Duration>, DbErr> {
+    Ok(locked_keys(conn, keys, now)
+        .await?
+        .into_iter()
+        .map(|(_, until)| (until - now).to_std().unwrap_or_default())
+        .max())
 }
 
-/// Those of `keys` locked out at `now`, read in one statement.
+/// Those of `keys` locked out at `now`, with the end of their lockout, read in one
+/// statement.
 pub async fn locked_keys(
     conn: &impl ConnectionTrait,
     keys: &[String],
     now: DateTime<Utc>,
-) -> Result<Vec<String>, DbErr> {
+) -> Result<Vec<(String, DateTime<Utc>)>, DbErr> {
     let rows = login_throttle::Entity::find()
         .filter(Column::Key.is_in(keys.iter().cloned()))
         .all(conn)
         .await?;
     Ok(rows
         .into_iter()
-        .filter(|row| row.locked_until.is_some_and(|until| until > now))
-        .map(|row| row.key)
+        .filter_map(|row| {
+            row.locked_until
+                .filter(|until| *until > now)
+                .map(|until| (row.key, until))
+        })
         .collect())
 }
 

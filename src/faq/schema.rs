@@ -8,6 +8,7 @@ use super::types::{Audience, ContactOptions, FaqEntry, FaqEntryInput, FaqSearchH
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::pagination::{self, ConnectionFields, encode_cursor};
 use crate::graphql::{parse_id, request_parts};
+use crate::limits::Action;
 use crate::tickets::types::TicketCategory;
 
 /// FAQ queries.
@@ -70,7 +71,8 @@ impl FaqQuery {
         category: Option<TicketCategory>,
         #[graphql(default = 10, validator(minimum = 1, maximum = 50))] first: Option<i32>,
     ) -> ApiResult<Vec<FaqSearchHit>> {
-        let (state, auth, _) = request_parts(ctx)?;
+        let (state, auth, meta) = request_parts(ctx)?;
+        state.limits.check(Action::Search, auth, meta)?;
         let filter = EntryFilter {
             category: category.map(Into::into),
             audience: audience.map(Into::into),
@@ -132,6 +134,7 @@ impl FaqMutation {
     /// replaces the old one).
     async fn vote_faq(&self, ctx: &Context<'_>, id: ID, helpful: bool) -> ApiResult<FaqEntry> {
         let (state, auth, meta) = request_parts(ctx)?;
+        state.limits.check(Action::Vote, auth, meta)?;
         let id = parse_id("id", &id)?;
         let voter = service::voter_key(auth, meta);
         Ok(FaqEntry(

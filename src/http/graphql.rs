@@ -63,6 +63,14 @@ pub(crate) fn request_meta(req: &HttpRequest, state: &AppState) -> RequestMeta {
     RequestMeta { ip, user_agent }
 }
 
+/// The `extensions.retryAfterSeconds` of a `RATE_LIMITED` error.
+fn retry_after_secs(error: &async_graphql::ServerError) -> Option<u64> {
+    match error.extensions.as_ref()?.get("retryAfterSeconds")? {
+        async_graphql::Value::Number(secs) => secs.as_u64(),
+        _ => None,
+    }
+}
+
 /// The caller of a request from its bearer token: anonymous without one, refused (as an
 /// HTTP response) with a bad one.
 pub(crate) async fn auth_context(
@@ -125,14 +133,37 @@ async fn execute(
         .data(state.clone())
         .data(auth)
         .data(request_meta(req, state));
-    let mut response = schema.execute(request).await;
+    // The deadline: dropping the execution rolls back whatever transaction it had open, and
+    // what it had committed (a payment attempt, say) is finished by the sweeps.
+    let timeout =
+        chrono::Duration::seconds(i64::try_from(state.settings.request_timeout_secs).unwrap_or(60));
+    let deadline = state.clock.sleep_until(state.clock.now() + timeout);
+    let mut response = tokio::select! {
+        response = schema.execute(request) => response,
+        () = deadline => {
+            metrics::counter!("storedesk_requests_shed_total", "reason" => "timeout").increment(1);
+            tracing::warn!("GraphQL request took longer than request_timeout_secs; dropped");
+            return crate::http::shedding::unavailable(
+                ErrorCode::Internal,
+                "The request took too long.",
+                None,
+            );
+        }
+    };
+    let mut retry_after = None;
     for error in &mut response.errors {
         let code = classify_server_error(error);
         metrics::counter!("storedesk_graphql_errors_total", "code" => code.as_str()).increment(1);
+        if code == ErrorCode::RateLimited {
+            retry_after = retry_after.max(retry_after_secs(error));
+        }
     }
-    HttpResponse::Ok()
-        .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
-        .json(response)
+    let mut answer = HttpResponse::Ok();
+    answer.insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
+    if let Some(secs) = retry_after {
+        answer.insert_header((header::RETRY_AFTER, secs));
+    }
+    answer.json(response)
 }
 
 /// `POST /graphql`.

@@ -15,6 +15,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::graphql::loaders::{AccountById, load_one};
 use crate::graphql::pagination::{self, ConnectionFields};
 use crate::graphql::{parse_id, parse_opt_id, request_parts};
+use crate::limits::Action;
 use crate::state::AppState;
 
 /// Ticket queries.
@@ -112,6 +113,7 @@ impl TicketsMutation {
     ) -> ApiResult<CreateTicketPayload> {
         let (state, auth, meta) = request_parts(ctx)?;
         let caller = auth.caller()?;
+        state.limits.check(Action::OpenTicket, auth, meta)?;
         // What the customer wrote, to find FAQ answers that may already solve it.
         let text = format!("{} {}", input.subject, input.body);
         let attachments = read_uploads(ctx, state, input.attachments).await?;
@@ -169,6 +171,7 @@ impl TicketsMutation {
     ) -> ApiResult<TicketMessage> {
         let (state, auth, meta) = request_parts(ctx)?;
         let caller = auth.caller()?;
+        state.limits.check(Action::Reply, auth, meta)?;
         let id = parse_id("ticketId", &ticket_id)?;
         let reply = NewReply {
             body,
@@ -299,6 +302,9 @@ async fn read_uploads(
 ) -> ApiResult<Vec<NewAttachment>> {
     let uploads = uploads.unwrap_or_default();
     attachments::check_count(&state.settings, uploads.len())?;
+    let (_, auth, meta) = request_parts(ctx)?;
+    let count = u32::try_from(uploads.len()).unwrap_or(u32::MAX);
+    state.limits.check_n(Action::Upload, auth, meta, count)?;
     let mut files = Vec::with_capacity(uploads.len());
     for upload in uploads {
         let value = upload

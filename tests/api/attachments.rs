@@ -13,7 +13,7 @@ use crate::shop::*;
 /// The smallest PNG there is: a 1×1 transparent pixel.
 const PNG: &[u8] = storedesk::seed::DEMO_SCREENSHOT;
 
-const CREATE: &str = "mutation($i: CreateTicketInput!) { createTicket(input: $i) { ticket { id
+pub(crate) const CREATE: &str = "mutation($i: CreateTicketInput!) { createTicket(input: $i) { ticket { id
     messages(first: 5) { edges { node { attachments { id fileName contentType size url } } } } } } }";
 const REPLY: &str = "mutation($id: ID!, $b: String!, $n: Boolean, $f: [Upload!]) {
     replyToTicket(ticketId: $id, body: $b, internal: $n, attachments: $f) {
@@ -22,11 +22,11 @@ const VIEW: &str = "query($id: ID!) { ticket(id: $id) { messages(first: 10) { ed
     internal attachments { id fileName } } } } } }";
 
 /// A file to upload: its variable path, name and content.
-type File<'a> = (&'a str, &'a str, Vec<u8>);
+pub(crate) type File<'a> = (&'a str, &'a str, Vec<u8>);
 
 /// Sends `query` as a multipart request with `files` at the variable paths given
 /// (`variables.i.attachments.0` …).
-async fn upload(
+pub(crate) async fn upload(
     app: &TestApp,
     who: &Session,
     query: &str,
@@ -59,7 +59,7 @@ async fn upload(
     (status, response.json().await.unwrap())
 }
 
-fn ticket_input(files: usize) -> Value {
+pub(crate) fn ticket_input(files: usize) -> Value {
     json!({ "i": { "category": "OTHER", "subject": "영수증 첨부합니다", "body": "결제 화면과 로그를 보냅니다.",
         "attachments": vec![Value::Null; files] } })
 }

@@ -192,6 +192,9 @@ pub fn test_settings(dir: &TempDir) -> Settings {
         background_jobs: false,
         ..Settings::default()
     }
+    // Tests build their data through the API from one address; the tests of the limits
+    // switch them on again.
+    .without_rate_limits()
 }
 
 impl TestApp {

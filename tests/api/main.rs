@@ -6,6 +6,7 @@
 
 mod helpers;
 
+mod abuse;
 mod account_security;
 mod accounts;
 mod attachments;
