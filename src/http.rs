@@ -8,6 +8,7 @@ pub mod metrics;
 pub mod observe;
 pub mod pages;
 pub mod shedding;
+pub mod subscriptions;
 
 use actix_cors::Cors;
 use actix_web::http::{Method, header};
@@ -21,7 +22,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(health::healthz))
         .route("/readyz", web::get().to(health::readyz))
         .route("/metrics", web::get().to(metrics::render))
-        .route("/graphql/ws", web::get().to(graphql::ws))
+        .route("/graphql/ws", web::get().to(subscriptions::ws))
         .route("/attachments/{id}", web::get().to(attachments::download))
         .route("/reset-password", web::get().to(pages::set_password))
         .route("/recover-account", web::get().to(pages::set_password))

@@ -1,42 +1,129 @@
-//! GraphQL over HTTP: `POST /graphql` (JSON), `GET /graphql` (GraphiQL, or read-only queries).
+//! GraphQL over HTTP, as the GraphQL-over-HTTP specification asks, including its SHOULDs:
+//! `POST /graphql` (JSON, or multipart for uploads) and `GET /graphql` (read-only queries in
+//! the URL; GraphiQL in development).
 //!
-//! The request is read here rather than by the async-graphql extractor so that every refusal
-//! (oversized body, batch, mutation over GET, bad token) answers a GraphQL-shaped error with a
-//! code, and so that batching is refused outright.
+//! The response media type follows `Accept`: `application/graphql-response+json` when the
+//! client asks for it, `application/json` otherwise (also for `*/*` and no `Accept` at all,
+//! so older clients keep working), `406` when neither is acceptable. Under
+//! `application/graphql-response+json` a request that never reaches execution (unreadable
+//! JSON, invalid parameters, a document that does not parse or validate) answers `400`
+//! without a `data` entry; under `application/json` every such answer is `200` with
+//! `errors`, as the specification asks for legacy clients. A request is read here rather than
+//! by an extractor so that every refusal answers a GraphQL-shaped error with a code.
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
 use async_graphql::http::{GraphiQLSource, MultipartOptions, receive_body};
 use async_graphql::parser::types::OperationType;
-use std::time::{Duration, Instant};
-
-use actix_ws::{AggregatedMessage, CloseCode, CloseReason};
-use async_graphql::http::{WebSocket, WebSocketProtocols, WsMessage};
-use chrono::{DateTime, Utc};
+use async_graphql::{ServerError, Variables};
 use futures_util::StreamExt;
-use serde_json::json;
-use tokio::sync::{mpsc, watch};
+use serde_json::{Value, json};
 
 use entity::account;
 
 use crate::accounts::service as accounts;
 use crate::auth::{AuthCtx, RequestMeta};
-use crate::clock::SharedClock;
 use crate::config::Mode;
 use crate::error::{ApiError, ErrorCode, classify_server_error};
 use crate::graphql::{AppSchema, loaders};
 use crate::http::client_ip;
 use crate::state::AppState;
 
-fn error_response(status: StatusCode, code: ErrorCode, message: &str) -> HttpResponse {
+/// How a GraphQL response is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MediaType {
+    /// `application/graphql-response+json`: status codes tell request errors apart.
+    GraphqlResponse,
+    /// `application/json`: the legacy type, always `200` for what reached GraphQL.
+    Json,
+}
+
+impl MediaType {
+    const GRAPHQL_RESPONSE: &'static str = "application/graphql-response+json";
+    const JSON: &'static str = "application/json";
+
+    fn content_type(self) -> &'static str {
+        match self {
+            Self::GraphqlResponse => "application/graphql-response+json; charset=utf-8",
+            Self::Json => "application/json; charset=utf-8",
+        }
+    }
+
+    /// The type an `Accept` header asks for; `None` when it accepts neither.
+    pub fn negotiate(accept: Option<&str>) -> Option<Self> {
+        let Some(accept) = accept.map(str::trim).filter(|a| !a.is_empty()) else {
+            return Some(Self::Json);
+        };
+        // (quality, specificity, type): the best quality wins, then the more specific range;
+        // wildcards get the legacy type.
+        let mut best: Option<(f32, u8, Self)> = None;
+        for range in accept.split(',') {
+            let mut parts = range.split(';').map(str::trim);
+            let kind = parts.next().unwrap_or_default().to_ascii_lowercase();
+            let quality = parts
+                .filter_map(|p| p.strip_prefix("q=").or_else(|| p.strip_prefix("Q=")))
+                .find_map(|q| q.parse::<f32>().ok())
+                .unwrap_or(1.0);
+            let candidate = match kind.as_str() {
+                Self::GRAPHQL_RESPONSE => (quality, 2, Self::GraphqlResponse),
+                Self::JSON => (quality, 1, Self::Json),
+                "application/*" | "*/*" => (quality, 0, Self::Json),
+                _ => continue,
+            };
+            if quality <= 0.0 {
+                continue;
+            }
+            let better = best.is_none_or(|(q, specificity, _)| {
+                candidate.0 > q || (candidate.0 == q && candidate.1 > specificity)
+            });
+            if better {
+                best = Some(candidate);
+            }
+        }
+        best.map(|(_, _, media)| media)
+    }
+
+    fn of(req: &HttpRequest) -> Option<Self> {
+        let accept: Vec<&str> = req
+            .headers()
+            .get_all(header::ACCEPT)
+            .filter_map(|value| value.to_str().ok())
+            .collect();
+        Self::negotiate((!accept.is_empty()).then(|| accept.join(",")).as_deref())
+    }
+}
+
+/// A GraphQL-shaped error answer with `status` (no `data` entry).
+pub(crate) fn error_response(status: StatusCode, code: ErrorCode, message: &str) -> HttpResponse {
+    error_answer(MediaType::Json, status, code, message)
+}
+
+fn error_answer(
+    media: MediaType,
+    status: StatusCode,
+    code: ErrorCode,
+    message: &str,
+) -> HttpResponse {
     let mut response = HttpResponse::build(status);
+    response.content_type(media.content_type());
     if code == ErrorCode::Unauthenticated {
         response.insert_header((header::WWW_AUTHENTICATE, r#"Bearer error="invalid_token""#));
     }
-    response.json(json!({
-        "errors": [{ "message": message, "extensions": { "code": code.as_str() } }]
-    }))
+    response.body(
+        json!({ "errors": [{ "message": message, "extensions": { "code": code.as_str() } }] })
+            .to_string(),
+    )
+}
+
+/// A request that never became a GraphQL operation (unreadable body, invalid parameters):
+/// `400` under `application/graphql-response+json`, `200` under `application/json`.
+fn request_error(media: MediaType, message: &str) -> HttpResponse {
+    let status = match media {
+        MediaType::GraphqlResponse => StatusCode::BAD_REQUEST,
+        MediaType::Json => StatusCode::OK,
+    };
+    error_answer(media, status, ErrorCode::Validation, message)
 }
 
 /// Where the request came from. The socket peer is the client unless it is a trusted proxy:
@@ -64,7 +151,7 @@ pub(crate) fn request_meta(req: &HttpRequest, state: &AppState) -> RequestMeta {
 }
 
 /// The `extensions.retryAfterSeconds` of a `RATE_LIMITED` error.
-fn retry_after_secs(error: &async_graphql::ServerError) -> Option<u64> {
+fn retry_after_secs(error: &ServerError) -> Option<u64> {
     match error.extensions.as_ref()?.get("retryAfterSeconds")? {
         async_graphql::Value::Number(secs) => secs.as_u64(),
         _ => None,
@@ -77,11 +164,13 @@ pub(crate) async fn auth_context(
     req: &HttpRequest,
     state: &AppState,
 ) -> Result<(AuthCtx, Option<account::Model>), HttpResponse> {
+    let media = MediaType::of(req).unwrap_or(MediaType::Json);
     let Some(value) = req.headers().get(header::AUTHORIZATION) else {
         return Ok((AuthCtx::Anonymous, None));
     };
     let refused = || {
-        error_response(
+        error_answer(
+            media,
             StatusCode::UNAUTHORIZED,
             ErrorCode::Unauthenticated,
             accounts::ACCESS_FAILED,
@@ -102,7 +191,8 @@ pub(crate) async fn auth_context(
         Err(ApiError::Unauthenticated(_)) => Err(refused()),
         Err(err) => {
             tracing::error!(error = ?err, "could not check an access token");
-            Err(error_response(
+            Err(error_answer(
+                media,
                 StatusCode::INTERNAL_SERVER_ERROR,
                 ErrorCode::Internal,
                 "Internal error.",
@@ -111,14 +201,47 @@ pub(crate) async fn auth_context(
     }
 }
 
+/// The request parameters of the specification, each checked for its type: `query` a
+/// string; `operationName` a string or null; `variables` and `extensions` maps or null.
+fn graphql_request(
+    params: &serde_json::Map<String, Value>,
+) -> Result<async_graphql::Request, &'static str> {
+    let query = match params.get("query") {
+        Some(Value::String(query)) => query,
+        Some(_) => return Err("`query` must be a string."),
+        None => return Err("The request has no `query`."),
+    };
+    let mut request = async_graphql::Request::new(query.as_str());
+    match params.get("operationName") {
+        None | Some(Value::Null) => {}
+        Some(Value::String(name)) => request = request.operation_name(name.as_str()),
+        Some(_) => return Err("`operationName` must be a string."),
+    }
+    match params.get("variables") {
+        None | Some(Value::Null) => {}
+        Some(variables @ Value::Object(_)) => {
+            request = request.variables(Variables::from_json(variables.clone()));
+        }
+        Some(_) => return Err("`variables` must be a map."),
+    }
+    match params.get("extensions") {
+        None | Some(Value::Null) | Some(Value::Object(_)) => {}
+        Some(_) => return Err("`extensions` must be a map."),
+    }
+    Ok(request)
+}
+
+/// Runs one operation and answers it in `media`.
 async fn execute(
     req: &HttpRequest,
     state: &AppState,
     schema: &AppSchema,
+    media: MediaType,
     request: async_graphql::Request,
 ) -> HttpResponse {
     if request.query.len() > state.settings.max_query_bytes {
-        return error_response(
+        return error_answer(
+            media,
             StatusCode::PAYLOAD_TOO_LARGE,
             ErrorCode::LimitExceeded,
             "Query text is too long.",
@@ -158,12 +281,67 @@ async fn execute(
             retry_after = retry_after.max(retry_after_secs(error));
         }
     }
-    let mut answer = HttpResponse::Ok();
+    // Errors without a path come from before execution (parsing, validation, limits): the
+    // operation never ran, so under graphql-response+json there is no `data` at all.
+    let never_ran = response.data == async_graphql::Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|error| error.path.is_empty());
+    let mut answer = match (media, never_ran) {
+        (MediaType::GraphqlResponse, true) => HttpResponse::BadRequest(),
+        _ => HttpResponse::Ok(),
+    };
+    answer.content_type(media.content_type());
     answer.insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
     if let Some(secs) = retry_after {
         answer.insert_header((header::RETRY_AFTER, secs));
     }
-    answer.json(response)
+    let mut body = serde_json::to_value(&response).unwrap_or_else(|_| json!({}));
+    if media == MediaType::GraphqlResponse
+        && never_ran
+        && let Some(object) = body.as_object_mut()
+    {
+        object.remove("data");
+    }
+    answer.body(body.to_string())
+}
+
+/// The media type of `req`, or the `406` that answers it.
+fn negotiated(req: &HttpRequest) -> Result<MediaType, HttpResponse> {
+    MediaType::of(req).ok_or_else(|| {
+        error_answer(
+            MediaType::Json,
+            StatusCode::NOT_ACCEPTABLE,
+            ErrorCode::Validation,
+            "Accept application/graphql-response+json or application/json.",
+        )
+    })
+}
+
+/// What a POST body is, from its `Content-Type`.
+enum Body {
+    Json,
+    Multipart,
+}
+
+fn body_kind(req: &HttpRequest) -> Option<Body> {
+    let value = req.headers().get(header::CONTENT_TYPE)?.to_str().ok()?;
+    let mut parts = value.split(';').map(str::trim);
+    let kind = parts.next()?.to_ascii_lowercase();
+    match kind.as_str() {
+        "application/json" => {
+            // JSON is UTF-8; any other declared charset is refused rather than misread.
+            let charset_ok = parts
+                .filter_map(|p| {
+                    p.to_ascii_lowercase()
+                        .strip_prefix("charset=")
+                        .map(str::to_owned)
+                })
+                .all(|charset| charset.trim_matches('"') == "utf-8");
+            charset_ok.then_some(Body::Json)
+        }
+        "multipart/form-data" => Some(Body::Multipart),
+        _ => None,
+    }
 }
 
 /// `POST /graphql`.
@@ -173,19 +351,26 @@ pub async fn post(
     state: web::Data<AppState>,
     schema: web::Data<AppSchema>,
 ) -> HttpResponse {
-    let multipart = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.trim_start().starts_with("multipart/form-data"));
+    let media = match negotiated(&req) {
+        Ok(media) => media,
+        Err(refused) => return refused,
+    };
+    let Some(kind) = body_kind(&req) else {
+        return error_answer(
+            media,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ErrorCode::Validation,
+            "Send the request as application/json (or multipart/form-data with files).",
+        );
+    };
     // Uploads (ticket attachments) may be larger; each file is checked again on its own.
-    let limit = if multipart {
-        state.settings.max_upload_body_bytes()
-    } else {
-        state.settings.max_body_bytes
+    let limit = match kind {
+        Body::Multipart => state.settings.max_upload_body_bytes(),
+        Body::Json => state.settings.max_body_bytes,
     };
     let too_large = || {
-        error_response(
+        error_answer(
+            media,
             StatusCode::PAYLOAD_TOO_LARGE,
             ErrorCode::LimitExceeded,
             "Request body is too large.",
@@ -203,46 +388,67 @@ pub async fn post(
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
         let Ok(chunk) = chunk else {
-            return error_response(
-                StatusCode::BAD_REQUEST,
-                ErrorCode::Validation,
-                "Could not read the request body.",
-            );
+            return request_error(media, "Could not read the request body.");
         };
         if body.len() + chunk.len() > limit {
             return too_large();
         }
         body.extend_from_slice(&chunk);
     }
-    let content_type = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    // The number of files is checked by the resolver, which names the field in its answer.
-    let request = match receive_body(content_type, body.as_ref(), MultipartOptions::default()).await
-    {
-        Ok(request) => request,
-        Err(async_graphql::ParseRequestError::UnsupportedBatch) => {
-            return error_response(
-                StatusCode::BAD_REQUEST,
-                ErrorCode::Validation,
-                "Batched requests are not supported; send one operation per request.",
-            );
-        }
-        Err(_) => {
-            return error_response(
-                StatusCode::BAD_REQUEST,
-                ErrorCode::Validation,
-                "Malformed GraphQL request.",
-            );
+    let request = match kind {
+        Body::Json => match serde_json::from_slice::<Value>(&body) {
+            Ok(Value::Object(params)) => match graphql_request(&params) {
+                Ok(request) => request,
+                Err(message) => return request_error(media, message),
+            },
+            Ok(Value::Array(_)) => {
+                return request_error(
+                    media,
+                    "Batched requests are not supported; send one operation per request.",
+                );
+            }
+            Ok(_) => return request_error(media, "The request body must be a JSON object."),
+            Err(_) => return request_error(media, "The request body is not valid JSON."),
+        },
+        Body::Multipart => {
+            let content_type = req
+                .headers()
+                .get(header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned);
+            // The number of files is checked by the resolver, which names the field.
+            match receive_body(content_type, body.as_ref(), MultipartOptions::default()).await {
+                Ok(request) => request,
+                Err(async_graphql::ParseRequestError::UnsupportedBatch) => {
+                    return request_error(
+                        media,
+                        "Batched requests are not supported; send one operation per request.",
+                    );
+                }
+                Err(_) => return request_error(media, "Malformed multipart GraphQL request."),
+            }
         }
     };
-    execute(&req, &state, &schema, request).await
+    execute(&req, &state, &schema, media, request).await
 }
 
-/// `GET /graphql`: GraphiQL in development; otherwise a query in the URL. Mutations are refused
-/// over GET (a link or an image tag must never change anything).
+/// Whether the operation `request` would run is a mutation or subscription.
+fn changes_something(request: &async_graphql::Request) -> bool {
+    async_graphql::parser::parse_query(&request.query).is_ok_and(|doc| {
+        doc.operations.iter().any(|(name, op)| {
+            let selected = match (&request.operation_name, name) {
+                (Some(wanted), Some(name)) => wanted.as_str() == name.as_str(),
+                (Some(_), None) => false,
+                (None, _) => true,
+            };
+            selected && op.node.ty != OperationType::Query
+        })
+    })
+}
+
+/// `GET /graphql`: GraphiQL in development; otherwise a query in the URL (`query`,
+/// `operationName`, and `variables` / `extensions` as JSON). Mutations are refused over GET
+/// with `405` (a link or an image tag must never change anything).
 pub async fn get(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -261,213 +467,79 @@ pub async fn get(
             "Send queries with POST.",
         );
     }
-    let Ok(request) = async_graphql::http::parse_query_string(query_string) else {
-        return error_response(
-            StatusCode::BAD_REQUEST,
-            ErrorCode::Validation,
-            "Malformed GraphQL request.",
-        );
+    let media = match negotiated(&req) {
+        Ok(media) => media,
+        Err(refused) => return refused,
     };
-    let is_mutation = async_graphql::parser::parse_query(&request.query).is_ok_and(|doc| {
-        doc.operations.iter().any(|(name, op)| {
-            let selected = match (&request.operation_name, name) {
-                (Some(wanted), Some(name)) => wanted.as_str() == name.as_str(),
-                (Some(_), None) => false,
-                (None, _) => true,
-            };
-            selected && op.node.ty != OperationType::Query
-        })
-    });
-    if is_mutation {
-        return error_response(
+    let Ok(pairs) = web::Query::<Vec<(String, String)>>::from_query(query_string) else {
+        return request_error(media, "The URL parameters cannot be read.");
+    };
+    let mut params = serde_json::Map::new();
+    for (name, value) in pairs.into_inner() {
+        let value = match name.as_str() {
+            "variables" | "extensions" => match serde_json::from_str::<Value>(&value) {
+                Ok(parsed) => parsed,
+                Err(_) => {
+                    return request_error(media, "`variables` and `extensions` must be JSON.");
+                }
+            },
+            _ => Value::String(value),
+        };
+        params.insert(name, value);
+    }
+    let request = match graphql_request(&params) {
+        Ok(request) => request,
+        Err(message) => return request_error(media, message),
+    };
+    if changes_something(&request) {
+        let mut refused = error_answer(
+            media,
             StatusCode::METHOD_NOT_ALLOWED,
             ErrorCode::Validation,
             "Mutations and subscriptions must be sent with POST.",
         );
+        refused
+            .headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("POST"));
+        return refused;
     }
-    execute(&req, &state, &schema, request).await
+    execute(&req, &state, &schema, media, request).await
 }
 
-/// The bearer token of a `connection_init` payload: `{ "authorization": "Bearer …" }` (the
-/// header a client would send over HTTP), any capitalisation of the key.
-fn init_token(payload: &serde_json::Value) -> Option<&str> {
-    let value = payload
-        .as_object()?
-        .iter()
-        .find(|(key, _)| key.eq_ignore_ascii_case("authorization"))?
-        .1
-        .as_str()?;
-    let token = value
-        .strip_prefix("Bearer ")
-        .or_else(|| value.strip_prefix("bearer "))
-        .unwrap_or(value)
-        .trim();
-    (!token.is_empty() && token.len() <= 4096).then_some(token)
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// When the access token a WebSocket authenticated with expires (in connection data, so
-/// subscriptions stop sending at that instant too).
-#[derive(Debug, Clone, Copy)]
-pub struct TokenExpiry(pub DateTime<Utc>);
-
-/// The close frame of a socket whose access token expired: 4403 is graphql-transport-ws's
-/// "forbidden", which clients such as graphql-ws retry, calling for fresh connection params
-/// (a new access token) as they reconnect.
-const TOKEN_EXPIRED: u16 = 4403;
-/// How often an idle socket is pinged, and how long a silent client is kept.
-const HEARTBEAT: Duration = Duration::from_secs(15);
-const CLIENT_TIMEOUT: Duration = Duration::from_secs(45);
-/// Largest frame a client may send (a subscription document with its variables).
-const MAX_FRAME: usize = 64 * 1024;
-
-/// `GET /graphql/ws`: subscriptions over graphql-transport-ws (and the older graphql-ws).
-/// The access token comes in `connection_init`; a bad one closes the connection, none leaves
-/// it anonymous (every subscription needs an account). The session is checked again before
-/// each message, so a revoked one goes quiet at once, and the socket is closed when the
-/// access token expires, so it never outlives the token.
-pub async fn ws(
-    req: HttpRequest,
-    payload: web::Payload,
-    state: web::Data<AppState>,
-    schema: web::Data<AppSchema>,
-) -> actix_web::Result<HttpResponse> {
-    let protocol = req
-        .headers()
-        .get_all(header::SEC_WEBSOCKET_PROTOCOL)
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(','))
-        .find_map(|name| name.trim().parse::<WebSocketProtocols>().ok());
-    let Some(protocol) = protocol else {
-        return Ok(error_response(
-            StatusCode::BAD_REQUEST,
-            ErrorCode::Validation,
-            "Ask for the graphql-transport-ws subprotocol.",
-        ));
-    };
-    let (response, session, messages) =
-        actix_ws::handle_with_protocols(&req, payload, &[protocol.sec_websocket_protocol()])?;
-    let state = state.get_ref().clone();
-    let meta = request_meta(&req, &state);
-    let (expiry_tx, expiry_rx) = watch::channel(None);
-    let init_state = state.clone();
-    let on_init = move |init: serde_json::Value| async move {
-        let state = init_state;
-        let (auth, caller, expires) = match init_token(&init) {
-            None => (AuthCtx::Anonymous, None, None),
-            Some(token) => match accounts::authenticate_until(&state, token).await {
-                Ok((auth, account, expires)) => (auth, Some(account), Some(expires)),
-                Err(ApiError::Unauthenticated(message)) => {
-                    return Err(async_graphql::Error::new(message));
-                }
-                Err(err) => {
-                    tracing::error!(error = ?err, "could not check an access token");
-                    return Err(async_graphql::Error::new("Internal error."));
-                }
-            },
-        };
-        let mut data = async_graphql::Data::default();
-        loaders::insert(&mut data, &state.db, caller, false).await;
-        if let Some(expires) = expires {
-            data.insert(TokenExpiry(expires));
-            let _ = expiry_tx.send(Some(expires));
+    #[test]
+    fn accept_headers_choose_the_response_type() {
+        use MediaType::*;
+        for (accept, expected) in [
+            (None, Some(Json)),
+            (Some(""), Some(Json)),
+            (
+                Some("application/graphql-response+json"),
+                Some(GraphqlResponse),
+            ),
+            (Some("application/json"), Some(Json)),
+            (Some("*/*"), Some(Json)),
+            (Some("application/*"), Some(Json)),
+            (
+                Some("application/graphql-response+json, application/json;q=0.9"),
+                Some(GraphqlResponse),
+            ),
+            (
+                Some("application/graphql-response+json;q=0.5, application/json"),
+                Some(Json),
+            ),
+            (
+                Some("application/json, application/graphql-response+json"),
+                Some(GraphqlResponse),
+            ),
+            (Some("text/html, */*;q=0.1"), Some(Json)),
+            (Some("text/html"), None),
+            (Some("application/json;q=0"), None),
+        ] {
+            assert_eq!(MediaType::negotiate(accept), expected, "{accept:?}");
         }
-        data.insert(state);
-        data.insert(auth);
-        data.insert(meta);
-        Ok(data)
-    };
-    let (inbox, frames) = inbox_stream();
-    let graphql =
-        WebSocket::new(schema.get_ref().clone(), frames, protocol).on_connection_init(on_init);
-    actix_web::rt::spawn(serve_socket(
-        session,
-        messages.max_frame_size(MAX_FRAME).aggregate_continuations(),
-        inbox,
-        graphql,
-        token_expired(expiry_rx, state.clock.clone()),
-    ));
-    Ok(response)
-}
-
-/// A channel the socket loop feeds client frames into, as the stream async-graphql reads.
-fn inbox_stream() -> (
-    mpsc::Sender<Vec<u8>>,
-    impl futures_util::Stream<Item = Vec<u8>> + Unpin,
-) {
-    let (tx, rx) = mpsc::channel::<Vec<u8>>(16);
-    let stream = Box::pin(futures_util::stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|frame| (frame, rx))
-    }));
-    (tx, stream)
-}
-
-/// Completes when the token the socket authenticated with expires (never for a socket that
-/// has not authenticated).
-async fn token_expired(mut known: watch::Receiver<Option<DateTime<Utc>>>, clock: SharedClock) {
-    let deadline = loop {
-        if let Some(deadline) = *known.borrow_and_update() {
-            break deadline;
-        }
-        if known.changed().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    };
-    clock.sleep_until(deadline).await;
-}
-
-/// Moves frames between the client and async-graphql until either side ends, the client goes
-/// silent, or the access token expires.
-async fn serve_socket(
-    mut session: actix_ws::Session,
-    mut client: actix_ws::AggregatedMessageStream,
-    inbox: mpsc::Sender<Vec<u8>>,
-    graphql: impl futures_util::Stream<Item = WsMessage>,
-    expired: impl std::future::Future<Output = ()>,
-) {
-    tokio::pin!(graphql);
-    tokio::pin!(expired);
-    let mut heartbeat = tokio::time::interval(HEARTBEAT);
-    let mut last_heard = Instant::now();
-    let reason = loop {
-        tokio::select! {
-            frame = client.next() => {
-                last_heard = Instant::now();
-                match frame {
-                    Some(Ok(AggregatedMessage::Text(text))) => {
-                        if inbox.send(text.as_bytes().to_vec()).await.is_err() { break None; }
-                    }
-                    Some(Ok(AggregatedMessage::Binary(bytes))) => {
-                        if inbox.send(bytes.to_vec()).await.is_err() { break None; }
-                    }
-                    Some(Ok(AggregatedMessage::Ping(bytes))) => {
-                        if session.pong(&bytes).await.is_err() { return; }
-                    }
-                    Some(Ok(AggregatedMessage::Pong(_))) => {}
-                    Some(Ok(AggregatedMessage::Close(_))) | Some(Err(_)) | None => break None,
-                }
-            }
-            message = graphql.next() => match message {
-                Some(WsMessage::Text(text)) => {
-                    if session.text(text).await.is_err() { return; }
-                }
-                Some(WsMessage::Close(code, text)) => {
-                    break Some(CloseReason { code: CloseCode::Other(code), description: Some(text) });
-                }
-                None => break None,
-            },
-            () = &mut expired => {
-                break Some(CloseReason {
-                    code: CloseCode::Other(TOKEN_EXPIRED),
-                    description: Some("access token expired; reconnect with a fresh one".into()),
-                });
-            }
-            _ = heartbeat.tick() => {
-                if last_heard.elapsed() > CLIENT_TIMEOUT {
-                    break None;
-                }
-                if session.ping(b"").await.is_err() { return; }
-            }
-        }
-    };
-    let _ = session.close(reason).await;
+    }
 }

@@ -15,7 +15,7 @@ use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::events::{TicketChange, TicketEvent};
 use crate::graphql::{parse_id, request_parts};
-use crate::http::graphql::TokenExpiry;
+use crate::http::subscriptions::TokenExpiry;
 
 /// What a subscription says when its connection's access token has expired.
 const TOKEN_EXPIRED: &str = "The access token expired; reconnect with a fresh one.";

@@ -5,11 +5,14 @@ use serde_json::{Value, json};
 use crate::engine_tests;
 use crate::helpers::{TestApp, error_code};
 
+/// A raw POST asking for `application/graphql-response+json`, whose status codes tell
+/// request errors apart (under plain `application/json` they answer `200`).
 async fn post_raw(app: &TestApp, body: Vec<u8>) -> (u16, Value) {
     let response = app
         .client
         .post(app.graphql_url())
         .header("content-type", "application/json")
+        .header("accept", "application/graphql-response+json")
         .body(body)
         .send()
         .await

@@ -18,6 +18,7 @@ mod commerce_access;
 mod compromise;
 mod faq;
 mod faq_search;
+mod graphql_over_http;
 mod hardening;
 mod instances;
 mod live;
