@@ -305,16 +305,14 @@ async fn execute(
     answer.body(body.to_string())
 }
 
-/// The media type of `req`, or the `406` that answers it.
-fn negotiated(req: &HttpRequest) -> Result<MediaType, HttpResponse> {
-    MediaType::of(req).ok_or_else(|| {
-        error_answer(
-            MediaType::Json,
-            StatusCode::NOT_ACCEPTABLE,
-            ErrorCode::Validation,
-            "Accept application/graphql-response+json or application/json.",
-        )
-    })
+/// The answer to a request that accepts neither response type.
+fn not_acceptable() -> HttpResponse {
+    error_answer(
+        MediaType::Json,
+        StatusCode::NOT_ACCEPTABLE,
+        ErrorCode::Validation,
+        "Accept application/graphql-response+json or application/json.",
+    )
 }
 
 /// What a POST body is, from its `Content-Type`.
@@ -351,9 +349,8 @@ pub async fn post(
     state: web::Data<AppState>,
     schema: web::Data<AppSchema>,
 ) -> HttpResponse {
-    let media = match negotiated(&req) {
-        Ok(media) => media,
-        Err(refused) => return refused,
+    let Some(media) = MediaType::of(&req) else {
+        return not_acceptable();
     };
     let Some(kind) = body_kind(&req) else {
         return error_answer(
@@ -467,9 +464,8 @@ pub async fn get(
             "Send queries with POST.",
         );
     }
-    let media = match negotiated(&req) {
-        Ok(media) => media,
-        Err(refused) => return refused,
+    let Some(media) = MediaType::of(&req) else {
+        return not_acceptable();
     };
     let Ok(pairs) = web::Query::<Vec<(String, String)>>::from_query(query_string) else {
         return request_error(media, "The URL parameters cannot be read.");
