@@ -1,6 +1,7 @@
 //! Schema assembly: per-domain query and mutation parts, limits and access control.
 
 pub mod loaders;
+pub mod nul_guard;
 pub mod pagination;
 pub mod permissions;
 
@@ -73,7 +74,8 @@ pub fn build_schema(settings: &Settings) -> AppSchema {
     .limit_recursive_depth(32)
     .limit_directives(MAX_DIRECTIVES)
     .extension(permissions::AccessControl)
-    .extension(permissions::AliasLimit { max: MAX_ALIASES });
+    .extension(permissions::AliasLimit { max: MAX_ALIASES })
+    .extension(nul_guard::NulGuard);
     if !settings.introspection_enabled() {
         builder = builder.disable_introspection().disable_suggestions();
     }

@@ -156,7 +156,8 @@ impl Access {
     }
 }
 
-fn to_server_error(err: ApiError) -> ServerError {
+/// An [`ApiError`] as the error of a parse-time extension.
+pub(crate) fn to_server_error(err: ApiError) -> ServerError {
     let err: async_graphql::Error = err.into();
     err.into_server_error(Default::default())
 }

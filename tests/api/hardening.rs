@@ -169,7 +169,40 @@ pub async fn probes_and_request_ids_work(app: TestApp) {
     assert!(graphiql.text().await.unwrap().contains("graphiql"));
 }
 
+/// A NUL character in any argument or variable is refused before anything runs. Found by
+/// the API fuzzer: `orderByNumber(orderNumber: "\u0000")` reached PostgreSQL, which cannot
+/// store or compare NUL in text, and answered INTERNAL.
+pub async fn nul_characters_in_arguments_are_refused(app: TestApp) {
+    let buyer = app.buyer("nul@example.com").await;
+    for (document, variables) in [
+        (
+            r#"{ orderByNumber(orderNumber: "\u0000") { id } }"#,
+            json!({}),
+        ),
+        (
+            r#"{ orders(filter: { search: "a\u0000b" }) { totalCount } }"#,
+            json!({}),
+        ),
+        (
+            "query($n: String!) { orderByNumber(orderNumber: $n) { id } }",
+            json!({ "n": "\u{0}" }),
+        ),
+        (r#"{ faqSearch(query: "배송\u0000") { score } }"#, json!({})),
+    ] {
+        let body = app.gql_as(Some(&buyer.access), document, variables).await;
+        assert_eq!(error_code(&body), "VALIDATION", "{document}: {body}");
+    }
+    let login = app
+        .gql(
+            "mutation($e: String!) { login(email: $e, password: \"correct horse battery\") { accessToken } }",
+            json!({ "e": "nul@example.com\u{0}" }),
+        )
+        .await;
+    assert_eq!(error_code(&login), "VALIDATION", "{login}");
+}
+
 engine_tests!(
+    nul_characters_in_arguments_are_refused,
     deep_nesting_is_refused,
     huge_pages_and_many_aliases_are_refused,
     fragment_cycles_and_syntax_errors_are_validation_errors,

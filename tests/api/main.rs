@@ -9,6 +9,7 @@ mod helpers;
 mod abuse;
 mod account_security;
 mod accounts;
+mod api_fuzz;
 mod attachments;
 mod audit;
 mod cancellations;
