@@ -7,6 +7,7 @@ pub mod health;
 pub mod metrics;
 pub mod observe;
 pub mod pages;
+pub mod session_cookie;
 pub mod shedding;
 pub mod subscriptions;
 
@@ -27,6 +28,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/reset-password", web::get().to(pages::set_password))
         .route("/recover-account", web::get().to(pages::set_password))
         .route("/lock-account", web::get().to(pages::lock_account))
+        .route("/auth/refresh", web::post().to(session_cookie::refresh))
+        .route("/auth/logout", web::post().to(session_cookie::logout))
         .service(
             web::resource("/graphql")
                 .route(web::post().to(graphql::post))

@@ -21,10 +21,31 @@ impl From<SignedIn> for AuthPayload {
     fn from(signed_in: SignedIn) -> Self {
         Self {
             access_token: signed_in.access_token,
-            refresh_token: signed_in.refresh_token,
+            refresh_token: Some(signed_in.refresh_token),
             access_token_expires_at: signed_in.access_token_expires_at,
             account: signed_in.account,
         }
+    }
+}
+
+/// The tokens of a new session: all in the answer, or the refresh token as the browser
+/// session cookie (see `http::session_cookie`).
+fn deliver(
+    ctx: &Context<'_>,
+    state: &crate::state::AppState,
+    signed_in: SignedIn,
+    cookie: bool,
+) -> AuthPayload {
+    if !cookie {
+        return signed_in.into();
+    }
+    ctx.append_http_header(
+        "set-cookie",
+        crate::http::session_cookie::set_cookie(&state.settings, &signed_in.refresh_token),
+    );
+    AuthPayload {
+        refresh_token: None,
+        ..signed_in.into()
     }
 }
 
@@ -156,7 +177,13 @@ pub struct AccountsMutation;
 #[Object]
 impl AccountsMutation {
     /// Signs up a buyer, or a seller with their store, and signs them in.
-    async fn register(&self, ctx: &Context<'_>, input: RegisterInput) -> ApiResult<AuthPayload> {
+    async fn register(
+        &self,
+        ctx: &Context<'_>,
+        input: RegisterInput,
+        #[graphql(desc = "Browsers: set the refresh token as an HttpOnly cookie instead")]
+        cookie: Option<bool>,
+    ) -> ApiResult<AuthPayload> {
         let (state, auth, meta) = request_parts(ctx)?;
         state.limits.check(Action::Register, auth, meta)?;
         let registration = Registration {
@@ -167,7 +194,8 @@ impl AccountsMutation {
             role: input.role.unwrap_or(Role::Buyer).into(),
             store_name: input.store_name,
         };
-        Ok(service::register(state, meta, registration).await?.into())
+        let signed_in = service::register(state, meta, registration).await?;
+        Ok(deliver(ctx, state, signed_in, cookie.unwrap_or(false)))
     }
 
     /// Signs in. Every failure answers the same `UNAUTHENTICATED` error.
@@ -176,13 +204,12 @@ impl AccountsMutation {
         ctx: &Context<'_>,
         email: String,
         password: String,
+        #[graphql(desc = "Browsers: set the refresh token as an HttpOnly cookie instead")]
+        cookie: Option<bool>,
     ) -> ApiResult<AuthPayload> {
         let (state, _, meta) = request_parts(ctx)?;
-        Ok(
-            service::login(state, meta, &email, SecretString::from(password))
-                .await?
-                .into(),
-        )
+        let signed_in = service::login(state, meta, &email, SecretString::from(password)).await?;
+        Ok(deliver(ctx, state, signed_in, cookie.unwrap_or(false)))
     }
 
     /// Exchanges a refresh token for a new access and refresh token. Reusing a spent

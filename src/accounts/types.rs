@@ -210,8 +210,9 @@ impl PublicProfile {
 pub struct AuthPayload {
     /// Bearer token for `Authorization`, short-lived.
     pub access_token: String,
-    /// Opaque token for `refreshSession`; single use.
-    pub refresh_token: String,
+    /// Opaque token for `refreshSession`; single use. Null when it was set as the browser
+    /// session cookie instead (`cookie: true`), so no script ever holds it.
+    pub refresh_token: Option<String>,
     /// When the access token expires.
     pub access_token_expires_at: DateTime<Utc>,
     #[graphql(skip)]

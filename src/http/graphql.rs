@@ -203,7 +203,7 @@ pub(crate) async fn auth_context(
 
 /// The request parameters of the specification, each checked for its type: `query` a
 /// string; `operationName` a string or null; `variables` and `extensions` maps or null.
-fn graphql_request(
+pub fn graphql_request(
     params: &serde_json::Map<String, Value>,
 ) -> Result<async_graphql::Request, &'static str> {
     let query = match params.get("query") {
@@ -292,6 +292,12 @@ async fn execute(
     };
     answer.content_type(media.content_type());
     answer.insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
+    // Headers a resolver set (the session cookie of a browser sign-in).
+    for (name, value) in &response.http_headers {
+        if let Ok(value) = HeaderValue::from_bytes(value.as_bytes()) {
+            answer.append_header((name.as_str(), value));
+        }
+    }
     if let Some(secs) = retry_after {
         answer.insert_header((header::RETRY_AFTER, secs));
     }

@@ -174,7 +174,8 @@ pub async fn open_refund(
     Ok(refund)
 }
 
-fn check_key(key: &str) -> ApiResult<String> {
+/// A refund's idempotency key as given: 1 to 200 printable ASCII characters, trimmed.
+pub fn check_key(key: &str) -> ApiResult<String> {
     let key = key.trim();
     if key.is_empty() || key.len() > 200 || !key.chars().all(|c| c.is_ascii_graphic()) {
         return Err(ApiError::validation(

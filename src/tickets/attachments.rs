@@ -62,7 +62,7 @@ fn content_type(bytes: &[u8]) -> Option<&'static str> {
 
 /// The name to show and to offer on download: no directories, no control characters, no
 /// quotes, at most 255 characters.
-fn clean_file_name(raw: &str) -> String {
+pub fn clean_file_name(raw: &str) -> String {
     let base = raw.rsplit(['/', '\\']).next().unwrap_or("");
     let cleaned: String = base
         .chars()

@@ -397,44 +397,7 @@ pub async fn a_seller_sees_their_store_and_its_owner(app: TestApp) {
     );
 }
 
-/// A password stored with weaker argon2 parameters is re-hashed at the next sign-in (the
-/// hash is computed before the sign-in transaction, so no row waits on argon2).
-pub async fn a_weaker_stored_hash_is_upgraded_at_sign_in(app: TestApp) {
-    use argon2::password_hash::{PasswordHasher as _, SaltString, rand_core::OsRng};
-    let buyer = app.buyer("old-hash@example.com").await;
-    let weak = argon2::Argon2::new(
-        argon2::Algorithm::Argon2id,
-        argon2::Version::V0x13,
-        argon2::Params::new(8192, 1, 1, None).unwrap(),
-    )
-    .hash_password(PASSWORD.as_bytes(), &SaltString::generate(&mut OsRng))
-    .unwrap()
-    .to_string();
-    account::ActiveModel {
-        id: Set(buyer.id.parse().unwrap()),
-        password_hash: Set(weak.clone()),
-        ..Default::default()
-    }
-    .update(&app.state.db)
-    .await
-    .unwrap();
-    app.login("old-hash@example.com", PASSWORD).await;
-    let stored = account::Entity::find_by_id(buyer.id.parse::<uuid::Uuid>().unwrap())
-        .one(&app.state.db)
-        .await
-        .unwrap()
-        .unwrap()
-        .password_hash;
-    assert_ne!(stored, weak);
-    assert!(
-        stored.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
-        "{stored}"
-    );
-    app.login("old-hash@example.com", PASSWORD).await;
-}
-
 engine_tests!(
-    a_weaker_stored_hash_is_upgraded_at_sign_in,
     a_buyer_registers_logs_in_and_sees_themself,
     a_seller_registers_with_their_store,
     staff_roles_cannot_be_self_registered,

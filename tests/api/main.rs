@@ -12,6 +12,7 @@ mod accounts;
 mod api_fuzz;
 mod attachments;
 mod audit;
+mod browser_sessions;
 mod cancellations;
 mod cli;
 mod client_addresses;
