@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs every test of storedesk: unit tests, and the integration suite on the embedded SQLite
-# and on PostgreSQL (the local server unless STOREDESK_TEST_POSTGRES_URL says otherwise).
+# Runs every test of storedesk: unit tests, the integration suite on the embedded SQLite and
+# on PostgreSQL (the local server unless STOREDESK_TEST_POSTGRES_URL says otherwise), and the
+# fuzz targets for a bounded time (FUZZ_SECONDS per target, default 60; 0 skips them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,4 +20,7 @@ cargo test --workspace --locked "$@" 2>&1 | tee "$log" || status=$?
 # One closing line for the whole run (cargo prints one per test binary).
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
      END { printf "all tests: %d passed, %d failed\n", p, f }' "$log"
-exit "$status"
+if [ "$status" -ne 0 ]; then
+  exit "$status"
+fi
+scripts/fuzz.sh
