@@ -20,5 +20,8 @@ static KEYS: LazyLock<JwtKeys> = LazyLock::new(|| {
 
 fuzz_target!(|token: &str| {
     let now = chrono::Utc::now();
-    assert!(KEYS.verify(token, now).is_err(), "accepted a token we never issued: {token:?}");
+    assert!(
+        KEYS.verify(token, now).is_err(),
+        "accepted a token we never issued: {token:?}"
+    );
 });

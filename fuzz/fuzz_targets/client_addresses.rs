@@ -24,5 +24,8 @@ fuzz_target!(|input: (u128, bool, Vec<&str>)| {
         assert_eq!(client, canonical);
     }
     let key = throttle_network(&client.to_string());
-    assert_eq!(throttle_network(&key.split('/').next().unwrap_or_default().to_string()), key);
+    assert_eq!(
+        throttle_network(&key.split('/').next().unwrap_or_default().to_string()),
+        key
+    );
 });

@@ -332,14 +332,18 @@ pub async fn process_refund(state: &AppState, refund_id: Uuid) -> ApiResult<refu
         .one(&state.db)
         .await?
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("refund without payment")))?;
-    let outcome = state
-        .gateway
-        .refund(RefundRequest {
-            refund_id: refund.id,
-            payment_reference: payment.gateway_reference.clone().unwrap_or_default(),
-            amount: refund.amount,
-        })
-        .await;
+    let request = RefundRequest {
+        refund_id: refund.id,
+        payment_reference: payment.gateway_reference.clone().unwrap_or_default(),
+        amount: refund.amount,
+    };
+    let timeout = state.settings.payment_timeout();
+    let Ok(outcome) = tokio::time::timeout(timeout, state.gateway.refund(request)).await else {
+        // No answer: the refund stays PROCESSING and the sweep sends it again later with the
+        // same id, which the provider uses to never refund twice.
+        tracing::warn!(refund = %refund.id, "payment provider did not answer a refund in time");
+        return Ok(refund);
+    };
     let now = state.clock.now();
     let txn = db::begin_write(&state.db).await?;
     let still_processing = refund::Entity::find_by_id(refund.id)
