@@ -4,6 +4,7 @@
 //! [`ApiError`] becomes an `async_graphql::Error`. Internal causes are logged (inside the
 //! request span, so with its request id) and never reach the client.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use async_graphql::{ErrorExtensions, ServerError, Value};
@@ -82,7 +83,7 @@ pub enum ApiError {
     /// See [`ErrorCode::Validation`].
     Validation {
         /// Input field (camelCase, as in the schema).
-        field: &'static str,
+        field: Cow<'static, str>,
         /// What is wrong, for people.
         message: String,
     },
@@ -111,9 +112,9 @@ pub enum ApiError {
 
 impl ApiError {
     /// A validation error on `field`.
-    pub fn validation(field: &'static str, message: impl Into<String>) -> Self {
+    pub fn validation(field: impl Into<Cow<'static, str>>, message: impl Into<String>) -> Self {
         Self::Validation {
-            field,
+            field: field.into(),
             message: message.into(),
         }
     }
@@ -174,9 +175,9 @@ impl From<ApiError> for async_graphql::Error {
             tracing::error!(error = ?cause, "internal error while serving a request");
         }
         let code = err.code();
-        let field = match &err {
-            ApiError::Validation { field, .. } => Some(*field),
-            ApiError::Conflict { field, .. } => *field,
+        let field: Option<String> = match &err {
+            ApiError::Validation { field, .. } => Some(field.to_string()),
+            ApiError::Conflict { field, .. } => field.map(str::to_owned),
             _ => None,
         };
         let retry_after = match &err {

@@ -3,8 +3,8 @@
 //! order number, a search) turned into an internal error; SQLite would store or compare it
 //! silently. Free text that is stored refuses every control character already
 //! (`input::optional_text`); this guard refuses NUL in every argument and variable of every
-//! document, before anything runs, with one clear `VALIDATION` error. (Found by the
-//! schema-driven API fuzzer.)
+//! document, before anything runs, with a `VALIDATION` error naming the input field that
+//! holds it. (Found by the schema-driven API fuzzer.)
 
 use std::sync::Arc;
 
@@ -26,63 +26,89 @@ impl ExtensionFactory for NulGuard {
 
 struct NulGuardExtension;
 
-fn const_has_nul(value: &Value) -> bool {
+/// The input field holding a NUL in `value`: the innermost object key, else `field`.
+fn in_const(value: &Value, field: &str) -> Option<String> {
     match value {
-        Value::String(s) => s.contains('\0'),
-        Value::List(items) => items.iter().any(const_has_nul),
-        Value::Object(fields) => fields
-            .iter()
-            .any(|(name, value)| name.contains('\0') || const_has_nul(value)),
-        _ => false,
+        Value::String(s) if s.contains('\0') => Some(field.to_owned()),
+        Value::List(items) => items.iter().find_map(|item| in_const(item, field)),
+        Value::Object(fields) => fields.iter().find_map(|(name, value)| {
+            if name.contains('\0') {
+                Some(field.to_owned())
+            } else {
+                in_const(value, name.as_str())
+            }
+        }),
+        _ => None,
     }
 }
 
-fn value_has_nul(value: &async_graphql_value::Value) -> bool {
+/// Like [`in_const`] for an argument as written, following variables into `variables`.
+fn in_value(
+    value: &async_graphql_value::Value,
+    field: &str,
+    variables: &Variables,
+) -> Option<String> {
     use async_graphql_value::Value as V;
     match value {
-        V::String(s) => s.contains('\0'),
-        V::List(items) => items.iter().any(value_has_nul),
-        V::Object(fields) => fields.values().any(value_has_nul),
-        _ => false,
+        V::String(s) if s.contains('\0') => Some(field.to_owned()),
+        V::Variable(name) => variables.get(name).and_then(|value| in_const(value, field)),
+        V::List(items) => items
+            .iter()
+            .find_map(|item| in_value(item, field, variables)),
+        V::Object(fields) => fields
+            .iter()
+            .find_map(|(name, value)| in_value(value, name.as_str(), variables)),
+        _ => None,
     }
 }
 
-fn selection_has_nul(set: &SelectionSet) -> bool {
-    set.items.iter().any(|item| match &item.node {
-        Selection::Field(field) => {
-            field
-                .node
-                .arguments
-                .iter()
-                .any(|(_, value)| value_has_nul(&value.node))
-                || field.node.directives.iter().any(|directive| {
-                    directive
-                        .node
-                        .arguments
-                        .iter()
-                        .any(|(_, value)| value_has_nul(&value.node))
-                })
-                || selection_has_nul(&field.node.selection_set.node)
+fn in_arguments(
+    arguments: &[(
+        async_graphql::Positioned<async_graphql::Name>,
+        async_graphql::Positioned<async_graphql_value::Value>,
+    )],
+    variables: &Variables,
+) -> Option<String> {
+    arguments
+        .iter()
+        .find_map(|(name, value)| in_value(&value.node, name.node.as_str(), variables))
+}
+
+fn in_selection(set: &SelectionSet, variables: &Variables) -> Option<String> {
+    set.items.iter().find_map(|item| match &item.node {
+        Selection::Field(field) => in_arguments(&field.node.arguments, variables)
+            .or_else(|| {
+                field
+                    .node
+                    .directives
+                    .iter()
+                    .find_map(|directive| in_arguments(&directive.node.arguments, variables))
+            })
+            .or_else(|| in_selection(&field.node.selection_set.node, variables)),
+        Selection::InlineFragment(fragment) => {
+            in_selection(&fragment.node.selection_set.node, variables)
         }
-        Selection::InlineFragment(fragment) => selection_has_nul(&fragment.node.selection_set.node),
-        Selection::FragmentSpread(_) => false,
+        Selection::FragmentSpread(_) => None,
     })
 }
 
-fn document_has_nul(doc: &ExecutableDocument) -> bool {
-    doc.operations.iter().any(|(_, op)| {
-        selection_has_nul(&op.node.selection_set.node)
-            || op.node.variable_definitions.iter().any(|definition| {
-                definition
-                    .node
-                    .default_value
-                    .as_ref()
-                    .is_some_and(|value| const_has_nul(&value.node))
+/// The input field of `doc` (with `variables`) that holds a NUL, if any.
+fn field_with_nul(doc: &ExecutableDocument, variables: &Variables) -> Option<String> {
+    doc.operations
+        .iter()
+        .find_map(|(_, op)| {
+            in_selection(&op.node.selection_set.node, variables).or_else(|| {
+                op.node.variable_definitions.iter().find_map(|definition| {
+                    let default = definition.node.default_value.as_ref()?;
+                    in_const(&default.node, definition.node.name.node.as_str())
+                })
             })
-    }) || doc
-        .fragments
-        .values()
-        .any(|fragment| selection_has_nul(&fragment.node.selection_set.node))
+        })
+        .or_else(|| {
+            doc.fragments
+                .values()
+                .find_map(|fragment| in_selection(&fragment.node.selection_set.node, variables))
+        })
 }
 
 #[async_graphql::async_trait::async_trait]
@@ -95,12 +121,9 @@ impl Extension for NulGuardExtension {
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
         let doc = next.run(ctx, query, variables).await?;
-        let in_variables = variables
-            .iter()
-            .any(|(name, value)| name.contains('\0') || const_has_nul(value));
-        if in_variables || document_has_nul(&doc) {
+        if let Some(field) = field_with_nul(&doc, variables) {
             return Err(to_server_error(ApiError::validation(
-                "query",
+                field,
                 "Text may not contain NUL characters.",
             )));
         }
