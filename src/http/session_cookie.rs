@@ -96,20 +96,20 @@ fn cross_site() -> HttpResponse {
     )
 }
 
-/// `POST /auth/refresh`: a new access token for the cookie's session, and a rotated cookie.
-/// A spent cookie (replayed) ends the session, as a spent refresh token does.
+/// `POST /auth/refresh`: a new access token for the cookie's session, and a rotated cookie;
+/// `204` without a cookie (nobody signed in). A spent cookie (replayed) ends the session, as
+/// a spent refresh token does.
 pub async fn refresh(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     let settings = &state.settings;
     if !same_site_request(&req, settings) {
         return cross_site();
     }
     let Some(token) = req.cookie(COOKIE).map(|c| c.value().to_owned()) else {
-        return refused(
-            settings,
-            StatusCode::UNAUTHORIZED,
-            ErrorCode::Unauthenticated,
-            "Sign in first.",
-        );
+        // Nobody signed in on this browser: nothing to refresh, which is not an error (the
+        // console asks on every load, and a 401 here would be noise in every visitor's log).
+        return HttpResponse::NoContent()
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .finish();
     };
     let meta = request_meta(&req, &state);
     match accounts::refresh(&state, &meta, &token).await {

@@ -50,6 +50,7 @@ impl TicketsQuery {
             status: filter.status.map(Into::into),
             category: filter.category.map(Into::into),
             priority: filter.priority.map(Into::into),
+            channel: filter.channel.map(Into::into),
             assignee_id: parse_opt_id("assigneeId", filter.assignee_id.as_ref())?,
             unassigned: filter.unassigned,
             sla_breached: filter.sla_breached,
@@ -157,6 +158,8 @@ impl TicketsMutation {
     }
 
     /// Adds a public reply, or (agents) an internal note the customer never sees.
+    // GraphQL arguments, one per input the API contract names.
+    #[allow(clippy::too_many_arguments)]
     async fn reply_to_ticket(
         &self,
         ctx: &Context<'_>,
@@ -168,6 +171,10 @@ impl TicketsMutation {
         #[graphql(desc = "Files (multipart upload): images, PDF or text")] attachments: Option<
             Vec<Upload>,
         >,
+        #[graphql(
+            desc = "The newest message the writer has seen: when the conversation has a newer one (another agent answered meanwhile), the reply is refused with `CONFLICT` and nothing is sent"
+        )]
+        expected_last_message_id: Option<ID>,
     ) -> ApiResult<TicketMessage> {
         let (state, auth, meta) = request_parts(ctx)?;
         let caller = auth.caller()?;
@@ -178,6 +185,10 @@ impl TicketsMutation {
             internal: internal.unwrap_or(false),
             macro_id: parse_opt_id("macroId", macro_id.as_ref())?,
             attachments: read_uploads(ctx, state, attachments).await?,
+            expected_last_message_id: parse_opt_id(
+                "expectedLastMessageId",
+                expected_last_message_id.as_ref(),
+            )?,
         };
         Ok(TicketMessage(
             service::reply_to_ticket(state, meta, &caller, id, reply).await?,

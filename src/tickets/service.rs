@@ -11,7 +11,7 @@ use entity::{order, ticket_message};
 use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, OnConflict, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
-    QuerySelect, Set,
+    QueryOrder, QuerySelect, Set,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -65,6 +65,10 @@ pub struct NewReply {
     pub macro_id: Option<Uuid>,
     /// Files (already checked).
     pub attachments: Vec<NewAttachment>,
+    /// The newest message the writer saw (of those visible to them): when the conversation
+    /// has moved on since, the reply is refused with `CONFLICT` instead of answering a
+    /// question that was already answered.
+    pub expected_last_message_id: Option<Uuid>,
 }
 
 /// Filters of the ticket list.
@@ -76,6 +80,8 @@ pub struct TicketFilter {
     pub category: Option<TicketCategory>,
     /// Only this priority.
     pub priority: Option<TicketPriority>,
+    /// Only contacts that came in this way.
+    pub channel: Option<TicketChannel>,
     /// Only tickets assigned to this agent.
     pub assignee_id: Option<Uuid>,
     /// Only unassigned (true) or assigned (false) tickets.
@@ -499,6 +505,7 @@ pub async fn reply_to_ticket(
         internal,
         macro_id,
         attachments: files,
+        expected_last_message_id,
     } = reply;
     if (internal || macro_id.is_some()) && !caller.is_staff() {
         let field = if internal { "internal" } else { "macroId" };
@@ -517,6 +524,20 @@ pub async fn reply_to_ticket(
             "Ticket #{} is closed: open a new ticket and mention its number.",
             ticket.number
         )));
+    }
+    if let Some(expected) = expected_last_message_id {
+        // Read under the ticket's lock: of two replies written against the same message,
+        // the second to commit sees the first and is refused.
+        let latest = latest_visible_message(&txn, caller, ticket.id).await?;
+        if latest != Some(expected) {
+            return Err(ApiError::Conflict {
+                field: Some("expectedLastMessageId"),
+                message: format!(
+                    "Ticket #{} has a newer message than the one this reply answers: read it, then send again.",
+                    ticket.number
+                ),
+            });
+        }
     }
     let body = match (macro_id, extra) {
         (Some(macro_id), extra) => {
@@ -826,6 +847,28 @@ pub async fn rate_ticket(
     visible_ticket(&state.db, caller, ticket.id).await
 }
 
+/// The id of the newest message of a ticket that `caller` may read (customers never see
+/// internal notes, so a note never makes their reply stale).
+async fn latest_visible_message(
+    txn: &impl sea_orm::ConnectionTrait,
+    caller: &Caller,
+    ticket_id: Uuid,
+) -> ApiResult<Option<Uuid>> {
+    let mut select = ticket_message::Entity::find()
+        .select_only()
+        .column(ticket_message::Column::Id)
+        .filter(ticket_message::Column::TicketId.eq(ticket_id));
+    if !caller.is_staff() {
+        select = select.filter(ticket_message::Column::Internal.eq(false));
+    }
+    Ok(select
+        .order_by_desc(ticket_message::Column::CreatedAt)
+        .order_by_desc(ticket_message::Column::Id)
+        .into_tuple::<Uuid>()
+        .one(txn)
+        .await?)
+}
+
 /// Tickets `caller` may see, newest first.
 pub async fn list_tickets(
     state: &AppState,
@@ -843,6 +886,9 @@ pub async fn list_tickets(
     }
     if let Some(priority) = filter.priority {
         condition = condition.add(ticket::Column::Priority.eq(priority));
+    }
+    if let Some(channel) = filter.channel {
+        condition = condition.add(ticket::Column::Channel.eq(channel));
     }
     if let Some(assignee) = filter.assignee_id {
         condition = condition.add(ticket::Column::AssigneeId.eq(assignee));

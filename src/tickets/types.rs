@@ -446,6 +446,8 @@ pub struct TicketFilter {
     pub category: Option<TicketCategory>,
     /// Only this priority.
     pub priority: Option<TicketPriority>,
+    /// Only contacts that came in this way (web form, phone, chat, email).
+    pub channel: Option<TicketChannel>,
     /// Only this agent's tickets.
     pub assignee_id: Option<ID>,
     /// Only unassigned (true) or assigned (false).

@@ -104,6 +104,17 @@ pub async fn a_browser_session_lives_in_an_http_only_cookie(app: TestApp) {
         401
     );
     assert_eq!(app.me(&access).await.0, 401);
+
+    // A browser without the cookie has nothing to refresh: not an error, no token.
+    let anonymous = app
+        .client
+        .post(format!("{}/auth/refresh", app.address))
+        .header("x-storedesk-csrf", "1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status().as_u16(), 204);
+    assert!(anonymous.text().await.unwrap().is_empty());
 }
 
 pub async fn other_sites_cannot_use_the_cookie(app: TestApp) {

@@ -1,0 +1,151 @@
+//! Two agents on one ticket (the console's "collision" guard): a reply written against a
+//! conversation that has moved on is refused with `CONFLICT` and nothing is sent; the queue
+//! filters the console offers.
+
+use serde_json::{Value, json};
+
+use crate::engine_tests;
+use crate::helpers::{Session, TestApp, error_code, error_field};
+use crate::shop::*;
+
+const REPLY: &str = "mutation($id: ID!, $body: String!, $internal: Boolean, $seen: ID) {
+    replyToTicket(ticketId: $id, body: $body, internal: $internal, expectedLastMessageId: $seen) { id } }";
+
+async fn open(
+    app: &TestApp,
+    who: &Session,
+    channel: &str,
+    requester: Option<&str>,
+) -> (String, String) {
+    let body = app
+        .gql_as(
+            Some(&who.access),
+            "mutation($input: CreateTicketInput!) { createTicket(input: $input) { ticket { id lastMessage { id } } } }",
+            json!({ "input": { "category": "OTHER", "channel": channel, "requesterId": requester,
+                "subject": "포인트 문의", "body": "포인트 적립이 안 됐어요" } }),
+        )
+        .await;
+    let ticket = &body["data"]["createTicket"]["ticket"];
+    (
+        ticket["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{body}"))
+            .to_owned(),
+        ticket["lastMessage"]["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{body}"))
+            .to_owned(),
+    )
+}
+
+async fn reply(app: &TestApp, who: &Session, ticket: &str, seen: &str, internal: bool) -> Value {
+    app.gql_as(
+        Some(&who.access),
+        REPLY,
+        json!({ "id": ticket, "body": "확인해 보겠습니다", "internal": internal, "seen": seen }),
+    )
+    .await
+}
+
+fn message_id(body: &Value) -> String {
+    body["data"]["replyToTicket"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{body}"))
+        .to_owned()
+}
+
+async fn message_count(app: &TestApp, agent: &Session, ticket: &str) -> i64 {
+    let body = app
+        .gql_as(
+            Some(&agent.access),
+            "query($id: ID!) { ticket(id: $id) { messages { totalCount } } }",
+            json!({ "id": ticket }),
+        )
+        .await;
+    body["data"]["ticket"]["messages"]["totalCount"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("{body}"))
+}
+
+pub async fn a_reply_against_a_stale_conversation_is_refused(app: TestApp) {
+    let shop = Shop::open(&app).await;
+    let second = app
+        .staff("agent-2@example.com", entity::account::Role::Agent)
+        .await;
+    let (ticket, first) = open(&app, &shop.buyer_a, "WEB", None).await;
+
+    // Agent 2 answers first; agent 1 still looks at the customer's message.
+    let answered = message_id(&reply(&app, &second, &ticket, &first, false).await);
+    let stale = reply(&app, &shop.agent, &ticket, &first, false).await;
+    assert_eq!(error_code(&stale), "CONFLICT", "{stale}");
+    assert_eq!(error_field(&stale), "expectedLastMessageId");
+    assert_eq!(
+        message_count(&app, &shop.agent, &ticket).await,
+        2,
+        "nothing was sent"
+    );
+
+    // After reading the new message, agent 1 writes (here a note) against it.
+    let note = message_id(&reply(&app, &shop.agent, &ticket, &answered, true).await);
+    // An internal note moves the agents' conversation on, not the customer's.
+    let customer = reply(&app, &shop.buyer_a, &ticket, &answered, false).await;
+    assert!(
+        customer["errors"].is_null(),
+        "the customer never saw the note: {customer}"
+    );
+    let after_note = reply(&app, &second, &ticket, &note, false).await;
+    assert_eq!(
+        error_code(&after_note),
+        "CONFLICT",
+        "the customer wrote since: {after_note}"
+    );
+    // Without the guard a reply is sent as before.
+    let unguarded = app
+        .gql_as(
+            Some(&shop.agent.access),
+            "mutation($id: ID!) { replyToTicket(ticketId: $id, body: \"추가 안내\") { id } }",
+            json!({ "id": ticket }),
+        )
+        .await;
+    assert!(unguarded["errors"].is_null(), "{unguarded}");
+    let bad = reply(&app, &shop.agent, &ticket, "not-an-id", false).await;
+    assert_eq!(error_code(&bad), "VALIDATION", "{bad}");
+}
+
+pub async fn of_two_simultaneous_replies_to_one_message_one_is_sent(app: TestApp) {
+    let shop = Shop::open(&app).await;
+    let second = app
+        .staff("agent-2@example.com", entity::account::Role::Agent)
+        .await;
+    let (ticket, first) = open(&app, &shop.buyer_a, "WEB", None).await;
+    let (a, b) = tokio::join!(
+        reply(&app, &shop.agent, &ticket, &first, false),
+        reply(&app, &second, &ticket, &first, false),
+    );
+    let codes = [a["errors"].is_null(), b["errors"].is_null()];
+    assert_eq!(codes.iter().filter(|ok| **ok).count(), 1, "{a}\n{b}");
+    let refused = if codes[0] { &b } else { &a };
+    assert_eq!(error_code(refused), "CONFLICT", "{refused}");
+    assert_eq!(message_count(&app, &shop.agent, &ticket).await, 2);
+}
+
+pub async fn the_queue_filters_by_channel(app: TestApp) {
+    let shop = Shop::open(&app).await;
+    open(&app, &shop.buyer_a, "WEB", None).await;
+    let (phone, _) = open(&app, &shop.agent, "PHONE", Some(&shop.buyer_a.id)).await;
+    let body = app
+        .gql_as(
+            Some(&shop.agent.access),
+            "{ tickets(filter: { channel: PHONE }) { totalCount nodes { id channel } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(body["data"]["tickets"]["totalCount"], 1, "{body}");
+    assert_eq!(body["data"]["tickets"]["nodes"][0]["id"], phone.as_str());
+}
+
+engine_tests!(
+    a_reply_against_a_stale_conversation_is_refused,
+    of_two_simultaneous_replies_to_one_message_one_is_sent,
+    the_queue_filters_by_channel,
+);
