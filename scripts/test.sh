@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Runs every test of storedesk: unit tests, the integration suite on the embedded SQLite and
-# on PostgreSQL (the local server unless STOREDESK_TEST_POSTGRES_URL says otherwise), and the
-# fuzz targets for a bounded time (FUZZ_SECONDS per target, default 60; 0 skips them).
+# Runs every test of storedesk: the console's checks (ESLint, tsc with the operations checked
+# against schema.graphql, Vitest, the bundle budget), unit tests, the integration suite on the
+# embedded SQLite and on PostgreSQL (the local server unless STOREDESK_TEST_POSTGRES_URL says
+# otherwise), the browser tests in headless Chromium against the real binary (every flow on
+# SQLite, the sign-in and queue smoke on PostgreSQL), and the fuzz targets for a bounded time
+# (FUZZ_SECONDS per target, default 60; 0 skips them). Arguments go to `cargo test`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,6 +14,10 @@ if command -v pg_isready >/dev/null 2>&1 && ! pg_isready -q -d "$STOREDESK_TEST_
   echo "PostgreSQL does not answer at $STOREDESK_TEST_POSTGRES_URL" >&2
   exit 1
 fi
+
+# The console first: the cargo build below embeds admin-ui/dist.
+scripts/build-console.sh
+(cd admin-ui && npm run lint && npm run typecheck && npm test)
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
@@ -23,4 +30,12 @@ awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += 
 if [ "$status" -ne 0 ]; then
   exit "$status"
 fi
+
+# Browser tests drive the binary cargo test just built (it embeds the console).
+(
+  cd admin-ui
+  export STOREDESK_BIN="${CARGO_TARGET_DIR:-$PWD/../target}/debug/storedesk"
+  npx playwright test
+  STOREDESK_E2E_POSTGRES="$STOREDESK_TEST_POSTGRES_URL" npx playwright test --grep @postgres
+)
 scripts/fuzz.sh

@@ -1,7 +1,9 @@
-//! HTTP routes: GraphQL, health, metrics.
+//! HTTP routes: GraphQL, health, metrics, the auth cookie endpoints, the email pages, and
+//! the console after all of them.
 
 pub mod attachments;
 pub mod client_ip;
+pub mod console;
 pub mod graphql;
 pub mod health;
 pub mod metrics;
@@ -34,7 +36,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::resource("/graphql")
                 .route(web::post().to(graphql::post))
                 .route(web::get().to(graphql::get)),
-        );
+        )
+        .default_service(web::to(console::serve));
 }
 
 /// CORS for the configured origins only; no origin is allowed by default.

@@ -90,6 +90,7 @@ impl Application {
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(actix_web::middleware::from_fn(http::shedding::shed))
+                .wrap(actix_web::middleware::Compress::default())
                 .wrap(http::security_headers())
                 .wrap(http::cors(&settings))
                 .wrap(actix_web::middleware::from_fn(http::observe::observe))

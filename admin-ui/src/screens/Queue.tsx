@@ -1,0 +1,396 @@
+import { useEffect, useMemo, useRef, useState } from 'react';
+import {
+  Alert, Anchor, Badge, Button, Checkbox, Group, Kbd, Loader, Menu, Modal, Select, Stack, Table, Tabs, Text,
+  TextInput, Title,
+} from '@mantine/core';
+import { useDebouncedCallback, useHotkeys } from '@mantine/hooks';
+import { notifications } from '@mantine/notifications';
+import { Link, getRouteApi, useNavigate } from '@tanstack/react-router';
+import { flexRender, rowSelectionFeature, tableFeatures, useTable, type ColumnDef, type RowSelectionState } from '@tanstack/react-table';
+import { useClient, useQuery, useSubscription } from 'urql';
+import { useTranslation } from 'react-i18next';
+import { graphql, type ResultOf } from '../api/graphql';
+import { session } from '../lib/session';
+import { describe, problemOf } from '../lib/errors';
+import { formatDateTime } from '../lib/format';
+import { useNow } from '../lib/useNow';
+import {
+  CATEGORIES, PRIORITIES, STATUSES, VIEWS, toTicketFilter, viewFilter, type QueueSearch, type QueueView,
+} from '../lib/queueFilters';
+import { Countdown, PriorityBadge, StatusBadge } from './labels';
+
+const queueRoute = getRouteApi('/app/queue');
+
+const QueueTickets = graphql(`
+  query QueueTickets($filter: TicketFilter, $after: String) {
+    tickets(filter: $filter, first: 50, after: $after) {
+      totalCount
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+      nodes {
+        id
+        number
+        subject
+        category
+        channel
+        status
+        priority
+        requester {
+          id
+          displayName
+        }
+        assignee {
+          id
+          displayName
+        }
+        firstResponseDueAt
+        resolutionDueAt
+        firstRespondedAt
+        slaBreached
+        updatedAt
+      }
+    }
+  }
+`);
+
+const ViewCounts = graphql(`
+  query ViewCounts($all: TicketFilter, $mine: TicketFilter, $unassigned: TicketFilter, $breached: TicketFilter, $urgentAccount: TicketFilter) {
+    all: tickets(filter: $all, first: 1) { totalCount }
+    mine: tickets(filter: $mine, first: 1) { totalCount }
+    unassigned: tickets(filter: $unassigned, first: 1) { totalCount }
+    breached: tickets(filter: $breached, first: 1) { totalCount }
+    urgentAccount: tickets(filter: $urgentAccount, first: 1) { totalCount }
+  }
+`);
+
+const QueueChanged = graphql(`
+  subscription QueueChanged {
+    ticketQueueChanged {
+      id
+      status
+      priority
+      assignee {
+        id
+        displayName
+      }
+      updatedAt
+      slaBreached
+    }
+  }
+`);
+
+const AssignTicket = graphql(`
+  mutation AssignTicket($ticketId: ID!, $assigneeId: ID) {
+    assignTicket(ticketId: $ticketId, assigneeId: $assigneeId) {
+      id
+      assignee {
+        id
+        displayName
+      }
+      updatedAt
+    }
+  }
+`);
+
+const SetTicketStatus = graphql(`
+  mutation SetTicketStatus($ticketId: ID!, $status: TicketStatus!) {
+    setTicketStatus(ticketId: $ticketId, status: $status) {
+      id
+      status
+      updatedAt
+      resolvedAt
+    }
+  }
+`);
+
+type Row = ResultOf<typeof QueueTickets>['tickets']['nodes'][number];
+
+const features = tableFeatures({ rowSelectionFeature });
+
+/** Whether a key event should be left to the field or the IME that has it. */
+function typingOrComposing(event: KeyboardEvent): boolean {
+  return event.isComposing || event.keyCode === 229;
+}
+
+export function QueueScreen() {
+  const { t, i18n } = useTranslation();
+  const search = queueRoute.useSearch();
+  const navigate = useNavigate({ from: '/queue' });
+  const client = useClient();
+  const me = session.get()?.account.id ?? '';
+  const now = useNow();
+  const view: QueueView = search.view ?? 'all';
+  const filter = useMemo(() => toTicketFilter(search, me), [search, me]);
+  const [after, setAfter] = useState<string | null>(null);
+  const [cursor, setCursor] = useState(0);
+  const [rowSelection, setRowSelection] = useState<RowSelectionState>({});
+  const [help, setHelp] = useState(false);
+  const searchInput = useRef<HTMLInputElement>(null);
+
+  // A new filter starts from the first page with nothing selected.
+  const filterKey = JSON.stringify(filter);
+  const [seenKey, setSeenKey] = useState(filterKey);
+  if (seenKey !== filterKey) {
+    setSeenKey(filterKey);
+    setAfter(null);
+    setCursor(0);
+    setRowSelection({});
+  }
+
+  const [{ data, fetching, error }] = useQuery({ query: QueueTickets, variables: { filter, after } });
+  const counts = useQuery({
+    query: ViewCounts,
+    variables: Object.fromEntries(VIEWS.map((v) => [v, viewFilter(v, me)])),
+  })[0].data;
+  useSubscription({ query: QueueChanged });
+
+  const rows = useMemo(() => data?.tickets.nodes ?? [], [data]);
+  const setSearch = (next: Partial<QueueSearch>) =>
+    void navigate({ search: (prev: QueueSearch) => ({ ...prev, ...next }) });
+  const debouncedQuery = useDebouncedCallback((q: string) => setSearch({ q: q.trim() || undefined }), 300);
+
+  const columns = useMemo<ColumnDef<typeof features, Row>[]>(
+    () => [
+      {
+        id: 'select',
+        header: ({ table }) => (
+          <Checkbox
+            aria-label={t('queue.selectAll')}
+            checked={table.getIsAllRowsSelected()}
+            indeterminate={table.getIsSomeRowsSelected()}
+            onChange={table.getToggleAllRowsSelectedHandler()}
+          />
+        ),
+        cell: ({ row }) => (
+          <Checkbox
+            aria-label={`${t('queue.select')} #${row.original.number}`}
+            checked={row.getIsSelected()}
+            onChange={row.getToggleSelectedHandler()}
+          />
+        ),
+      },
+      { id: 'number', header: t('queue.columns.number'), cell: ({ row }) => `#${row.original.number}` },
+      {
+        id: 'subject',
+        header: t('queue.columns.subject'),
+        cell: ({ row }) => (
+          <Anchor
+            fw={500}
+            renderRoot={(props) => <Link {...props} to="/tickets/$ticketId" params={{ ticketId: row.original.id }} />}
+          >
+            {row.original.subject}
+          </Anchor>
+        ),
+      },
+      { id: 'requester', header: t('queue.columns.requester'), cell: ({ row }) => row.original.requester.displayName },
+      {
+        id: 'category',
+        header: t('queue.columns.category'),
+        cell: ({ row }) => t(`enums.TicketCategory.${row.original.category}`),
+      },
+      { id: 'priority', header: t('queue.columns.priority'), cell: ({ row }) => <PriorityBadge priority={row.original.priority} /> },
+      { id: 'status', header: t('queue.columns.status'), cell: ({ row }) => <StatusBadge status={row.original.status} /> },
+      {
+        id: 'assignee',
+        header: t('queue.columns.assignee'),
+        cell: ({ row }) =>
+          row.original.assignee?.displayName ?? (
+            <Text span c="dimmed" size="sm">
+              {t('queue.unassigned')}
+            </Text>
+          ),
+      },
+      {
+        id: 'due',
+        header: t('queue.columns.due'),
+        cell: ({ row }) => {
+          const ticket = row.original;
+          const due = ticket.firstRespondedAt ? ticket.resolutionDueAt : ticket.firstResponseDueAt;
+          return <Countdown due={due} now={now} paused={ticket.status === 'PENDING'} />;
+        },
+      },
+      {
+        id: 'updated',
+        header: t('queue.columns.updated'),
+        cell: ({ row }) => (
+          <Text span size="sm" c="dimmed">
+            {formatDateTime(row.original.updatedAt, i18n.language)}
+          </Text>
+        ),
+      },
+    ],
+    [t, i18n.language, now],
+  );
+
+  const table = useTable({
+    features,
+    columns,
+    data: rows,
+    getRowId: (row) => row.id,
+    state: { rowSelection },
+    onRowSelectionChange: setRowSelection,
+    enableRowSelection: true,
+  });
+
+  const selectedIds = Object.keys(rowSelection).filter((id) => rowSelection[id]);
+  const current = rows[Math.min(cursor, Math.max(rows.length - 1, 0))];
+
+  const open = (row: Row | undefined) => {
+    if (row) void navigate({ to: '/tickets/$ticketId', params: { ticketId: row.id } });
+  };
+
+  useHotkeys([
+    ['j', (e) => !typingOrComposing(e) && setCursor((c) => Math.min(c + 1, rows.length - 1))],
+    ['k', (e) => !typingOrComposing(e) && setCursor((c) => Math.max(c - 1, 0))],
+    ['Enter', (e) => !typingOrComposing(e) && open(current)],
+    ['/', (e) => { if (!typingOrComposing(e)) { e.preventDefault(); searchInput.current?.focus(); } }],
+    ['shift+?', () => setHelp(true)],
+  ]);
+
+  // Keep the keyboard cursor's row in view.
+  useEffect(() => {
+    document.querySelector(`[data-row-index="${cursor}"]`)?.scrollIntoView({ block: 'nearest' });
+  }, [cursor]);
+
+  const bulk = async (run: (id: string) => Promise<{ error?: Parameters<typeof problemOf>[0] }>) => {
+    const results = await Promise.all(selectedIds.map(run));
+    const failed = results.map((r) => problemOf(r.error)).filter((p) => p !== null);
+    if (failed[0]) {
+      notifications.show({ color: 'red', message: `${describe(failed[0])} (${failed.length}/${results.length})` });
+    }
+    setRowSelection({});
+  };
+  const assignToMe = () =>
+    bulk((ticketId) => client.mutation(AssignTicket, { ticketId, assigneeId: me }).toPromise());
+  const setStatus = (status: (typeof STATUSES)[number]) =>
+    bulk((ticketId) => client.mutation(SetTicketStatus, { ticketId, status }).toPromise());
+
+  const problem = problemOf(error);
+  const enumOptions = (values: readonly string[], name: string) =>
+    values.map((value) => ({ value, label: t(`enums.${name}.${value}`) }));
+
+  return (
+    <Stack gap="md">
+      <Group justify="space-between">
+        <Title order={1} size="h2">
+          {t('queue.title')}
+        </Title>
+        <Group gap="xs">
+          <Badge variant="dot" color="green">
+            {t('queue.live')}
+          </Badge>
+          <Button variant="subtle" size="xs" onClick={() => setHelp(true)}>
+            {t('queue.shortcuts')} <Kbd ml={6}>?</Kbd>
+          </Button>
+        </Group>
+      </Group>
+
+      <Tabs value={view} onChange={(value) => setSearch({ view: (value as QueueView) ?? undefined })} keepMounted={false}>
+        <Tabs.List>
+          {VIEWS.map((v) => (
+            <Tabs.Tab key={v} value={v} rightSection={<Badge size="sm" variant="light" color={v === 'breached' ? 'red' : 'gray'}>{counts ? counts[v].totalCount : '…'}</Badge>}>
+              {t(`queue.views.${v}`)}
+            </Tabs.Tab>
+          ))}
+        </Tabs.List>
+      </Tabs>
+
+      <Group align="end" gap="sm" wrap="wrap">
+        <TextInput
+          ref={searchInput}
+          label={t('queue.search')}
+          defaultValue={search.q ?? ''}
+          key={search.q ?? ''}
+          onChange={(e) => debouncedQuery(e.currentTarget.value)}
+          onKeyDown={(e) => {
+            if (e.key === 'Enter' && !e.nativeEvent.isComposing) setSearch({ q: e.currentTarget.value.trim() || undefined });
+            if (e.key === 'Escape') e.currentTarget.blur();
+          }}
+          w={340}
+        />
+        <Select label={t('queue.status')} placeholder={t('queue.any')} clearable data={enumOptions(STATUSES, 'TicketStatus')} value={search.status ?? null} onChange={(v) => setSearch({ status: (v ?? undefined) as QueueSearch['status'] })} w={150} />
+        <Select label={t('queue.category')} placeholder={t('queue.any')} clearable data={enumOptions(CATEGORIES, 'TicketCategory')} value={search.category ?? null} onChange={(v) => setSearch({ category: (v ?? undefined) as QueueSearch['category'] })} w={170} />
+        <Select label={t('queue.priority')} placeholder={t('queue.any')} clearable data={enumOptions(PRIORITIES, 'TicketPriority')} value={search.priority ?? null} onChange={(v) => setSearch({ priority: (v ?? undefined) as QueueSearch['priority'] })} w={150} />
+      </Group>
+
+      {selectedIds.length > 0 && (
+        <Group gap="sm" role="region" aria-label={t('queue.selected', { count: selectedIds.length })}>
+          <Text size="sm" fw={500}>{t('queue.selected', { count: selectedIds.length })}</Text>
+          <Button size="xs" onClick={() => void assignToMe()}>{t('queue.bulkAssignMe')}</Button>
+          <Menu>
+            <Menu.Target>
+              <Button size="xs" variant="default">{t('queue.bulkStatus')}</Button>
+            </Menu.Target>
+            <Menu.Dropdown>
+              {STATUSES.map((s) => (
+                <Menu.Item key={s} onClick={() => void setStatus(s)}>{t(`enums.TicketStatus.${s}`)}</Menu.Item>
+              ))}
+            </Menu.Dropdown>
+          </Menu>
+        </Group>
+      )}
+
+      {problem && <Alert color="red" role="alert">{describe(problem)}</Alert>}
+
+      <Text size="sm" c="dimmed" aria-live="polite">
+        {data ? t('queue.count', { count: data.tickets.totalCount }) : ''}
+      </Text>
+
+      <Table.ScrollContainer minWidth={960}>
+        <Table highlightOnHover verticalSpacing="xs" aria-label={t('queue.title')}>
+          <Table.Thead>
+            {table.getHeaderGroups().map((group) => (
+              <Table.Tr key={group.id}>
+                {group.headers.map((header) => (
+                  <Table.Th key={header.id}>{flexRender(header.column.columnDef.header, header.getContext())}</Table.Th>
+                ))}
+              </Table.Tr>
+            ))}
+          </Table.Thead>
+          <Table.Tbody>
+            {table.getRowModel().rows.map((row, index) => (
+              <Table.Tr
+                key={row.id}
+                data-row-index={index}
+                data-testid="queue-row"
+                aria-selected={index === cursor}
+                bg={index === cursor ? 'blue.0' : undefined}
+                onClick={() => setCursor(index)}
+                onDoubleClick={() => open(row.original)}
+              >
+                {row.getAllCells().map((cell) => (
+                  <Table.Td key={cell.id}>{flexRender(cell.column.columnDef.cell, cell.getContext())}</Table.Td>
+                ))}
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      </Table.ScrollContainer>
+
+      {fetching && <Loader size="sm" aria-label="loading" />}
+      {!fetching && data && rows.length === 0 && <Text c="dimmed" ta="center" py="xl">{t('queue.empty')}</Text>}
+      {data?.tickets.pageInfo.hasNextPage && (
+        <Button variant="default" onClick={() => setAfter(data.tickets.pageInfo.endCursor ?? null)} loading={fetching}>
+          {t('queue.loadMore')}
+        </Button>
+      )}
+
+      <Modal opened={help} onClose={() => setHelp(false)} title={t('shortcuts.title')}>
+        <Table>
+          <Table.Tbody>
+            {([
+              ['j / k', 'jk'], ['Enter', 'enter'], ['/', 'slash'], ['r', 'r'], ['n', 'n'], ['e', 'e'], ['?', 'help'],
+            ] as const).map(([keys, label]) => (
+              <Table.Tr key={label}>
+                <Table.Td><Kbd>{keys}</Kbd></Table.Td>
+                <Table.Td>{t(`shortcuts.${label}`)}</Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      </Modal>
+    </Stack>
+  );
+}

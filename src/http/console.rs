@@ -1,0 +1,159 @@
+//! The web console, embedded in the binary (`admin-ui/dist`, or a page saying it was not
+//! built; see `build.rs`). Mounted after every API route, it answers:
+//!
+//! - an embedded file: that file; hashed files under `/assets/` are cached for a year;
+//! - any other path under `/assets/`: 404, never `index.html` (a browser holding a stale
+//!   chunk name would otherwise try to run HTML as JavaScript);
+//! - any other `GET`/`HEAD` that accepts HTML: `index.html`, so client routes survive a
+//!   reload. It is revalidated on every load (`no-cache` + a strong ETag) and carries a
+//!   Content-Security-Policy whose style nonce is new for every response.
+
+use actix_web::http::{Method, StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use rand::RngCore as _;
+use rust_embed::Embed;
+
+/// The built console, or the placeholder page.
+#[derive(Embed)]
+#[folder = "$STOREDESK_CONSOLE_DIR"]
+struct Console;
+
+/// What Vite writes where the nonce goes (`html.cspNonce` in `admin-ui/vite.config.ts`).
+const NONCE_PLACEHOLDER: &str = "__STOREDESK_CSP_NONCE__";
+
+/// Paths owned by the API: a miss there is a 404, not the console.
+const API_PREFIXES: [&str; 5] = ["assets/", "graphql", "auth/", "attachments/", "metrics"];
+
+/// Whether this binary carries the real console rather than the "not built" page.
+pub fn built() -> bool {
+    Console::get("index.html")
+        .is_some_and(|index| !String::from_utf8_lossy(&index.data).contains("console-not-built"))
+}
+
+/// The default service: a console file, or `index.html` for a client route.
+pub async fn serve(req: HttpRequest) -> HttpResponse {
+    if req.method() != Method::GET && req.method() != Method::HEAD {
+        return HttpResponse::MethodNotAllowed()
+            .insert_header((header::ALLOW, "GET, HEAD"))
+            .finish();
+    }
+    let path = req.path().trim_start_matches('/');
+    if !path.is_empty() && path != "index.html" {
+        if let Some(file) = Console::get(path) {
+            return asset(path, file);
+        }
+        if API_PREFIXES.iter().any(|prefix| path.starts_with(prefix)) {
+            return not_found();
+        }
+    }
+    if !accepts_html(&req) {
+        return not_found();
+    }
+    index(&req)
+}
+
+fn not_found() -> HttpResponse {
+    HttpResponse::NotFound()
+        .content_type("text/plain; charset=utf-8")
+        .body("not found")
+}
+
+/// Whether the client asked for a page (browsers send `text/html`; tools often `*/*`).
+fn accepts_html(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(header::ACCEPT)
+        .and_then(|value| value.to_str().ok())
+        .is_none_or(|accept| accept.contains("text/html") || accept.contains("*/*"))
+}
+
+fn asset(path: &str, file: rust_embed::EmbeddedFile) -> HttpResponse {
+    // Vite names every file under assets/ by its content hash, so it never changes.
+    let cache = if path.starts_with("assets/") {
+        "public, max-age=31536000, immutable"
+    } else {
+        "no-cache"
+    };
+    HttpResponse::Ok()
+        .content_type(file.metadata.mimetype())
+        .insert_header((header::CACHE_CONTROL, cache))
+        .insert_header((header::ETAG, etag(&file)))
+        .body(file.data.into_owned())
+}
+
+fn etag(file: &rust_embed::EmbeddedFile) -> String {
+    format!("\"{}\"", hex::encode(&file.metadata.sha256_hash()[..16]))
+}
+
+fn index(req: &HttpRequest) -> HttpResponse {
+    let Some(file) = Console::get("index.html") else {
+        return not_found();
+    };
+    let tag = etag(&file);
+    let cached = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|values| values.split(',').any(|value| value.trim() == tag));
+    if cached {
+        // No policy on the 304: the browser keeps the one stored with its copy, whose nonce
+        // matches that copy (a new nonce here would break its styles).
+        return HttpResponse::build(StatusCode::NOT_MODIFIED)
+            .insert_header((header::ETAG, tag))
+            .insert_header((header::CACHE_CONTROL, "no-cache"))
+            .finish();
+    }
+    let nonce = nonce();
+    let html = String::from_utf8_lossy(&file.data).replace(NONCE_PLACEHOLDER, &nonce);
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .insert_header((header::ETAG, tag))
+        .insert_header((header::CONTENT_SECURITY_POLICY, policy(req, &nonce)))
+        .body(html)
+}
+
+/// 128 random bits, as CSP nonces want.
+fn nonce() -> String {
+    let mut bytes = [0u8; 16];
+    rand::rng().fill_bytes(&mut bytes);
+    STANDARD.encode(bytes)
+}
+
+/// Scripts only from this origin (the build has no inline script), styles from this origin
+/// or carrying this response's nonce (the component library's runtime `<style>` tags), live
+/// updates over this host's WebSocket, and no framing, plugins or foreign form targets.
+fn policy(req: &HttpRequest, nonce: &str) -> String {
+    let host = req.connection_info().host().to_owned();
+    format!(
+        "default-src 'self'; script-src 'self'; style-src 'self' 'nonce-{nonce}'; \
+         img-src 'self' data: blob:; font-src 'self' data:; \
+         connect-src 'self' ws://{host} wss://{host}; frame-ancestors 'none'; \
+         base-uri 'none'; object-src 'none'; form-action 'self'"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_policy_allows_no_inline_script_and_names_the_nonce() {
+        let req = actix_web::test::TestRequest::default()
+            .insert_header((header::HOST, "desk.example"))
+            .to_http_request();
+        let policy = policy(&req, "abc");
+        assert!(policy.contains("script-src 'self';"), "{policy}");
+        assert!(policy.contains("'nonce-abc'"), "{policy}");
+        assert!(policy.contains("frame-ancestors 'none'"), "{policy}");
+        assert!(policy.contains("wss://desk.example"), "{policy}");
+        assert!(!policy.contains("unsafe"), "{policy}");
+    }
+
+    #[test]
+    fn nonces_differ() {
+        assert_ne!(nonce(), nonce());
+        assert_eq!(STANDARD.decode(nonce()).map(|b| b.len()).ok(), Some(16));
+    }
+}
