@@ -848,7 +848,8 @@ pub async fn rate_ticket(
 }
 
 /// The id of the newest message of a ticket that `caller` may read (customers never see
-/// internal notes, so a note never makes their reply stale).
+/// internal notes, so a note never makes their reply stale). Unlike the `lastMessage`
+/// loaders it reads inside the caller's transaction, under the ticket's lock.
 async fn latest_visible_message(
     txn: &impl sea_orm::ConnectionTrait,
     caller: &Caller,
@@ -861,8 +862,8 @@ async fn latest_visible_message(
     if !caller.is_staff() {
         select = select.filter(ticket_message::Column::Internal.eq(false));
     }
+    // Ids are UUIDv7: the conversation's own order (as `messages` and `lastMessage` use).
     Ok(select
-        .order_by_desc(ticket_message::Column::CreatedAt)
         .order_by_desc(ticket_message::Column::Id)
         .into_tuple::<Uuid>()
         .one(txn)

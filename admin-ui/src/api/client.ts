@@ -29,7 +29,13 @@ function wsUrl(): string {
 const ws = createWsClient({
   url: wsUrl,
   lazy: true,
+  // Moving from the queue to a ticket swaps one subscription for another: keep the socket
+  // open across that gap instead of closing it and racing the reconnect.
+  lazyCloseTimeout: 5_000,
   retryAttempts: Infinity,
+  // Back off from 0.5 s to 15 s with jitter, so a restarted server is not stampeded.
+  retryWait: (retries) =>
+    new Promise((resolve) => setTimeout(resolve, Math.min(15_000, 500 * 2 ** retries) * (0.5 + Math.random() / 2))),
   shouldRetry: () => true,
   connectionParams: async () => {
     const token = await session.token();

@@ -89,7 +89,7 @@ export function App() {
 
   return (
     <MantineProvider theme={theme} getStyleNonce={() => nonce} cssVariablesResolver={contrast}>
-      <Notifications position="top-right" />
+      <Notifications position="bottom-right" />
       <UrqlProvider value={graphqlClient()} key={generation}>
         {ready ? <RouterProvider router={router} context={{ session: current }} /> : null}
       </UrqlProvider>

@@ -10,6 +10,7 @@ import { flexRender, rowSelectionFeature, tableFeatures, useTable, type ColumnDe
 import { useClient, useQuery, useSubscription } from 'urql';
 import { useTranslation } from 'react-i18next';
 import { graphql, type ResultOf } from '../api/graphql';
+import { AssignTicket, SetTicketStatus } from '../api/tickets';
 import { session } from '../lib/session';
 import { describe, problemOf } from '../lib/errors';
 import { formatDateTime } from '../lib/format';
@@ -17,7 +18,7 @@ import { useNow } from '../lib/useNow';
 import {
   CATEGORIES, PRIORITIES, STATUSES, VIEWS, toTicketFilter, viewFilter, type QueueSearch, type QueueView,
 } from '../lib/queueFilters';
-import { Countdown, PriorityBadge, StatusBadge } from './labels';
+import { Countdown, PriorityBadge, StatusBadge, useEnumOptions } from './labels';
 
 const queueRoute = getRouteApi('/app/queue');
 
@@ -81,30 +82,6 @@ const QueueChanged = graphql(`
   }
 `);
 
-const AssignTicket = graphql(`
-  mutation AssignTicket($ticketId: ID!, $assigneeId: ID) {
-    assignTicket(ticketId: $ticketId, assigneeId: $assigneeId) {
-      id
-      assignee {
-        id
-        displayName
-      }
-      updatedAt
-    }
-  }
-`);
-
-const SetTicketStatus = graphql(`
-  mutation SetTicketStatus($ticketId: ID!, $status: TicketStatus!) {
-    setTicketStatus(ticketId: $ticketId, status: $status) {
-      id
-      status
-      updatedAt
-      resolvedAt
-    }
-  }
-`);
-
 type Row = ResultOf<typeof QueueTickets>['tickets']['nodes'][number];
 
 const features = tableFeatures({ rowSelectionFeature });
@@ -128,6 +105,7 @@ export function QueueScreen() {
   const [rowSelection, setRowSelection] = useState<RowSelectionState>({});
   const [help, setHelp] = useState(false);
   const searchInput = useRef<HTMLInputElement>(null);
+  const enumOptions = useEnumOptions();
 
   // A new filter starts from the first page with nothing selected.
   const filterKey = JSON.stringify(filter);
@@ -268,8 +246,6 @@ export function QueueScreen() {
     bulk((ticketId) => client.mutation(SetTicketStatus, { ticketId, status }).toPromise());
 
   const problem = problemOf(error);
-  const enumOptions = (values: readonly string[], name: string) =>
-    values.map((value) => ({ value, label: t(`enums.${name}.${value}`) }));
 
   return (
     <Stack gap="md">

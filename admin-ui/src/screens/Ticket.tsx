@@ -9,13 +9,14 @@ import { Link, getRouteApi } from '@tanstack/react-router';
 import { useMutation, useQuery, useSubscription } from 'urql';
 import { useTranslation } from 'react-i18next';
 import { graphql, readFragment, type FragmentOf, type ResultOf } from '../api/graphql';
+import { AssignTicket, SetTicketStatus } from '../api/tickets';
 import { session } from '../lib/session';
 import { describe, problemOf, type ApiProblem } from '../lib/errors';
 import { formatDateTime, formatMoney } from '../lib/format';
 import { loadDraft, saveDraft } from '../lib/drafts';
 import { useNow } from '../lib/useNow';
 import { PRIORITIES, STATUSES, type TicketPriority, type TicketStatus } from '../lib/queueFilters';
-import { Countdown, PriorityBadge, StatusBadge } from './labels';
+import { Countdown, PriorityBadge, StatusBadge, useEnumOptions } from './labels';
 
 const ticketRoute = getRouteApi('/app/tickets/$ticketId');
 
@@ -170,28 +171,6 @@ const Reply = graphql(
 `,
   [MessageFields],
 );
-
-const Assign = graphql(`
-  mutation AssignOne($ticketId: ID!, $assigneeId: ID) {
-    assignTicket(ticketId: $ticketId, assigneeId: $assigneeId) {
-      id
-      assignee {
-        id
-        displayName
-      }
-    }
-  }
-`);
-
-const SetStatus = graphql(`
-  mutation SetStatusOne($ticketId: ID!, $status: TicketStatus!) {
-    setTicketStatus(ticketId: $ticketId, status: $status) {
-      id
-      status
-      resolvedAt
-    }
-  }
-`);
 
 const SetPriority = graphql(`
   mutation SetPriorityOne($ticketId: ID!, $priority: TicketPriority!) {
@@ -398,10 +377,11 @@ export function TicketScreen() {
     variables: { id: ticketId, locale: i18n.language },
   });
   useSubscription({ query: TicketLive, variables: { id: ticketId } });
-  const [, assign] = useMutation(Assign);
-  const [, setStatus] = useMutation(SetStatus);
+  const [, assign] = useMutation(AssignTicket);
+  const [, setStatus] = useMutation(SetTicketStatus);
   const [, setPriority] = useMutation(SetPriority);
 
+  const enumOptions = useEnumOptions();
   const report = (result: { error?: Parameters<typeof problemOf>[0] }) => {
     const problem = problemOf(result.error);
     if (problem) notifications.show({ color: 'red', message: describe(problem) });
@@ -479,14 +459,14 @@ export function TicketScreen() {
                 <Group grow>
                   <Select
                     label={t('ticket.status')}
-                    data={STATUSES.map((s) => ({ value: s, label: t(`enums.TicketStatus.${s}`) }))}
+                    data={enumOptions(STATUSES, 'TicketStatus')}
                     value={ticket.status}
                     allowDeselect={false}
                     onChange={(value) => value && void setStatus({ ticketId: ticket.id, status: value as TicketStatus }).then(report)}
                   />
                   <Select
                     label={t('ticket.priority')}
-                    data={PRIORITIES.map((p) => ({ value: p, label: t(`enums.TicketPriority.${p}`) }))}
+                    data={enumOptions(PRIORITIES, 'TicketPriority')}
                     value={ticket.priority}
                     allowDeselect={false}
                     onChange={(value) => value && void setPriority({ ticketId: ticket.id, priority: value as TicketPriority }).then(report)}

@@ -51,3 +51,10 @@ export function Countdown({ due, now, paused }: { due: string; now: number; paus
     </Tooltip>
   );
 }
+
+/** `Select` options for an API enum, labelled in the current language. */
+export function useEnumOptions() {
+  const { t } = useTranslation();
+  return (values: readonly string[], name: string) =>
+    values.map((value) => ({ value, label: t(`enums.${name}.${value}`) }));
+}
