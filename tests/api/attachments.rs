@@ -146,12 +146,22 @@ pub async fn files_go_with_messages_and_download_only_for_those_who_may_see_them
         download(&app, Some(&shop.agent), unknown).await.status(),
         404
     );
+    // An encoded traversal stays under /attachments and finds nothing there.
     assert_eq!(
-        download(&app, Some(&shop.agent), "/attachments/../../etc/passwd")
-            .await
-            .status(),
+        download(
+            &app,
+            Some(&shop.agent),
+            "/attachments/..%2F..%2Fetc%2Fpasswd"
+        )
+        .await
+        .status(),
         404
     );
+    // A literal one is resolved by the client to /etc/passwd, a client route
+    // of the console: it answers the console's page, never a file.
+    let literal = download(&app, Some(&shop.agent), "/attachments/../../etc/passwd").await;
+    let body = literal.text().await.unwrap();
+    assert!(!body.contains("root:"), "{body}");
 
     // A file on an internal note stays with agents: not listed, not downloadable.
     let (_, note) = upload(
