@@ -41,12 +41,18 @@ pub enum TicketChange {
     Rated,
     /// It missed an SLA target and was escalated (agents only).
     Escalated,
+    /// An agent opened or left it, or started or stopped typing (agents only; presence
+    /// subscriptions listen for it, ticket-change subscriptions ignore it).
+    PresenceChanged,
 }
 
 impl TicketChange {
     /// Whether the ticket's requester may be told about this change.
     pub fn visible_to_customer(self) -> bool {
-        !matches!(self, Self::NoteAdded | Self::Escalated)
+        !matches!(
+            self,
+            Self::NoteAdded | Self::Escalated | Self::PresenceChanged
+        )
     }
 }
 

@@ -111,10 +111,12 @@ pub struct Purged {
     pub sessions: u64,
     /// Login throttle counters.
     pub throttle_rows: u64,
+    /// Heartbeats of agents who left a ticket without saying so.
+    pub presence_rows: u64,
 }
 
-/// Deletes sessions that ended more than [`SESSION_RETENTION`] ago and login counters that
-/// no longer lock anything. Idempotent; audit events are never touched.
+/// Deletes sessions that ended more than [`SESSION_RETENTION`] ago, login counters that
+/// no longer lock anything and stale presence heartbeats. Idempotent; audit events are never touched.
 pub async fn purge_expired(
     conn: &impl ConnectionTrait,
     state: &AppState,
@@ -145,9 +147,11 @@ pub async fn purge_expired(
         .exec(conn)
         .await?
         .rows_affected;
+    let presence_rows = crate::tickets::presence::purge(conn, now).await?;
     Ok(Purged {
         sessions,
         throttle_rows,
+        presence_rows,
     })
 }
 

@@ -150,6 +150,27 @@ impl Notice {
             Self::ContactChanged { .. } => "account.contact_changed",
         }
     }
+
+    /// The order the notice is about, if any: its timeline lists what the parties were told.
+    pub fn order_number(&self) -> Option<&str> {
+        match self {
+            Self::RequestReceived { order_number, .. }
+            | Self::OrderCanceled { order_number, .. }
+            | Self::ReturnApproved { order_number, .. }
+            | Self::RequestRejected { order_number, .. }
+            | Self::RefundCompleted { order_number, .. }
+            | Self::OrderShipped { order_number, .. }
+            | Self::DeliveryDateChanged { order_number, .. } => Some(order_number),
+            Self::TicketReply { .. }
+            | Self::SlaBreached { .. }
+            | Self::PasswordResetLink { .. }
+            | Self::RecoveryLink { .. }
+            | Self::LockAccountLink { .. }
+            | Self::PasswordChanged
+            | Self::AccountLocked
+            | Self::ContactChanged { .. } => None,
+        }
+    }
 }
 
 /// Queues `notice` for `recipient` with `conn` (the transaction of the change): an email,
@@ -238,6 +259,7 @@ async fn insert(
         last_error: Set(None),
         created_at: Set(now),
         sent_at: Set(None),
+        order_number: Set(notice.order_number().map(str::to_owned)),
     }
     .insert(conn)
     .await?;

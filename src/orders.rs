@@ -4,4 +4,5 @@
 pub mod schema;
 pub mod service;
 pub mod status;
+pub mod timeline;
 pub mod types;

@@ -26,3 +26,4 @@ pub mod ticket;
 pub mod ticket_attachment;
 pub mod ticket_macro;
 pub mod ticket_message;
+pub mod ticket_presence;

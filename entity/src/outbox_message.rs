@@ -62,6 +62,8 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     /// When it was handed over.
     pub sent_at: Option<DateTimeUtc>,
+    /// The order it is about, if any (for the order's timeline).
+    pub order_number: Option<String>,
 }
 
 /// Relations (joins are written out in the services).

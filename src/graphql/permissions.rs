@@ -118,9 +118,11 @@ pub const MATRIX: &[(&str, &str, Access)] = &[
     ("Query", "macros", Access::Roles(STAFF)),
     ("Query", "supportDashboard", Access::Roles(STAFF)),
     ("Mutation", "setAgentAvailability", Access::Roles(STAFF)),
+    ("Mutation", "setTicketPresence", Access::Roles(STAFF)),
     // Live updates: a customer's subscription is scoped to their own ticket in SQL.
     ("Subscription", "ticketUpdated", Access::SignedIn),
     ("Subscription", "ticketQueueChanged", Access::Roles(STAFF)),
+    ("Subscription", "ticketPresence", Access::Roles(STAFF)),
     // FAQ: the help center is public; editing is for agents.
     ("Query", "faqEntries", Access::Anyone),
     ("Query", "faqEntry", Access::Anyone),

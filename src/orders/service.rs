@@ -1025,24 +1025,42 @@ pub async fn list_orders(
         .filter(|s| !s.is_empty())
     {
         let pattern = format!("%{}%", crate::input::escape_like(search));
-        condition = condition.add(
-            Condition::any()
-                .add(
-                    Expr::col(order::Column::OrderNumber)
-                        .like(LikeExpr::new(pattern.clone()).escape('\\')),
-                )
-                .add(
-                    order::Column::Id.in_subquery(
-                        Query::select()
-                            .column(order_item::Column::OrderId)
-                            .from(order_item::Entity)
-                            .and_where(
-                                Expr::col(order_item::Column::ProductName)
-                                    .like(LikeExpr::new(pattern).escape('\\')),
-                            )
-                            .to_owned(),
-                    ),
+        let mut any = Condition::any()
+            // A tracking number is matched whole: parcels are looked up by the number a
+            // customer reads out.
+            .add(order::Column::Id.in_subquery(shipment_orders(
+                Condition::all().add(shipment::Column::TrackingNumber.eq(search)),
+            )));
+        // Only staff find orders by the buyer's email: for a seller that would tell which
+        // address belongs to which customer.
+        if caller.is_staff() && search.contains('@') {
+            any = any.add(
+                order::Column::BuyerId.in_subquery(
+                    Query::select()
+                        .column(account::Column::Id)
+                        .from(account::Entity)
+                        .and_where(account::Column::Email.eq(search.to_lowercase()))
+                        .to_owned(),
                 ),
+            );
+        }
+        condition = condition.add(
+            any.add(
+                Expr::col(order::Column::OrderNumber)
+                    .like(LikeExpr::new(pattern.clone()).escape('\\')),
+            )
+            .add(
+                order::Column::Id.in_subquery(
+                    Query::select()
+                        .column(order_item::Column::OrderId)
+                        .from(order_item::Entity)
+                        .and_where(
+                            Expr::col(order_item::Column::ProductName)
+                                .like(LikeExpr::new(pattern).escape('\\')),
+                        )
+                        .to_owned(),
+                ),
+            ),
         );
     }
     for (flag, shipments) in [

@@ -255,6 +255,160 @@ impl Order {
         let payment = load_one::<PaymentByOrder>(ctx, self.0.id).await?;
         Ok(refundable(payment.as_ref()))
     }
+
+    /// Everything that happened to the order, newest first: state changes, payment
+    /// attempts, parcel events, requests and decisions, refunds, and (staff only) the
+    /// notifications sent about it. Meant for one order at a time (at most 200 entries).
+    #[graphql(complexity = "crate::graphql::pagination::complexity(first, None, child_complexity)")]
+    async fn timeline(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 50)] first: Option<i32>,
+    ) -> ApiResult<Vec<OrderTimelineEntry>> {
+        let (state, auth, _) = request_parts(ctx)?;
+        let caller = auth.caller()?;
+        let limit = match first {
+            Some(n) if !(1..=200).contains(&n) => {
+                return Err(ApiError::validation("first", "Between 1 and 200."));
+            }
+            Some(n) => u64::try_from(n).unwrap_or(50),
+            None => 50,
+        };
+        Ok(super::timeline::timeline(state, &caller, self.0.id, limit)
+            .await?
+            .into_iter()
+            .map(OrderTimelineEntry)
+            .collect())
+    }
+}
+
+/// What part of an order a timeline entry is about.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "super::timeline::Source")]
+pub enum OrderTimelineSource {
+    /// The order itself: placed, status changes, canceled by the seller.
+    Order,
+    /// A payment attempt.
+    Payment,
+    /// The parcel: shipped, tracking events, new expected dates.
+    Shipment,
+    /// A cancellation or return request and its decision.
+    Request,
+    /// A refund.
+    Refund,
+    /// A notification to the buyer or seller (staff only).
+    Notification,
+}
+
+/// One thing that happened to an order.
+pub struct OrderTimelineEntry(pub super::timeline::Entry);
+
+impl OrderTimelineEntry {
+    fn detail(&self, key: &str) -> Option<&serde_json::Value> {
+        self.0.details.get(key).filter(|value| !value.is_null())
+    }
+
+    fn text(&self, key: &str) -> Option<String> {
+        self.detail(key).and_then(|value| match value {
+            serde_json::Value::String(text) => Some(text.clone()),
+            serde_json::Value::Bool(_) | serde_json::Value::Number(_) => Some(value.to_string()),
+            _ => None,
+        })
+    }
+}
+
+#[Object]
+impl OrderTimelineEntry {
+    /// When it happened.
+    async fn at(&self) -> DateTime<Utc> {
+        self.0.at
+    }
+
+    /// What part of the order it is about.
+    async fn source(&self) -> OrderTimelineSource {
+        self.0.source.into()
+    }
+
+    /// The stable name of what happened: an audit action (`order.shipped`,
+    /// `cancellation.approved`, `refund.failed`, …) or, for notifications, the notice kind
+    /// (`order.canceled`, `refund.completed`, …).
+    async fn action(&self) -> &str {
+        &self.0.action
+    }
+
+    /// Who did it; null for the system (deadline sweeps, the payment provider's answer).
+    async fn actor(&self, ctx: &Context<'_>) -> ApiResult<Option<PublicProfile>> {
+        PublicProfile::load_opt(ctx, self.0.actor_id).await
+    }
+
+    /// The state before, when the entry is a change of state.
+    async fn from_status(&self) -> Option<String> {
+        self.text("from")
+    }
+
+    /// The state after, when the entry is a change of state.
+    async fn to_status(&self) -> Option<String> {
+        self.text("to").or_else(|| self.text("status"))
+    }
+
+    /// The amount in won (order total, payment, refund).
+    async fn amount(&self) -> Option<i64> {
+        ["amount", "total"]
+            .iter()
+            .find_map(|key| self.detail(key).and_then(serde_json::Value::as_i64))
+    }
+
+    /// The reason, note or tracking description that came with it.
+    async fn note(&self) -> Option<String> {
+        ["reason", "note", "description", "override", "failureReason"]
+            .iter()
+            .find_map(|key| {
+                self.text(key)
+                    .filter(|text| text != "false" && text != "true")
+            })
+    }
+
+    /// The carrier, when a parcel was handed over.
+    async fn carrier(&self) -> Option<String> {
+        self.text("carrier")
+    }
+
+    /// The tracking number, when a parcel was handed over.
+    async fn tracking_number(&self) -> Option<String> {
+        self.text("trackingNumber")
+    }
+
+    /// Whether an agent decided instead of the seller.
+    async fn is_override(&self) -> bool {
+        self.detail("override").is_some_and(|value| match value {
+            serde_json::Value::Bool(flag) => *flag,
+            serde_json::Value::String(reason) => !reason.is_empty(),
+            _ => false,
+        })
+    }
+
+    /// Notifications: `EMAIL` or `SMS`.
+    async fn channel(&self) -> Option<&'static str> {
+        self.0
+            .delivery
+            .as_ref()
+            .map(|delivery| match delivery.channel {
+                entity::outbox_message::Channel::Email => "EMAIL",
+                entity::outbox_message::Channel::Sms => "SMS",
+            })
+    }
+
+    /// Notifications: `PENDING`, `SENT` or `FAILED`.
+    async fn delivery_status(&self) -> Option<&'static str> {
+        self.0
+            .delivery
+            .as_ref()
+            .map(|delivery| match delivery.status {
+                entity::outbox_message::OutboxStatus::Pending => "PENDING",
+                entity::outbox_message::OutboxStatus::Sent => "SENT",
+                entity::outbox_message::OutboxStatus::Failed => "FAILED",
+            })
+    }
 }
 
 /// One line of an order.
@@ -469,7 +623,8 @@ pub struct OrderFilter {
     pub store_id: Option<ID>,
     /// Only this buyer.
     pub buyer_id: Option<ID>,
-    /// Part of the order number or of a product name.
+    /// Part of the order number or of a product name, a whole tracking number, or (staff)
+    /// the buyer's whole email.
     pub search: Option<String>,
     /// Only orders whose parcel is late (true) or not late (false).
     pub delayed: Option<bool>,

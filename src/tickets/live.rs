@@ -8,8 +8,8 @@ use tokio::sync::broadcast::Receiver;
 use tokio::sync::broadcast::error::RecvError;
 use uuid::Uuid;
 
-use super::service;
-use super::types::Ticket;
+use super::types::{Ticket, TicketViewer};
+use super::{presence, service};
 use crate::accounts::service as accounts;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
@@ -67,6 +67,111 @@ impl TicketsSubscription {
             state.events.subscribe(),
         ))
     }
+
+    /// Agents: who has the ticket open and who is typing, at once and again on every
+    /// arrival, departure or change of typing (a viewer who stops sending heartbeats drops
+    /// out within `RECHECK` after their 30 seconds).
+    async fn ticket_presence(
+        &self,
+        ctx: &Context<'_>,
+        ticket_id: ID,
+    ) -> Result<impl Stream<Item = ApiResult<Vec<TicketViewer>>> + use<>, ApiError> {
+        let (state, auth, _) = request_parts(ctx)?;
+        let caller = auth.caller()?;
+        if !caller.is_staff() {
+            return Err(ApiError::Forbidden);
+        }
+        let id = parse_id("ticketId", &ticket_id)?;
+        let events = state.events.subscribe();
+        service::visible_ticket(&state.db, &caller, id).await?;
+        Ok(presence_changes(PresenceWatch {
+            state: state.clone(),
+            caller,
+            expires: expiry(ctx),
+            ticket_id: id,
+            events,
+            recheck: tokio::time::interval(presence::RECHECK),
+            shown: None,
+        }))
+    }
+}
+
+/// Whether a subscription may still send: its token has not expired and its session is
+/// still live (it may have ended by logout, lock or password reset since subscribing).
+async fn still_allowed(
+    state: &AppState,
+    caller: &Caller,
+    expires: Option<DateTime<Utc>>,
+) -> ApiResult<()> {
+    if expires.is_some_and(|expires| state.clock.now() >= expires) {
+        return Err(ApiError::Unauthenticated(TOKEN_EXPIRED));
+    }
+    if !accounts::session_is_live(state, caller).await? {
+        return Err(ApiError::Unauthenticated(accounts::ACCESS_FAILED));
+    }
+    Ok(())
+}
+
+/// Where a presence subscription stands.
+struct PresenceWatch {
+    state: AppState,
+    caller: Caller,
+    expires: Option<DateTime<Utc>>,
+    ticket_id: Uuid,
+    events: Receiver<TicketEvent>,
+    recheck: tokio::time::Interval,
+    /// What the subscriber was last sent: nothing is sent again until it changes.
+    shown: Option<Vec<(Uuid, bool)>>,
+}
+
+impl PresenceWatch {
+    /// Waits for a reason to look again: a presence event of this ticket, a lag (anything
+    /// may have changed), or the periodic check for silent departures. `false` once the bus
+    /// is gone.
+    async fn wait(&mut self) -> bool {
+        loop {
+            tokio::select! {
+                event = self.events.recv() => match event {
+                    Ok(event) if event.ticket_id == self.ticket_id
+                        && event.change == TicketChange::PresenceChanged => return true,
+                    Ok(_) => continue,
+                    Err(RecvError::Lagged(_)) => return true,
+                    Err(RecvError::Closed) => return false,
+                },
+                _ = self.recheck.tick() => return true,
+            }
+        }
+    }
+}
+
+fn presence_changes(watch: PresenceWatch) -> impl Stream<Item = ApiResult<Vec<TicketViewer>>> {
+    async_graphql::futures_util::stream::unfold(Some(watch), |watch| async move {
+        let mut watch = watch?;
+        loop {
+            // The first pass sends at once (the interval's first tick is immediate).
+            if !watch.wait().await {
+                return None;
+            }
+            if let Err(err) = still_allowed(&watch.state, &watch.caller, watch.expires).await {
+                return Some((Err(err), None));
+            }
+            let now = watch.state.clock.now();
+            let viewers = match presence::current(&watch.state.db, watch.ticket_id, now).await {
+                Ok(viewers) => viewers,
+                Err(err) => return Some((Err(err.into()), None)),
+            };
+            let shown: Vec<(Uuid, bool)> = viewers
+                .iter()
+                .map(|viewer| (viewer.account_id, viewer.typing))
+                .collect();
+            if watch.shown.as_ref() == Some(&shown) {
+                continue;
+            }
+            watch.shown = Some(shown);
+            let viewers = viewers.into_iter().map(TicketViewer).collect();
+            return Some((Ok(viewers), Some(watch)));
+        }
+    })
 }
 
 /// When the connection's access token expires.
@@ -103,6 +208,10 @@ impl Watch {
             if self.only.is_some_and(|id| id != event.ticket_id) {
                 continue;
             }
+            // The ticket itself did not change; presence has its own subscription.
+            if event.change == TicketChange::PresenceChanged {
+                continue;
+            }
             if !self.caller.is_staff() && !event.change.visible_to_customer() {
                 continue;
             }
@@ -112,16 +221,7 @@ impl Watch {
 
     /// The ticket as the caller may see it now; `None` when they may not see it any more.
     async fn load(&self, ticket_id: Uuid) -> ApiResult<Option<Ticket>> {
-        if self
-            .expires
-            .is_some_and(|expires| self.state.clock.now() >= expires)
-        {
-            return Err(ApiError::Unauthenticated(TOKEN_EXPIRED));
-        }
-        // The session may have ended (logout, lock, password reset) since subscribing.
-        if !accounts::session_is_live(&self.state, &self.caller).await? {
-            return Err(ApiError::Unauthenticated(accounts::ACCESS_FAILED));
-        }
+        still_allowed(&self.state, &self.caller, self.expires).await?;
         match service::visible_ticket(&self.state.db, &self.caller, ticket_id).await {
             Ok(ticket) => Ok(Some(Ticket(ticket))),
             Err(ApiError::NotFound(_)) => Ok(None),

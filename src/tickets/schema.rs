@@ -5,11 +5,13 @@ use async_graphql::{Context, ID, Object, Upload};
 
 use super::attachments::{self, NewAttachment};
 use super::macros;
+use super::presence::{self, Beat};
 use super::service::{self, NewReply, NewTicket};
 use super::types::AgentAvailability;
 use super::types::{
     CreateTicketInput, CreateTicketPayload, Macro, MacroInput, SupportDashboard, Ticket,
     TicketCategory, TicketChannel, TicketFilter, TicketMessage, TicketPriority, TicketStatus,
+    TicketViewer,
 };
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::loaders::{AccountById, load_one};
@@ -284,6 +286,32 @@ impl TicketsMutation {
         Ok(Ticket(
             service::set_ticket_priority(state, meta, &caller, id, priority.into()).await?,
         ))
+    }
+
+    /// Agents: "I have this ticket open" (every 10 seconds while it is), "I am typing", or
+    /// (`leaving: true`) "I closed it". Answers who is on the ticket now; the others hear of
+    /// arrivals, departures and typing through `ticketPresence`. A viewer without a
+    /// heartbeat for 30 seconds has left.
+    async fn set_ticket_presence(
+        &self,
+        ctx: &Context<'_>,
+        ticket_id: ID,
+        #[graphql(default = false)] typing: bool,
+        #[graphql(default = false)] leaving: bool,
+    ) -> ApiResult<Vec<TicketViewer>> {
+        let (state, auth, _) = request_parts(ctx)?;
+        let caller = auth.caller()?;
+        let id = parse_id("ticketId", &ticket_id)?;
+        let beat = if leaving {
+            Beat::Leaving
+        } else {
+            Beat::Viewing { typing }
+        };
+        Ok(presence::beat(state, &caller, id, beat)
+            .await?
+            .into_iter()
+            .map(TicketViewer)
+            .collect())
     }
 
     /// The requester rates a resolved ticket (1..=5), once.

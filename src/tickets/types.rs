@@ -316,6 +316,43 @@ impl Ticket {
             rated_at: self.0.rated_at,
         })
     }
+
+    /// Agents: the agents who have this ticket open now and whether they are typing
+    /// (empty for customers). Live changes come through `ticketPresence`.
+    async fn viewers(&self, ctx: &Context<'_>) -> ApiResult<Vec<TicketViewer>> {
+        if !is_staff(ctx)? {
+            return Ok(Vec::new());
+        }
+        let (state, _, _) = request_parts(ctx)?;
+        Ok(
+            super::presence::current(&state.db, self.0.id, state.clock.now())
+                .await?
+                .into_iter()
+                .map(TicketViewer)
+                .collect(),
+        )
+    }
+}
+
+/// An agent who has a ticket open.
+pub struct TicketViewer(pub entity::ticket_presence::Model);
+
+#[Object]
+impl TicketViewer {
+    /// The agent.
+    async fn agent(&self, ctx: &Context<'_>) -> ApiResult<PublicProfile> {
+        PublicProfile::load(ctx, self.0.account_id).await
+    }
+
+    /// Whether the agent is writing a reply or an internal note right now.
+    async fn typing(&self) -> bool {
+        self.0.typing
+    }
+
+    /// The agent's last heartbeat; a viewer is dropped 30 seconds after it.
+    async fn seen_at(&self) -> DateTime<Utc> {
+        self.0.seen_at
+    }
 }
 
 /// A reply or an internal note.

@@ -120,7 +120,7 @@ impl Ws {
 
 /// Waits until `n` subscriptions listen on `app` (a subscription starts listening after its
 /// `subscribe` message is processed, which the protocol does not acknowledge).
-async fn listening(app: &TestApp, n: usize) {
+pub async fn listening(app: &TestApp, n: usize) {
     tokio::time::timeout(EXPECTED_WITHIN, async {
         while app.state.events.subscriber_count() < n {
             tokio::time::sleep(Duration::from_millis(5)).await;

@@ -158,6 +158,12 @@ fn sample(parent: &str, field: &str) -> Option<&'static str> {
             r#"subscription { ticketUpdated(ticketId: "0190c000-0000-7000-8000-000000000000") { id } }"#
         }
         ("Subscription", "ticketQueueChanged") => "subscription { ticketQueueChanged { id } }",
+        ("Subscription", "ticketPresence") => {
+            r#"subscription { ticketPresence(ticketId: "0190c000-0000-7000-8000-000000000000") { typing } }"#
+        }
+        ("Mutation", "setTicketPresence") => {
+            r#"mutation { setTicketPresence(ticketId: "0190c000-0000-7000-8000-000000000000") { typing } }"#
+        }
         ("Query", "faqSearch") => r#"{ faqSearch(query: "배송") { score } }"#,
         ("Query", "faqEntry") => {
             r#"{ faqEntry(id: "0190c000-0000-7000-8000-000000000000") { id } }"#

@@ -287,6 +287,18 @@ pub async fn contact_data_never_crosses_between_parties(app: TestApp) {
             .await;
         }
     }
+    // A second agent has the buyer's ticket open: presence shows agents to agents only.
+    let second_agent = app
+        .staff("agent-2@example.com", entity::account::Role::Agent)
+        .await;
+    ok(
+        &app,
+        &second_agent,
+        "mutation($t: ID!) { setTicketPresence(ticketId: $t, typing: true) { typing } }",
+        json!({ "t": buyer_ticket }),
+        "setTicketPresence",
+    )
+    .await;
 
     let model = SchemaModel::committed();
     let ids = Ids {
@@ -392,12 +404,13 @@ pub async fn contact_data_never_crosses_between_parties(app: TestApp) {
     );
 
     // Every public-profile field was actually walked with someone else's profile, except
-    // the requester of a ticket: customers only ever see their own tickets.
+    // the requester of a ticket (customers only ever see their own tickets) and the agents
+    // on a ticket (presence is for staff: customers get an empty list, walked above).
     let expected: BTreeSet<String> = model
         .fields_of_type("PublicProfile")
         .into_iter()
         .map(|(ty, field)| format!("{ty}.{field}"))
-        .filter(|path| path != "Ticket.requester")
+        .filter(|path| path != "Ticket.requester" && path != "TicketViewer.agent")
         .collect();
     let missing: Vec<_> = expected.difference(&foreign_seen).collect();
     assert!(
