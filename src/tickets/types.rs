@@ -317,6 +317,23 @@ impl Ticket {
         })
     }
 
+    /// Agents: the text macro `macroId` gives on this ticket, filled from its requester,
+    /// order, payment, parcel and refund exactly as `replyToTicket(macroId:)` would send it,
+    /// so the agent reads it before inserting it. A placeholder whose object the ticket lacks
+    /// is `VALIDATION` on `macroId`.
+    async fn macro_preview(&self, ctx: &Context<'_>, macro_id: ID) -> ApiResult<String> {
+        let (state, auth, _) = request_parts(ctx)?;
+        let caller = auth.caller()?;
+        if !caller.is_staff() {
+            return Err(crate::error::ApiError::Forbidden);
+        }
+        let macro_id = crate::graphql::parse_id("macroId", &macro_id)?;
+        let agent = load_one::<AccountById>(ctx, caller.account_id)
+            .await?
+            .ok_or(crate::error::ApiError::NotFound("Account"))?;
+        super::macros::render_macro(&state.db, state, macro_id, &self.0, &agent).await
+    }
+
     /// Agents: the agents who have this ticket open now and whether they are typing
     /// (empty for customers). Live changes come through `ticketPresence`.
     async fn viewers(&self, ctx: &Context<'_>) -> ApiResult<Vec<TicketViewer>> {

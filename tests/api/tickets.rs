@@ -663,6 +663,36 @@ pub async fn macros_fill_placeholders_from_the_ticket_and_its_order(app: TestApp
         .find(|m| m["title"].as_str().unwrap().starts_with("결제 실패"))
         .unwrap_or_else(|| panic!("{starter}"))["id"]
         .clone();
+    // The console's preview is the same text the reply would carry, and sends nothing.
+    let preview = "query($id: ID!, $m: ID!) { ticket(id: $id) { macroPreview(macroId: $m) messages { totalCount } } }";
+    let previewed = ok(
+        &app,
+        &shop.agent,
+        preview,
+        json!({ "id": ticket, "m": payment_macro }),
+        "ticket",
+    )
+    .await;
+    let previewed_text = previewed["macroPreview"].as_str().unwrap().to_owned();
+    assert!(previewed_text.contains(&number), "{previewed}");
+    assert_eq!(previewed["messages"]["totalCount"], 1);
+    let no_order = app
+        .gql_as(
+            Some(&shop.agent.access),
+            preview,
+            json!({ "id": plain, "m": payment_macro }),
+        )
+        .await;
+    assert_eq!(error_field(&no_order), "macroId", "{no_order}");
+    let as_buyer = app
+        .gql_as(
+            Some(&shop.buyer_a.access),
+            preview,
+            json!({ "id": ticket, "m": payment_macro }),
+        )
+        .await;
+    assert_eq!(error_code(&as_buyer), "FORBIDDEN", "{as_buyer}");
+
     let reply = "mutation($id: ID!, $m: ID, $b: String!) { replyToTicket(ticketId: $id, macroId: $m, body: $b) { body } }";
     let sent = ok(
         &app,
@@ -679,6 +709,7 @@ pub async fn macros_fill_placeholders_from_the_ticket_and_its_order(app: TestApp
         "{text}"
     );
     assert!(text.ends_with("추가 문의는 답글로 남겨 주세요."), "{text}");
+    assert!(text.starts_with(&previewed_text), "{text}");
     // A macro about an order on a ticket without one is refused, naming the macro.
     assert_eq!(
         error_field(
