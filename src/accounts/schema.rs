@@ -96,6 +96,17 @@ impl AccountsQuery {
         }))
     }
 
+    /// Agents: one account by id (the security desk's account page), or null when there is
+    /// no such account.
+    async fn account(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<Account>> {
+        let (_, auth, _) = request_parts(ctx)?;
+        if !auth.caller()?.is_staff() {
+            return Err(ApiError::Forbidden);
+        }
+        let id = crate::graphql::parse_id("id", &id)?;
+        Ok(load_one::<AccountById>(ctx, id).await?.map(Account))
+    }
+
     /// Agents: the audit trail of an account, newest first: sign-ins with IP and user agent,
     /// password, email and phone changes, locks, recoveries, and what the account did.
     #[graphql(complexity = "pagination::complexity(first, last, child_complexity)")]

@@ -39,6 +39,7 @@ const CUSTOMER: &[Role] = &[Role::Buyer, Role::Seller];
 pub const MATRIX: &[(&str, &str, Access)] = &[
     ("Query", "me", Access::Anyone),
     ("Query", "accounts", Access::Roles(STAFF)),
+    ("Query", "account", Access::Roles(STAFF)),
     ("Mutation", "register", Access::Anyone),
     ("Mutation", "login", Access::Anyone),
     ("Mutation", "refreshSession", Access::Anyone),

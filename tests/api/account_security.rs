@@ -504,6 +504,25 @@ pub async fn agents_lock_and_unlock_with_a_reason(app: TestApp) {
     .await;
     assert_eq!(locked["status"], "LOCKED");
     assert_eq!(app.me(&shop.buyer_a.access).await.0, 401);
+    // The security desk's account page reads the account by id.
+    let page = ok(
+        &app,
+        &shop.agent,
+        "query($id: ID!) { account(id: $id) { email status } }",
+        json!({ "id": shop.buyer_a.id }),
+        "account",
+    )
+    .await;
+    assert_eq!(page["status"], "LOCKED");
+    assert_eq!(page["email"], shop.buyer_a.email.as_str());
+    let unknown = app
+        .gql_as(
+            Some(&shop.agent.access),
+            "{ account(id: \"0190c000-0000-7000-8000-000000000000\") { id } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(unknown["data"]["account"], Value::Null, "{unknown}");
     let no_reason = app
         .gql_as(
             Some(&shop.agent.access),

@@ -148,6 +148,7 @@ fn sample(parent: &str, field: &str) -> Option<&'static str> {
         ("Query", "auditEvents") => {
             r#"{ auditEvents(accountId: "0190c000-0000-7000-8000-000000000000") { totalCount } }"#
         }
+        ("Query", "account") => r#"{ account(id: "0190c000-0000-7000-8000-000000000000") { id } }"#,
         ("Query", "accountSessions") => {
             r#"{ accountSessions(accountId: "0190c000-0000-7000-8000-000000000000") { id } }"#
         }

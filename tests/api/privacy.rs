@@ -135,6 +135,7 @@ fn root_calls(model: &SchemaModel, ids: &Ids) -> Vec<(String, String)> {
                 ("refund", "id") => json!(ids.refund),
                 ("ticket", "id") => json!(ids.buyer_ticket),
                 ("auditEvents" | "accountSessions", "accountId") => json!(ids.account),
+                ("account", "id") => json!(ids.account),
                 ("faqEntry", "id") => json!(uuid::Uuid::now_v7().to_string()),
                 ("faqSearch", "query") => json!("배송"),
                 ("contactOptions", "category") => Value::String("ORDER_PAYMENT".into()),
