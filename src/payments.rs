@@ -242,24 +242,53 @@ impl PaymentGateway for SimulatedGateway {
 /// Whether `text` contains something that looks like a full card number: 13–19 digits,
 /// possibly grouped by spaces or dashes, that pass the Luhn check. Such input is refused
 /// everywhere, so a number pasted into a note never lands in the database or the logs.
+///
+/// Our own order numbers (`YYYYMMDD-NNNNNN`, 14 digits) are not card numbers, whatever their
+/// checksum: one in ten would pass Luhn, and customers and agents quote them all the time.
+/// No card scheme groups its digits 8-6.
 pub fn contains_card_number(text: &str) -> bool {
     let mut digits: Vec<u32> = Vec::new();
-    let check = |digits: &mut Vec<u32>| {
-        let found = (13..=19).contains(&digits.len()) && luhn_valid(digits)
-            || digits.len() > 19 && digits.windows(16).any(luhn_valid);
-        digits.clear();
-        found
-    };
+    // Lengths of the digit groups of the current run, and whether a space separated any.
+    let mut groups: Vec<usize> = Vec::new();
+    let mut spaced = false;
+    let mut current = 0usize;
+    let check =
+        |digits: &mut Vec<u32>, groups: &mut Vec<usize>, spaced: &mut bool, current: &mut usize| {
+            if *current > 0 {
+                groups.push(*current);
+            }
+            let order_number = !*spaced && groups.as_slice() == [8, 6];
+            let found = !order_number
+                && ((13..=19).contains(&digits.len()) && luhn_valid(digits)
+                    || digits.len() > 19 && digits.windows(16).any(luhn_valid));
+            digits.clear();
+            groups.clear();
+            *spaced = false;
+            *current = 0;
+            found
+        };
+    // A space after a group separates groups only if more digits follow.
+    let mut space_pending = false;
     for c in text.chars() {
         if let Some(d) = c.to_digit(10).filter(|_| c.is_ascii_digit()) {
+            spaced |= space_pending && !digits.is_empty();
+            space_pending = false;
             digits.push(d);
+            current += 1;
         } else if c == ' ' || c == '-' {
-            continue;
-        } else if check(&mut digits) {
-            return true;
+            if current > 0 {
+                groups.push(current);
+                current = 0;
+            }
+            space_pending |= c == ' ';
+        } else {
+            space_pending = false;
+            if check(&mut digits, &mut groups, &mut spaced, &mut current) {
+                return true;
+            }
         }
     }
-    check(&mut digits)
+    check(&mut digits, &mut groups, &mut spaced, &mut current)
 }
 
 fn luhn_valid(digits: &[u32]) -> bool {
@@ -360,6 +389,14 @@ mod tests {
         ));
         assert!(!contains_card_number("4111 1111 1111 1112"));
         assert!(!contains_card_number("1234"));
+        // An order number whose 14 digits happen to pass Luhn is still an order number…
+        assert!(luhn_valid(&[2, 0, 2, 6, 1, 1, 2, 8, 0, 0, 0, 0, 0, 1]));
+        assert!(!contains_card_number(
+            "정민지님, 주문 20261128-000001 건을 확인했습니다."
+        ));
+        // …but the same digits grouped as a card would be are refused.
+        assert!(contains_card_number("2026 1128 0000 01"));
+        assert!(contains_card_number("20261128000001"));
     }
 
     #[test]

@@ -46,7 +46,17 @@ export async function expectAccessible(page: Page, screen: string): Promise<void
 }
 
 export async function screenshot(page: Page, name: string): Promise<void> {
+  // Toasts come and go; they would only cover the screen being shown. (Hidden through the
+  // CSSOM: an injected <style> would break the page's policy and count as a console error.)
+  const toasts = (display: string) =>
+    page.evaluate((value) => {
+      document.querySelectorAll<HTMLElement>('.mantine-Notifications-root').forEach((root) => {
+        root.style.display = value;
+      });
+    }, display);
+  await toasts('none');
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+  await toasts('');
 }
 
 /** Calls the GraphQL API directly (as a customer would from an app). */

@@ -14,7 +14,8 @@ const EMBEDDED = [
   'FaqEntryEdge', 'FaqSearchHit', 'OrderConnection', 'OrderEdge', 'PageInfo', 'PriorityCount',
   'RefundConnection', 'RefundEdge', 'SatisfactionRating', 'SecurityEventConnection',
   'SecurityEventEdge', 'Shipment', 'ShipmentEvent', 'StatusCount', 'SupportDashboard',
-  'TicketConnection', 'TicketEdge', 'TicketMessageConnection', 'TicketMessageEdge',
+  'TicketConnection', 'TicketEdge', 'TicketMessageConnection', 'TicketMessageEdge', 'TicketViewer',
+  'OrderTimelineEntry',
 ] as const;
 
 /** Close code of a socket whose access token expired (src/http/subscriptions.rs). */

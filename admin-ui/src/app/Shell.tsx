@@ -58,9 +58,20 @@ export function Shell() {
             <nav aria-label="main">
               <Group gap="md">
                 {staff ? (
-                  <Anchor component={Link} to="/queue" fw={500}>
-                    {t('nav.queue')}
-                  </Anchor>
+                  <>
+                    <Anchor component={Link} to="/queue" fw={500}>
+                      {t('nav.queue')}
+                    </Anchor>
+                    <Anchor component={Link} to="/orders" fw={500}>
+                      {t('nav.orders')}
+                    </Anchor>
+                    <Anchor component={Link} to="/accounts" fw={500}>
+                      {t('nav.accounts')}
+                    </Anchor>
+                    <Anchor component={Link} to="/dashboard" fw={500}>
+                      {t('nav.dashboard')}
+                    </Anchor>
+                  </>
                 ) : (
                   <Anchor component={Link} to="/seller" fw={500}>
                     {t('seller.title')}

@@ -1,9 +1,11 @@
-import { createRootRouteWithContext, createRoute, createRouter, redirect, Outlet } from '@tanstack/react-router';
+import { createRootRouteWithContext, createRoute, createRouter, lazyRouteComponent, redirect, Outlet } from '@tanstack/react-router';
 import type { Session } from '../lib/session';
 import { SignInScreen } from '../screens/SignIn';
 import { QueueScreen } from '../screens/Queue';
 import { TicketScreen } from '../screens/Ticket';
 import { SellerHome } from '../screens/SellerHome';
+import { OrdersScreen, OrderScreen } from '../screens/Orders';
+import { AccountsScreen, AccountScreen } from '../screens/Accounts';
 import { Shell } from './Shell';
 import { parseQueueSearch } from '../lib/queueFilters';
 
@@ -64,6 +66,53 @@ const ticketRoute = createRoute({
   component: TicketScreen,
 });
 
+/** A search text from the URL; the router reads `?q=630123456789` as a number, which is still text here. */
+const text = (value: unknown) => {
+  const raw = typeof value === 'number' ? String(value) : value;
+  return typeof raw === 'string' && raw.trim() ? raw.trim().slice(0, 100) : undefined;
+};
+
+const ordersRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: '/orders',
+  beforeLoad: staffOnly,
+  validateSearch: (search: Record<string, unknown>): { q?: string } => ({ q: text(search.q) }),
+  component: OrdersScreen,
+});
+
+const orderRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: '/orders/$orderId',
+  beforeLoad: staffOnly,
+  component: OrderScreen,
+});
+
+const accountsRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: '/accounts',
+  beforeLoad: staffOnly,
+  validateSearch: (search: Record<string, unknown>): { q?: string; status?: 'LOCKED' } => ({
+    q: text(search.q),
+    status: search.status === 'LOCKED' ? 'LOCKED' : undefined,
+  }),
+  component: AccountsScreen,
+});
+
+const accountRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: '/accounts/$accountId',
+  beforeLoad: staffOnly,
+  component: AccountScreen,
+});
+
+/** Charts are heavy: the dashboard is its own chunk, loaded when first opened. */
+const dashboardRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: '/dashboard',
+  beforeLoad: staffOnly,
+  component: lazyRouteComponent(() => import('../screens/Dashboard'), 'DashboardScreen'),
+});
+
 const sellerRoute = createRoute({
   getParentRoute: () => appRoute,
   path: '/seller',
@@ -72,7 +121,9 @@ const sellerRoute = createRoute({
 
 const routeTree = rootRoute.addChildren([
   signInRoute,
-  appRoute.addChildren([homeRoute, queueRoute, ticketRoute, sellerRoute]),
+  appRoute.addChildren([
+    homeRoute, queueRoute, ticketRoute, ordersRoute, orderRoute, accountsRoute, accountRoute, dashboardRoute, sellerRoute,
+  ]),
 ]);
 
 export const router = createRouter({

@@ -20,4 +20,9 @@ describe('queue filters in the URL', () => {
     });
     expect(toTicketFilter({}, 'me-1')).toEqual({ status: 'OPEN' });
   });
+
+  it('keeps a numeric search (a ticket number the router parsed as a number) as text', () => {
+    expect(parseQueueSearch({ q: 1005 })).toEqual({ q: '1005' });
+    expect(toTicketFilter(parseQueueSearch({ q: 1005 }), 'me-1').search).toBe('1005');
+  });
 });

@@ -29,7 +29,9 @@ function oneOf<T extends string>(values: readonly T[], value: unknown): T | unde
 
 /** Reads the URL's search params; anything unknown or malformed is dropped, not fatal. */
 export function parseQueueSearch(search: Record<string, unknown>): QueueSearch {
-  const q = typeof search.q === 'string' ? search.q.trim().slice(0, 200) : undefined;
+  // The router reads `?q=1005` as the number 1005: a ticket number is still a search.
+  const raw = typeof search.q === 'number' ? String(search.q) : search.q;
+  const q = typeof raw === 'string' ? raw.trim().slice(0, 200) : undefined;
   const parsed: QueueSearch = {
     view: oneOf(VIEWS, search.view),
     status: oneOf(STATUSES, search.status),
@@ -73,6 +75,6 @@ export function toTicketFilter(search: QueueSearch, meId: string): TicketFilterI
   if (search.status) filter.status = search.status;
   if (search.category) filter.category = search.category;
   if (search.priority) filter.priority = search.priority;
-  if (search.q) filter.search = search.q;
+  if (search.q) filter.search = String(search.q);
   return filter;
 }

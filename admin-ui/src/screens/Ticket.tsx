@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import {
-  Alert, Anchor, Badge, Button, Card, Divider, Grid, Group, Loader, Paper, SegmentedControl, Select, Stack, Table,
+  Alert, Anchor, Badge, Button, Card, Divider, Grid, Group, Loader, Paper, SegmentedControl, Select, Stack,
   Text, Textarea, Title,
 } from '@mantine/core';
 import { useHotkeys } from '@mantine/hooks';
@@ -12,11 +12,15 @@ import { graphql, readFragment, type FragmentOf, type ResultOf } from '../api/gr
 import { AssignTicket, SetTicketStatus } from '../api/tickets';
 import { session } from '../lib/session';
 import { describe, problemOf, type ApiProblem } from '../lib/errors';
-import { formatDateTime, formatMoney } from '../lib/format';
+import { formatDateTime } from '../lib/format';
 import { loadDraft, saveDraft } from '../lib/drafts';
 import { useNow } from '../lib/useNow';
 import { PRIORITIES, STATUSES, type TicketPriority, type TicketStatus } from '../lib/queueFilters';
+import { usePresence, useTyping, type Viewer } from '../lib/presence';
 import { Countdown, PriorityBadge, StatusBadge, useEnumOptions } from './labels';
+import { OrderPanel, OrderPanelFields } from './ticket/OrderPanel';
+import { MacroPicker } from './ticket/MacroPicker';
+import { CustomerPanel } from './ticket/CustomerPanel';
 
 const ticketRoute = getRouteApi('/app/tickets/$ticketId');
 
@@ -83,59 +87,12 @@ const TicketDetail = graphql(
         }
       }
       order {
-        id
-        orderNumber
-        status
-        totalAmount
-        refundableAmount
-        placedAt
-        store {
-          id
-          name
-        }
-        items {
-          id
-          productName
-          quantity
-          lineTotal
-        }
-        payment {
-          id
-          method
-          status
-          amount
-          refundedAmount
-          failureReason
-        }
-        shipment {
-          carrier
-          trackingNumber
-          status
-          expectedDeliveryAt
-          lastEventAt
-          delayed
-          stalled
-        }
-        cancellationRequests {
-          id
-          kind
-          status
-          reason
-          sellerDeadlineAt
-          overdue
-        }
-        refunds {
-          id
-          amount
-          status
-          dueAt
-          overdue
-        }
+        ...OrderPanelFields
       }
     }
   }
 `,
-  [MessageFields],
+  [MessageFields, OrderPanelFields],
 );
 
 const TicketLive = graphql(
@@ -231,7 +188,14 @@ function MessageCard({ data }: { data: FragmentOf<typeof MessageFields> }) {
   );
 }
 
-function Composer({ ticket, lastMessageId, onSent }: { ticket: Detail; lastMessageId: string | null; onSent: () => void }) {
+interface ComposerProps {
+  ticket: Detail;
+  lastMessageId: string | null;
+  onSent: () => void;
+  onTyping: () => void;
+}
+
+function Composer({ ticket, lastMessageId, onSent, onTyping }: ComposerProps) {
   const { t } = useTranslation();
   const [draft, setDraft] = useState(() => loadDraft(ticket.id));
   const [problem, setProblem] = useState<ApiProblem | null>(null);
@@ -290,11 +254,22 @@ function Composer({ ticket, lastMessageId, onSent }: { ticket: Detail; lastMessa
           onChange={(e) => {
             const body = e.currentTarget.value;
             setDraft((d) => ({ ...d, body }));
+            onTyping();
           }}
           onKeyDown={(e) => {
             if (e.key === 'Enter' && (e.ctrlKey || e.metaKey) && !e.nativeEvent.isComposing) void send();
           }}
         />
+        {!draft.internal && (
+          <MacroPicker
+            ticketId={ticket.id}
+            category={ticket.category}
+            onInsert={(text) => {
+              setDraft((d) => ({ ...d, body: d.body.trim() ? `${d.body.trimEnd()}\n\n${text}` : text }));
+              area.current?.focus();
+            }}
+          />
+        )}
         <Group justify="flex-end">
           <Button onClick={() => void send()} loading={fetching} color={draft.internal ? 'yellow' : 'blue'} c={draft.internal ? 'dark' : undefined} disabled={!draft.body.trim()}>
             {draft.internal ? t('ticket.sendNote') : t('ticket.sendReply')}
@@ -305,65 +280,18 @@ function Composer({ ticket, lastMessageId, onSent }: { ticket: Detail; lastMessa
   );
 }
 
-function OrderPanel({ order }: { order: NonNullable<Detail['order']> }) {
-  const { t, i18n } = useTranslation();
-  const now = useNow();
+/** Who else is on this ticket: a warning before two agents answer one customer. */
+function PresenceBanner({ viewers }: { viewers: Viewer[] }) {
+  const { t } = useTranslation();
+  if (viewers.length === 0) return null;
+  const typing = viewers.filter((viewer) => viewer.typing);
   return (
-    <Card withBorder padding="sm" data-testid="order-panel">
-      <Stack gap="xs">
-        <Group justify="space-between">
-          <Title order={2} size="h4">
-            {t('ticket.order')} {order.orderNumber}
-          </Title>
-          <Badge variant="light">{t(`enums.OrderStatus.${order.status}`)}</Badge>
-        </Group>
-        <Text size="sm" c="dimmed">
-          {order.store.name} · {formatDateTime(order.placedAt, i18n.language)}
-        </Text>
-        <Table fz="sm" verticalSpacing={4}>
-          <Table.Tbody>
-            {order.items.map((item) => (
-              <Table.Tr key={item.id}>
-                <Table.Td>{item.productName} × {item.quantity}</Table.Td>
-                <Table.Td ta="right">{formatMoney(item.lineTotal, i18n.language)}</Table.Td>
-              </Table.Tr>
-            ))}
-            <Table.Tr>
-              <Table.Td fw={600}>{formatMoney(order.totalAmount, i18n.language)}</Table.Td>
-              <Table.Td ta="right" c="dimmed">{t('order.refundable', { amount: formatMoney(order.refundableAmount, i18n.language) })}</Table.Td>
-            </Table.Tr>
-          </Table.Tbody>
-        </Table>
-        {order.payment && (
-          <Text size="sm">
-            {t(`enums.PaymentMethod.${order.payment.method}`)} · {t(`enums.PaymentStatus.${order.payment.status}`)}
-            {order.payment.failureReason && (
-              <Text span c="red.9" fw={600}> · {t(`enums.PaymentFailureReason.${order.payment.failureReason}`)}</Text>
-            )}
-          </Text>
-        )}
-        {order.shipment && (
-          <Text size="sm">
-            {order.shipment.carrier} {order.shipment.trackingNumber} · {t(`enums.ShipmentStatus.${order.shipment.status}`)}
-            {order.shipment.delayed && <Badge ml="xs" color="orange" c="dark.8" variant="light">{t('order.delayed')}</Badge>}
-            {order.shipment.stalled && <Badge ml="xs" color="red" variant="filled">{t('order.stalled')}</Badge>}
-          </Text>
-        )}
-        {order.cancellationRequests.map((request) => (
-          <Group key={request.id} gap="xs">
-            <Badge variant="light" c="dark.8">{t(`enums.CancellationKind.${request.kind}`)}</Badge>
-            <Text size="sm">{t(`enums.CancellationStatus.${request.status}`)} · {t(`enums.CancellationReason.${request.reason}`)}</Text>
-            {request.sellerDeadlineAt && request.status === 'PENDING_SELLER' && <Countdown due={request.sellerDeadlineAt} now={now} />}
-          </Group>
-        ))}
-        {order.refunds.map((refund) => (
-          <Group key={refund.id} gap="xs">
-            <Text size="sm">{t('order.refund')} {formatMoney(refund.amount, i18n.language)} · {t(`enums.RefundStatus.${refund.status}`)}</Text>
-            {refund.overdue && <Badge color="red" variant="filled">{t('order.overdue')}</Badge>}
-          </Group>
-        ))}
-      </Stack>
-    </Card>
+    <Alert color={typing.length > 0 ? 'orange' : 'blue'} role="status" py={6} data-testid="presence">
+      {t('presence.viewing', { names: viewers.map((viewer) => viewer.agent.displayName).join(', ') })}
+      {typing.length > 0 && (
+        <Text span fw={700}> · {t('presence.typing', { names: typing.map((viewer) => viewer.agent.displayName).join(', ') })}</Text>
+      )}
+    </Alert>
   );
 }
 
@@ -377,6 +305,8 @@ export function TicketScreen() {
     variables: { id: ticketId, locale: i18n.language },
   });
   useSubscription({ query: TicketLive, variables: { id: ticketId } });
+  const [typing, touched] = useTyping();
+  const viewers = usePresence(ticketId, me, typing);
   const [, assign] = useMutation(AssignTicket);
   const [, setStatus] = useMutation(SetTicketStatus);
   const [, setPriority] = useMutation(SetPriority);
@@ -421,6 +351,7 @@ export function TicketScreen() {
           </Group>
         </div>
       </Group>
+      <PresenceBanner viewers={viewers} />
       <Grid gap="md">
         <Grid.Col span={{ base: 12, md: 7 }}>
           <Stack gap="sm">
@@ -431,6 +362,7 @@ export function TicketScreen() {
               ticket={ticket}
               lastMessageId={lastMessageId}
               onSent={() => refetch({ requestPolicy: 'network-only' })}
+              onTyping={touched}
             />
           </Stack>
         </Grid.Col>
@@ -438,11 +370,6 @@ export function TicketScreen() {
           <Stack gap="sm">
             <Card withBorder padding="sm">
               <Stack gap="xs">
-                <Text size="sm">
-                  <b>{t('ticket.requester')}</b> {ticket.requester.displayName}
-                  {ticket.requester.account &&
-                    ` · ${ticket.requester.account.email} · ${t(`enums.AccountStatus.${ticket.requester.account.status}`)}`}
-                </Text>
                 <Group gap="xs" align="end">
                   <Text size="sm" fw={700}>{t('ticket.assignee')}</Text>
                   <Text size="sm">{ticket.assignee?.displayName ?? t('queue.unassigned')}</Text>
@@ -497,7 +424,12 @@ export function TicketScreen() {
                 <Text size="sm" style={{ whiteSpace: 'pre-wrap' }}>{ticket.suggestedResolution}</Text>
               </Alert>
             )}
-            {ticket.order ? <OrderPanel order={ticket.order} /> : <Text size="sm" c="dimmed">{t('ticket.noOrder')}</Text>}
+            {ticket.order ? (
+              <OrderPanel data={ticket.order} onChanged={() => refetch({ requestPolicy: 'network-only' })} />
+            ) : (
+              <Text size="sm" c="dimmed">{t('ticket.noOrder')}</Text>
+            )}
+            <CustomerPanel ticketId={ticket.id} requester={ticket.requester} />
           </Stack>
         </Grid.Col>
       </Grid>
