@@ -162,10 +162,23 @@ where
     E: EntityTrait,
     E::Model: Sync,
 {
+    let total = count_rows(conn, select.clone(), id).await?;
+    let page = fetch_newest_first(conn, select, id, args).await?;
+    Ok((page, total))
+}
+
+/// How many rows `select` matches.
+pub async fn count_rows<E>(
+    conn: &impl ConnectionTrait,
+    select: Select<E>,
+    id: E::Column,
+) -> Result<u64, DbErr>
+where
+    E: EntityTrait,
+{
     // `COUNT(id)` straight on the filtered table: the paginator's count wraps the whole
     // `SELECT *` in a subquery, which materialises every column of every matching row.
     let total: Option<i64> = select
-        .clone()
         .select_only()
         .column_as(
             sea_orm::sea_query::Expr::expr(sea_orm::sea_query::Func::count(
@@ -176,9 +189,7 @@ where
         .into_tuple()
         .one(conn)
         .await?;
-    let total = u64::try_from(total.unwrap_or(0)).unwrap_or(0);
-    let page = fetch_newest_first(conn, select, id, args).await?;
-    Ok((page, total))
+    Ok(u64::try_from(total.unwrap_or(0)).unwrap_or(0))
 }
 
 /// Adds `condition` to `filter` when `flag` is `Some(true)`, its negation when `Some(false)`.

@@ -10,8 +10,8 @@ use super::service::{self, NewReply, NewTicket};
 use super::types::AgentAvailability;
 use super::types::{
     CreateTicketInput, CreateTicketPayload, Macro, MacroInput, SupportDashboard, Ticket,
-    TicketCategory, TicketChannel, TicketFilter, TicketMessage, TicketPriority, TicketStatus,
-    TicketViewer,
+    TicketCategory, TicketChannel, TicketFilter, TicketMessage, TicketPriority, TicketSort,
+    TicketStatus, TicketViewer,
 };
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::loaders::{AccountById, load_one};
@@ -26,12 +26,15 @@ pub struct TicketsQuery;
 
 #[Object]
 impl TicketsQuery {
-    /// Tickets the caller may see (customers their own, agents all), newest first.
+    /// Tickets the caller may see (customers their own, agents all), newest first, or with
+    /// `sort: SLA_DUE` the next SLA target first (the agents' queue).
     #[graphql(complexity = "pagination::complexity(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
     async fn tickets(
         &self,
         ctx: &Context<'_>,
         filter: Option<TicketFilter>,
+        #[graphql(default)] sort: TicketSort,
         first: Option<i32>,
         after: Option<String>,
         last: Option<i32>,
@@ -58,7 +61,8 @@ impl TicketsQuery {
             sla_breached: filter.sla_breached,
             search: filter.search,
         };
-        let (rows, total) = service::list_tickets(state, &caller, &filter, &page).await?;
+        let (rows, total) =
+            service::list_tickets(state, &caller, &filter, sort.into(), &page).await?;
         Ok(pagination::connection(rows, total, |row| {
             (row.id, Ticket(row))
         }))

@@ -17,6 +17,18 @@ use crate::graphql::pagination::{self, ConnectionFields, PageArgs};
 use crate::graphql::request_parts;
 use crate::orders::types::{Order, PaymentMethod};
 
+/// The order of a ticket list.
+#[derive(Enum, Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[graphql(remote = "super::service::TicketSort")]
+pub enum TicketSort {
+    /// Newest first.
+    #[default]
+    Newest,
+    /// The next SLA target first (first response until answered, then resolution); the
+    /// most overdue on top.
+    SlaDue,
+}
+
 /// What a ticket is about.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
 #[graphql(remote = "entity::ticket::TicketCategory")]

@@ -144,7 +144,105 @@ pub async fn the_queue_filters_by_channel(app: TestApp) {
     assert_eq!(body["data"]["tickets"]["nodes"][0]["id"], phone.as_str());
 }
 
+/// The queue's default order: the next SLA target first, paged by keyset.
+pub async fn the_queue_sorts_by_the_next_sla_target(app: TestApp) {
+    let shop = Shop::open(&app).await;
+    let mut ids = Vec::new();
+    for (priority, minutes) in [("LOW", 0), ("URGENT", 1), ("NORMAL", 2), ("HIGH", 3)] {
+        app.clock.advance(chrono::Duration::minutes(minutes));
+        let (id, _) = open(&app, &shop.buyer_a, "WEB", None).await;
+        let body = app
+            .gql_as(
+                Some(&shop.agent.access),
+                "mutation($id: ID!, $p: TicketPriority!) { setTicketPriority(ticketId: $id, priority: $p) { id } }",
+                json!({ "id": id, "p": priority }),
+            )
+            .await;
+        assert!(body["errors"].is_null(), "{body}");
+        ids.push((priority, id));
+    }
+    let page = |after: Option<String>| {
+        let app = &app;
+        let agent = &shop.agent;
+        async move {
+            app.gql_as(
+                Some(&agent.access),
+                "query($after: String) { tickets(sort: SLA_DUE, first: 2, after: $after) {
+                    totalCount pageInfo { hasNextPage endCursor } nodes { id priority firstResponseDueAt } } }",
+                json!({ "after": after }),
+            )
+            .await
+        }
+    };
+    let first = page(None).await;
+    let second = page(
+        first["data"]["tickets"]["pageInfo"]["endCursor"]
+            .as_str()
+            .map(str::to_owned),
+    )
+    .await;
+    let order: Vec<String> = [&first, &second]
+        .iter()
+        .flat_map(|body| {
+            body["data"]["tickets"]["nodes"]
+                .as_array()
+                .unwrap_or_else(|| panic!("{body}"))
+                .iter()
+                .map(|node| node["priority"].as_str().unwrap().to_owned())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert_eq!(
+        order,
+        ["URGENT", "HIGH", "NORMAL", "LOW"],
+        "{first}\n{second}"
+    );
+    assert_eq!(first["data"]["tickets"]["totalCount"], 4);
+    assert_eq!(first["data"]["tickets"]["pageInfo"]["hasNextPage"], true);
+    assert_eq!(second["data"]["tickets"]["pageInfo"]["hasNextPage"], false);
+
+    // Once answered, a ticket waits on its resolution target and moves down.
+    let urgent = &ids[1].1;
+    let body = app
+        .gql_as(
+            Some(&shop.agent.access),
+            "mutation($id: ID!) { replyToTicket(ticketId: $id, body: \"확인했습니다\") { id } }",
+            json!({ "id": urgent }),
+        )
+        .await;
+    assert!(body["errors"].is_null(), "{body}");
+    let again = page(None).await;
+    assert_ne!(
+        again["data"]["tickets"]["nodes"][0]["id"],
+        urgent.as_str(),
+        "{again}"
+    );
+    // Newest first stays the default order of the API.
+    let newest = app
+        .gql_as(
+            Some(&shop.agent.access),
+            "{ tickets(first: 1) { nodes { id } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        newest["data"]["tickets"]["nodes"][0]["id"],
+        ids[3].1.as_str()
+    );
+    // A cursor the caller cannot see is a bad cursor, not a leak.
+    let other = page(Some(pagination_cursor(
+        "0190c000-0000-7000-8000-000000000000",
+    )))
+    .await;
+    assert_eq!(error_code(&other), "VALIDATION", "{other}");
+}
+
+fn pagination_cursor(id: &str) -> String {
+    storedesk::graphql::pagination::encode_cursor(id.parse().unwrap())
+}
+
 engine_tests!(
+    the_queue_sorts_by_the_next_sla_target,
     a_reply_against_a_stale_conversation_is_refused,
     of_two_simultaneous_replies_to_one_message_one_is_sent,
     the_queue_filters_by_channel,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseQueueSearch, toTicketFilter } from './queueFilters';
+import { apiSort, parseQueueSearch, toTicketFilter } from './queueFilters';
 
 describe('queue filters in the URL', () => {
   it('keeps known values and drops the rest', () => {
@@ -24,5 +24,12 @@ describe('queue filters in the URL', () => {
   it('keeps a numeric search (a ticket number the router parsed as a number) as text', () => {
     expect(parseQueueSearch({ q: 1005 })).toEqual({ q: '1005' });
     expect(toTicketFilter(parseQueueSearch({ q: 1005 }), 'me-1').search).toBe('1005');
+  });
+
+  it('sorts by the next SLA target unless the URL says newest', () => {
+    expect(parseQueueSearch({ sort: 'newest' })).toEqual({ sort: 'newest' });
+    expect(parseQueueSearch({ sort: 'oldest' })).toEqual({});
+    expect(apiSort(undefined)).toBe('SLA_DUE');
+    expect(apiSort('newest')).toBe('NEWEST');
   });
 });

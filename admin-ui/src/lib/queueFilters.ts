@@ -9,11 +9,19 @@ export const CATEGORIES = [
   'ORDER_PAYMENT', 'SHIPPING', 'ACCOUNT', 'CANCELLATION', 'REFUND', 'RETURN_EXCHANGE', 'SETTLEMENT', 'OTHER',
 ] as const;
 export const VIEWS = ['all', 'mine', 'unassigned', 'breached', 'urgentAccount'] as const;
+/** The queue's orders; the first is the default and stays out of the URL. */
+export const SORTS = ['due', 'newest'] as const;
 
 export type TicketStatus = (typeof STATUSES)[number];
 export type TicketPriority = (typeof PRIORITIES)[number];
 export type TicketCategory = (typeof CATEGORIES)[number];
 export type QueueView = (typeof VIEWS)[number];
+export type QueueSort = (typeof SORTS)[number];
+
+/** The API's order for a queue sort. */
+export function apiSort(sort: QueueSort | undefined): 'SLA_DUE' | 'NEWEST' {
+  return sort === 'newest' ? 'NEWEST' : 'SLA_DUE';
+}
 
 export interface QueueSearch {
   view?: QueueView;
@@ -21,6 +29,8 @@ export interface QueueSearch {
   category?: TicketCategory;
   priority?: TicketPriority;
   q?: string;
+  /** `newest`; absent means "SLA due first". */
+  sort?: 'newest';
 }
 
 function oneOf<T extends string>(values: readonly T[], value: unknown): T | undefined {
@@ -38,6 +48,7 @@ export function parseQueueSearch(search: Record<string, unknown>): QueueSearch {
     category: oneOf(CATEGORIES, search.category),
     priority: oneOf(PRIORITIES, search.priority),
     q: q || undefined,
+    sort: search.sort === 'newest' ? 'newest' : undefined,
   };
   // Drop absent keys so the URL stays short and equal searches compare equal.
   return Object.fromEntries(Object.entries(parsed).filter(([, v]) => v !== undefined)) as QueueSearch;

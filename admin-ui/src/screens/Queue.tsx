@@ -16,15 +16,15 @@ import { describe, problemOf } from '../lib/errors';
 import { formatDateTime } from '../lib/format';
 import { useNow } from '../lib/useNow';
 import {
-  CATEGORIES, PRIORITIES, STATUSES, VIEWS, toTicketFilter, viewFilter, type QueueSearch, type QueueView,
+  CATEGORIES, PRIORITIES, SORTS, STATUSES, VIEWS, apiSort, toTicketFilter, viewFilter, type QueueSearch, type QueueView,
 } from '../lib/queueFilters';
 import { Countdown, PriorityBadge, StatusBadge, useEnumOptions } from './labels';
 
 const queueRoute = getRouteApi('/app/queue');
 
 const QueueTickets = graphql(`
-  query QueueTickets($filter: TicketFilter, $after: String) {
-    tickets(filter: $filter, first: 50, after: $after) {
+  query QueueTickets($filter: TicketFilter, $sort: TicketSort, $after: String) {
+    tickets(filter: $filter, sort: $sort, first: 50, after: $after) {
       totalCount
       pageInfo {
         hasNextPage
@@ -108,7 +108,8 @@ export function QueueScreen() {
   const enumOptions = useEnumOptions();
 
   // A new filter starts from the first page with nothing selected.
-  const filterKey = JSON.stringify(filter);
+  const sort = apiSort(search.sort);
+  const filterKey = JSON.stringify([filter, sort]);
   const [seenKey, setSeenKey] = useState(filterKey);
   if (seenKey !== filterKey) {
     setSeenKey(filterKey);
@@ -117,7 +118,7 @@ export function QueueScreen() {
     setRowSelection({});
   }
 
-  const [{ data, fetching, error }] = useQuery({ query: QueueTickets, variables: { filter, after } });
+  const [{ data, fetching, error }] = useQuery({ query: QueueTickets, variables: { filter, sort, after } });
   const counts = useQuery({
     query: ViewCounts,
     variables: Object.fromEntries(VIEWS.map((v) => [v, viewFilter(v, me)])),
@@ -288,6 +289,14 @@ export function QueueScreen() {
         />
         <Select label={t('queue.status')} placeholder={t('queue.any')} clearable data={enumOptions(STATUSES, 'TicketStatus')} value={search.status ?? null} onChange={(v) => setSearch({ status: (v ?? undefined) as QueueSearch['status'] })} w={150} />
         <Select label={t('queue.category')} placeholder={t('queue.any')} clearable data={enumOptions(CATEGORIES, 'TicketCategory')} value={search.category ?? null} onChange={(v) => setSearch({ category: (v ?? undefined) as QueueSearch['category'] })} w={170} />
+        <Select
+          label={t('queue.sort')}
+          data={SORTS.map((value) => ({ value, label: t(`queue.sorts.${value}`) }))}
+          value={search.sort ?? 'due'}
+          allowDeselect={false}
+          onChange={(v) => setSearch({ sort: v === 'newest' ? 'newest' : undefined })}
+          w={150}
+        />
         <Select label={t('queue.priority')} placeholder={t('queue.any')} clearable data={enumOptions(PRIORITIES, 'TicketPriority')} value={search.priority ?? null} onChange={(v) => setSearch({ priority: (v ?? undefined) as QueueSearch['priority'] })} w={150} />
       </Group>
 
