@@ -239,3 +239,38 @@ test('the dashboard shows every figure with charts and links to the queue', asyn
   await page.getByTestId('tile-unassigned').getByRole('link').click();
   await expect(page).toHaveURL(/view=unassigned/);
 });
+
+const PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==',
+  'base64',
+);
+
+test('an agent sends a screenshot with a reply and the customer can download it', async ({ page }) => {
+  const buyer = await apiLogin(BUYER);
+  const order = await paidOrder(buyer, 12_000);
+  const ticketId = await ticketFor(buyer, order.id, `첨부 ${marker()}`);
+  await signIn(page, AGENT);
+  await page.goto(`/tickets/${ticketId}`);
+  await page.getByTestId('attach-drop').locator('input[type=file]').setInputFiles({
+    name: '배송조회.png',
+    mimeType: 'image/png',
+    buffer: PNG,
+  });
+  await expect(page.getByTestId('attached-file')).toContainText('배송조회.png');
+  await page.getByLabel('고객에게 보낼 답변을 입력하세요').fill('배송 조회 화면을 첨부합니다.');
+  await page.getByRole('button', { name: '답변 보내기' }).click();
+  const sent = page.getByTestId('public-message').filter({ hasText: '배송 조회 화면을 첨부합니다.' });
+  await expect(sent.getByRole('link', { name: '배송조회.png' })).toBeVisible();
+  await expect(page.getByTestId('attached-file')).toHaveCount(0);
+
+  const seen = await api<{ ticket: { messages: { nodes: { attachments: { url: string; fileName: string }[] }[] } } }>(
+    'query($id: ID!) { ticket(id: $id) { messages(first: 100) { nodes { attachments { url fileName } } } } }',
+    { id: ticketId },
+    buyer,
+  );
+  const file = seen.ticket.messages.nodes.flatMap((m) => m.attachments).find((a) => a.fileName === '배송조회.png');
+  expect(file).toBeDefined();
+  const response = await fetch(new URL(file!.url, page.url()), { headers: { authorization: `Bearer ${buyer}` } });
+  expect(response.status).toBe(200);
+  expect(Buffer.from(await response.arrayBuffer()).equals(PNG)).toBe(true);
+});

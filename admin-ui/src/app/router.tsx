@@ -4,8 +4,6 @@ import { SignInScreen } from '../screens/SignIn';
 import { QueueScreen } from '../screens/Queue';
 import { TicketScreen } from '../screens/Ticket';
 import { SellerHome } from '../screens/SellerHome';
-import { OrdersScreen, OrderScreen } from '../screens/Orders';
-import { AccountsScreen, AccountScreen } from '../screens/Accounts';
 import { Shell } from './Shell';
 import { parseQueueSearch } from '../lib/queueFilters';
 
@@ -77,14 +75,14 @@ const ordersRoute = createRoute({
   path: '/orders',
   beforeLoad: staffOnly,
   validateSearch: (search: Record<string, unknown>): { q?: string } => ({ q: text(search.q) }),
-  component: OrdersScreen,
+  component: lazyRouteComponent(() => import('../screens/Orders'), 'OrdersScreen'),
 });
 
 const orderRoute = createRoute({
   getParentRoute: () => appRoute,
   path: '/orders/$orderId',
   beforeLoad: staffOnly,
-  component: OrderScreen,
+  component: lazyRouteComponent(() => import('../screens/Orders'), 'OrderScreen'),
 });
 
 const accountsRoute = createRoute({
@@ -95,17 +93,17 @@ const accountsRoute = createRoute({
     q: text(search.q),
     status: search.status === 'LOCKED' ? 'LOCKED' : undefined,
   }),
-  component: AccountsScreen,
+  component: lazyRouteComponent(() => import('../screens/Accounts'), 'AccountsScreen'),
 });
 
 const accountRoute = createRoute({
   getParentRoute: () => appRoute,
   path: '/accounts/$accountId',
   beforeLoad: staffOnly,
-  component: AccountScreen,
+  component: lazyRouteComponent(() => import('../screens/Accounts'), 'AccountScreen'),
 });
 
-/** Charts are heavy: the dashboard is its own chunk, loaded when first opened. */
+/** Desks an agent opens now and then load on first use; charts are heavy, so is the dashboard. */
 const dashboardRoute = createRoute({
   getParentRoute: () => appRoute,
   path: '/dashboard',

@@ -21,6 +21,7 @@ import { Countdown, PriorityBadge, StatusBadge, useEnumOptions } from './labels'
 import { OrderPanel, OrderPanelFields } from './ticket/OrderPanel';
 import { MacroPicker } from './ticket/MacroPicker';
 import { CustomerPanel } from './ticket/CustomerPanel';
+import { AttachmentPicker, MAX_FILES, pastedFiles } from './ticket/Attachments';
 
 const ticketRoute = getRouteApi('/app/tickets/$ticketId');
 
@@ -120,8 +121,8 @@ const TicketLive = graphql(
 
 const Reply = graphql(
   `
-  mutation Reply($ticketId: ID!, $body: String!, $internal: Boolean, $seen: ID) {
-    replyToTicket(ticketId: $ticketId, body: $body, internal: $internal, expectedLastMessageId: $seen) {
+  mutation Reply($ticketId: ID!, $body: String!, $internal: Boolean, $seen: ID, $files: [Upload!]) {
+    replyToTicket(ticketId: $ticketId, body: $body, internal: $internal, expectedLastMessageId: $seen, attachments: $files) {
       ...MessageFields
     }
   }
@@ -199,6 +200,9 @@ function Composer({ ticket, lastMessageId, onSent, onTyping }: ComposerProps) {
   const { t } = useTranslation();
   const [draft, setDraft] = useState(() => loadDraft(ticket.id));
   const [problem, setProblem] = useState<ApiProblem | null>(null);
+  // Files cannot live in the saved draft; they stay while the page is open, errors included.
+  const [files, setFiles] = useState<File[]>([]);
+  const [refused, setRefused] = useState<string | null>(null);
   const [{ fetching }, reply] = useMutation(Reply);
   const area = useRef<HTMLTextAreaElement>(null);
 
@@ -210,9 +214,16 @@ function Composer({ ticket, lastMessageId, onSent, onTyping }: ComposerProps) {
   ]);
 
   const send = async () => {
-    if (!draft.body.trim()) return;
+    if (!draft.body.trim() && files.length === 0) return;
     setProblem(null);
-    const result = await reply({ ticketId: ticket.id, body: draft.body, internal: draft.internal, seen: lastMessageId });
+    setRefused(null);
+    const result = await reply({
+      ticketId: ticket.id,
+      body: draft.body,
+      internal: draft.internal,
+      seen: lastMessageId,
+      files: files.length > 0 ? files : null,
+    });
     if (result.error) {
       // The draft stays exactly as typed; on CONFLICT the newer message is fetched so the
       // agent reads it before sending again.
@@ -223,6 +234,7 @@ function Composer({ ticket, lastMessageId, onSent, onTyping }: ComposerProps) {
     }
     notifications.show({ color: 'green', message: draft.internal ? t('ticket.noted') : t('ticket.sent') });
     setDraft({ body: '', internal: draft.internal });
+    setFiles([]);
     onSent();
   };
 
@@ -259,7 +271,16 @@ function Composer({ ticket, lastMessageId, onSent, onTyping }: ComposerProps) {
           onKeyDown={(e) => {
             if (e.key === 'Enter' && (e.ctrlKey || e.metaKey) && !e.nativeEvent.isComposing) void send();
           }}
+          onPaste={(e) => {
+            const pasted = pastedFiles(e);
+            if (pasted.length > 0) {
+              e.preventDefault();
+              setFiles((current) => [...current, ...pasted].slice(0, MAX_FILES));
+            }
+          }}
         />
+        <AttachmentPicker files={files} onChange={setFiles} onRefused={setRefused} />
+        {refused && <Text size="sm" c="red.9" role="alert">{refused}</Text>}
         {!draft.internal && (
           <MacroPicker
             ticketId={ticket.id}
@@ -271,7 +292,7 @@ function Composer({ ticket, lastMessageId, onSent, onTyping }: ComposerProps) {
           />
         )}
         <Group justify="flex-end">
-          <Button onClick={() => void send()} loading={fetching} color={draft.internal ? 'yellow' : 'blue'} c={draft.internal ? 'dark' : undefined} disabled={!draft.body.trim()}>
+          <Button onClick={() => void send()} loading={fetching} color={draft.internal ? 'yellow' : 'blue'} c={draft.internal ? 'dark' : undefined} disabled={!draft.body.trim() && files.length === 0}>
             {draft.internal ? t('ticket.sendNote') : t('ticket.sendReply')}
           </Button>
         </Group>
