@@ -117,6 +117,7 @@ pub const MATRIX: &[(&str, &str, Access)] = &[
     ("Mutation", "setTicketPriority", Access::Roles(STAFF)),
     ("Mutation", "rateTicket", Access::Roles(CUSTOMER)),
     ("Query", "macros", Access::Roles(STAFF)),
+    ("Query", "macroPlaceholders", Access::Roles(STAFF)),
     ("Query", "supportDashboard", Access::Roles(STAFF)),
     ("Mutation", "setAgentAvailability", Access::Roles(STAFF)),
     ("Mutation", "setTicketPresence", Access::Roles(STAFF)),

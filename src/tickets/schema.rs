@@ -68,6 +68,12 @@ impl TicketsQuery {
         }))
     }
 
+    /// Agents: the placeholders a macro may use (`customer.name`, `order.orderNumber`, …),
+    /// written `{{name}}` in its body; any other is refused.
+    async fn macro_placeholders(&self) -> Vec<&'static str> {
+        macros::PLACEHOLDERS.to_vec()
+    }
+
     /// Agents: canned replies, those of `category` and general ones.
     async fn macros(
         &self,

@@ -738,6 +738,22 @@ pub async fn macros_fill_placeholders_from_the_ticket_and_its_order(app: TestApp
         "FORBIDDEN"
     );
 
+    // The editor offers exactly the placeholders the server accepts.
+    let offered = ok(
+        &app,
+        &shop.agent,
+        "{ macroPlaceholders }",
+        json!({}),
+        "macroPlaceholders",
+    )
+    .await;
+    let offered: Vec<&str> = offered
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap())
+        .collect();
+    assert_eq!(offered, storedesk::tickets::macros::PLACEHOLDERS);
     let create = "mutation($i: MacroInput!) { createMacro(input: $i) { id title body category } }";
     let bad = app
         .gql_as(
