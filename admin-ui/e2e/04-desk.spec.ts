@@ -274,3 +274,51 @@ test('an agent sends a screenshot with a reply and the customer can download it'
   expect(response.status).toBe(200);
   expect(Buffer.from(await response.arrayBuffer()).equals(PNG)).toBe(true);
 });
+
+test('agents write FAQ entries in Markdown with a sanitised preview, and macros with known placeholders only', async ({ page }) => {
+  await signIn(page, AGENT);
+  await page.getByRole('link', { name: 'FAQ·매크로' }).click();
+  await expect(page.getByTestId('faq-rows')).toBeVisible();
+  await page.getByRole('button', { name: '새 FAQ' }).click();
+  const form = page.getByTestId('faq-form');
+  // Nothing typed yet: the required fields say so and nothing is sent.
+  await form.getByRole('button', { name: '저장' }).click();
+  await expect(form).toContainText('입력해 주세요');
+  const question = `택배가 분실된 것 같아요 ${marker()}`;
+  await form.getByLabel('질문').fill(question);
+  await form.getByLabel('답변').fill('**택배사**에 먼저 문의해 주세요.\n\n<script>window.pwned = 1</script>\n\n- 운송장 번호를 준비하세요');
+  const preview = page.getByTestId('faq-preview');
+  await expect(preview.locator('strong')).toHaveText('택배사');
+  await expect(preview.locator('li')).toHaveText('운송장 번호를 준비하세요');
+  await expect(preview.locator('script')).toHaveCount(0);
+  // By keyboard, as an agent tabbing through the form would.
+  await form.getByRole('switch', { name: '공개' }).focus();
+  await page.keyboard.press('Space');
+  await expect(form.getByRole('switch', { name: '공개' })).toBeChecked();
+  await expectAccessible(page, 'faq editor');
+  await screenshot(page, 'editors-faq');
+  await form.getByRole('button', { name: '저장' }).click();
+  await expect(page.getByTestId('faq-rows')).toContainText(question);
+  const published = await api<{ faqEntries: { nodes: { question: string }[] } }>('{ faqEntries(first: 100) { nodes { question } } }');
+  expect(published.faqEntries.nodes.some((entry) => entry.question === question)).toBe(true);
+  expect(await page.evaluate(() => (window as unknown as { pwned?: number }).pwned)).toBeUndefined();
+
+  await page.getByRole('tab', { name: '매크로' }).click();
+  await page.getByRole('button', { name: '새 매크로' }).click();
+  const macro = page.getByTestId('macro-form');
+  const title = `분실 안내 ${marker()}`;
+  await macro.getByLabel('제목').fill(title);
+  await macro.getByLabel('본문').fill('{{customer.password}} 확인 부탁드립니다.');
+  await macro.getByRole('button', { name: '저장' }).click();
+  // The server refuses the unknown placeholder on the field; the text stays.
+  await expect(macro.getByLabel('본문')).toHaveAttribute('aria-invalid', 'true');
+  await expect(macro.getByLabel('본문')).toHaveValue('{{customer.password}} 확인 부탁드립니다.');
+  await macro.getByLabel('본문').fill('');
+  await macro.getByRole('button', { name: '{{customer.name}}' }).click();
+  await macro.getByLabel('본문').pressSequentially('님, 운송장 ');
+  await macro.getByRole('button', { name: '{{shipment.trackingNumber}}' }).click();
+  await expect(macro.getByLabel('본문')).toHaveValue('{{customer.name}}님, 운송장 {{shipment.trackingNumber}}');
+  await expectAccessible(page, 'macro editor');
+  await macro.getByRole('button', { name: '저장' }).click();
+  await expect(page.getByTestId('macro-rows')).toContainText(title);
+});

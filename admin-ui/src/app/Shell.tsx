@@ -71,6 +71,9 @@ export function Shell() {
                     <Anchor component={Link} to="/dashboard" fw={500}>
                       {t('nav.dashboard')}
                     </Anchor>
+                    <Anchor component={Link} to="/editors" fw={500}>
+                      {t('nav.editors')}
+                    </Anchor>
                   </>
                 ) : (
                   <Anchor component={Link} to="/seller" fw={500}>

@@ -111,6 +111,13 @@ const dashboardRoute = createRoute({
   component: lazyRouteComponent(() => import('../screens/Dashboard'), 'DashboardScreen'),
 });
 
+const editorsRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: '/editors',
+  beforeLoad: staffOnly,
+  component: lazyRouteComponent(() => import('../screens/Editors'), 'EditorsScreen'),
+});
+
 const sellerRoute = createRoute({
   getParentRoute: () => appRoute,
   path: '/seller',
@@ -120,7 +127,7 @@ const sellerRoute = createRoute({
 const routeTree = rootRoute.addChildren([
   signInRoute,
   appRoute.addChildren([
-    homeRoute, queueRoute, ticketRoute, ordersRoute, orderRoute, accountsRoute, accountRoute, dashboardRoute, sellerRoute,
+    homeRoute, queueRoute, ticketRoute, ordersRoute, orderRoute, accountsRoute, accountRoute, dashboardRoute, editorsRoute, sellerRoute,
   ]),
 ]);
 
