@@ -36,6 +36,7 @@ const ACCOUNT_FIELDS: &[(&str, &str, &str)] = &[
         "null unless the caller is the account or staff",
     ),
     ("Query", "me", "the caller's own account"),
+    ("Query", "account", "the security desk: staff only"),
 ];
 
 #[test]
