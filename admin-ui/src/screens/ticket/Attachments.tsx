@@ -37,6 +37,7 @@ export function AttachmentPicker({ files, onChange, onRefused }: Props) {
         disabled={files.length >= MAX_FILES}
         p="xs"
         data-testid="attach-drop"
+        inputProps={{ 'aria-label': t('attach.pick') }}
       >
         <Text size="sm" c="dimmed" ta="center">
           {t('attach.drop', { count: MAX_FILES, size: formatNumber(MAX_BYTES / 1024 / 1024) })}
