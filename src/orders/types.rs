@@ -358,14 +358,12 @@ impl OrderTimelineEntry {
             .find_map(|key| self.detail(key).and_then(serde_json::Value::as_i64))
     }
 
-    /// The reason, note or tracking description that came with it.
+    /// The reason, note or tracking description that came with it (an override's reason
+    /// is text; whether an agent decided is `isOverride`).
     async fn note(&self) -> Option<String> {
         ["reason", "note", "description", "override", "failureReason"]
             .iter()
-            .find_map(|key| {
-                self.text(key)
-                    .filter(|text| text != "false" && text != "true")
-            })
+            .find_map(|key| self.detail(key)?.as_str().map(str::to_owned))
     }
 
     /// The carrier, when a parcel was handed over.

@@ -57,6 +57,7 @@ impl TicketsQuery {
             priority: filter.priority.map(Into::into),
             channel: filter.channel.map(Into::into),
             assignee_id: parse_opt_id("assigneeId", filter.assignee_id.as_ref())?,
+            requester_id: parse_opt_id("requesterId", filter.requester_id.as_ref())?,
             unassigned: filter.unassigned,
             sla_breached: filter.sla_breached,
             search: filter.search,

@@ -84,6 +84,8 @@ pub struct TicketFilter {
     pub channel: Option<TicketChannel>,
     /// Only tickets assigned to this agent.
     pub assignee_id: Option<Uuid>,
+    /// Only tickets of this requester.
+    pub requester_id: Option<Uuid>,
     /// Only unassigned (true) or assigned (false) tickets.
     pub unassigned: Option<bool>,
     /// Only tickets past (or within) an SLA target.
@@ -996,6 +998,9 @@ pub async fn list_tickets(
     }
     if let Some(assignee) = filter.assignee_id {
         condition = condition.add(ticket::Column::AssigneeId.eq(assignee));
+    }
+    if let Some(requester) = filter.requester_id {
+        condition = condition.add(ticket::Column::RequesterId.eq(requester));
     }
     let unassigned = Condition::all().add(ticket::Column::AssigneeId.is_null());
     condition = pagination::with_flag(condition, filter.unassigned, unassigned);

@@ -516,6 +516,9 @@ pub struct TicketFilter {
     pub channel: Option<TicketChannel>,
     /// Only this agent's tickets.
     pub assignee_id: Option<ID>,
+    /// Only tickets this account opened or was logged for (agents: a customer's other
+    /// tickets; customers see only their own anyway).
+    pub requester_id: Option<ID>,
     /// Only unassigned (true) or assigned (false).
     pub unassigned: Option<bool>,
     /// Only tickets past (true) or within (false) an SLA target.

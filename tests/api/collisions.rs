@@ -142,6 +142,17 @@ pub async fn the_queue_filters_by_channel(app: TestApp) {
         .await;
     assert_eq!(body["data"]["tickets"]["totalCount"], 1, "{body}");
     assert_eq!(body["data"]["tickets"]["nodes"][0]["id"], phone.as_str());
+
+    // The customer panel: one requester's tickets, however they came in.
+    open(&app, &shop.buyer_b, "WEB", None).await;
+    let theirs = app
+        .gql_as(
+            Some(&shop.agent.access),
+            "query($r: ID) { tickets(filter: { requesterId: $r }) { totalCount } }",
+            json!({ "r": shop.buyer_a.id }),
+        )
+        .await;
+    assert_eq!(theirs["data"]["tickets"]["totalCount"], 2, "{theirs}");
 }
 
 /// The queue's default order: the next SLA target first, paged by keyset.

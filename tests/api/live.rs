@@ -134,7 +134,7 @@ fn code(errors: &Value) -> &str {
     errors[0]["extensions"]["code"].as_str().unwrap_or("")
 }
 
-async fn ticket_of(app: &TestApp, who: &Session) -> String {
+pub async fn ticket_of(app: &TestApp, who: &Session) -> String {
     ok(
         app,
         who,

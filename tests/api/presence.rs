@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use crate::engine_tests;
 use crate::helpers::{Session, TestApp, error_code};
-use crate::live::Ws;
+use crate::live::{Ws, ticket_of};
 use crate::shop::*;
 
 const PRESENCE: &str = "subscription($id: ID!) { ticketPresence(ticketId: $id) {
@@ -15,20 +15,6 @@ const PRESENCE: &str = "subscription($id: ID!) { ticketPresence(ticketId: $id) {
 const BEAT: &str = "mutation($id: ID!, $typing: Boolean, $leaving: Boolean) {
     setTicketPresence(ticketId: $id, typing: $typing, leaving: $leaving) { typing agent { id } } }";
 const VIEWERS: &str = "query($id: ID!) { ticket(id: $id) { viewers { typing agent { id } } } }";
-
-async fn ticket_of(app: &TestApp, buyer: &Session) -> String {
-    ok(
-        app,
-        buyer,
-        "mutation($i: CreateTicketInput!) { createTicket(input: $i) { ticket { id } } }",
-        json!({ "i": { "category": "OTHER", "subject": "적립금 문의", "body": "적립금이 안 들어왔어요" } }),
-        "createTicket",
-    )
-    .await["ticket"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
 
 async fn beat(app: &TestApp, who: &Session, ticket: &str, typing: bool, leaving: bool) -> Value {
     app.gql_as(

@@ -86,6 +86,6 @@ export function toTicketFilter(search: QueueSearch, meId: string): TicketFilterI
   if (search.status) filter.status = search.status;
   if (search.category) filter.category = search.category;
   if (search.priority) filter.priority = search.priority;
-  if (search.q) filter.search = String(search.q);
+  if (search.q) filter.search = search.q;
   return filter;
 }

@@ -144,8 +144,8 @@ const AccountDetail = graphql(`
 `);
 
 const AccountTickets = graphql(`
-  query AccountTickets($email: String!) {
-    tickets(filter: { search: $email, category: ACCOUNT }, first: 10) {
+  query AccountTickets($requesterId: ID!) {
+    tickets(filter: { requesterId: $requesterId, category: ACCOUNT }, first: 10) {
       nodes {
         id
         number
@@ -240,7 +240,7 @@ function RecoveryModal({ account, onClose, onDone }: { account: Account; onClose
   const [ticketId, setTicketId] = useState<string | null>(null);
   const [problem, setProblem] = useState<ApiProblem | null>(null);
   const [touched, setTouched] = useState(false);
-  const [{ data: tickets }] = useQuery({ query: AccountTickets, variables: { email: account.email } });
+  const [{ data: tickets }] = useQuery({ query: AccountTickets, variables: { requesterId: account.id } });
   const [{ fetching }, start] = useMutation(StartRecovery);
   const verifiedBy = [...checks.map((check) => t(`security.checks.${check}`)), note.trim()].filter(Boolean).join(', ');
   const submit = async () => {

@@ -55,7 +55,6 @@ const Dashboard = graphql(`
 const REFRESH_MS = 30_000;
 
 const STATUS_COLOR: Record<string, string> = { OPEN: 'blue.6', PENDING: 'yellow.6', RESOLVED: 'green.6' };
-const PRIORITY_COLOR: Record<string, string> = { LOW: 'gray.5', NORMAL: 'blue.5', HIGH: 'orange.6', URGENT: 'red.7' };
 
 function Tile({ label, value, search, to = '/queue', testId }: {
   label: string;
@@ -75,6 +74,27 @@ function Tile({ label, value, search, to = '/queue', testId }: {
         <Anchor component={Link} to="/orders" fz={28} fw={700} underline="hover">
           {value}
         </Anchor>
+      )}
+    </Card>
+  );
+}
+
+/** A titled card with a bar chart, or a sentence when there is nothing to chart. */
+function BarCard({ title, data, series, height = 200, empty, domain }: {
+  title: string;
+  data: Record<string, string | number>[];
+  series: { name: string; label: string; color: string }[];
+  height?: number;
+  empty?: string;
+  domain?: [number, number];
+}) {
+  return (
+    <Card withBorder padding="sm">
+      <Title order={3} size="h5" mb="xs">{title}</Title>
+      {data.length === 0 && empty ? (
+        <Text size="sm" c="dimmed">{empty}</Text>
+      ) : (
+        <BarChart h={height} dataKey="name" data={data} series={series} yAxisProps={domain ? { domain } : undefined} />
       )}
     </Card>
   );
@@ -132,58 +152,37 @@ export function DashboardScreen() {
           </Card>
         </Grid.Col>
         <Grid.Col span={{ base: 12, md: 8 }}>
-          <Card withBorder padding="sm">
-            <Title order={3} size="h5" mb="xs">{t('dashboard.byCategory')}</Title>
-            <BarChart
-              h={220}
-              dataKey="name"
-              data={d.byCategory.map((c) => ({ name: t(`enums.TicketCategory.${c.category}`), count: c.count }))}
-              series={[{ name: 'count', label: t('dashboard.tickets'), color: 'blue.7' }]}
-            />
-          </Card>
+          <BarCard
+            title={t('dashboard.byCategory')}
+            height={220}
+            data={d.byCategory.map((c) => ({ name: t(`enums.TicketCategory.${c.category}`), count: c.count }))}
+            series={[{ name: 'count', label: t('dashboard.tickets'), color: 'blue.7' }]}
+          />
         </Grid.Col>
         <Grid.Col span={{ base: 12, md: 4 }}>
-          <Card withBorder padding="sm">
-            <Title order={3} size="h5" mb="xs">{t('dashboard.byPriority')}</Title>
-            <BarChart
-              h={200}
-              dataKey="name"
-              data={d.byPriority.map((p) => ({ name: t(`enums.TicketPriority.${p.priority}`), count: p.count, color: PRIORITY_COLOR[p.priority] }))}
-              series={[{ name: 'count', label: t('dashboard.tickets'), color: 'orange.7' }]}
-            />
-          </Card>
+          <BarCard
+            title={t('dashboard.byPriority')}
+            data={d.byPriority.map((p) => ({ name: t(`enums.TicketPriority.${p.priority}`), count: p.count }))}
+            series={[{ name: 'count', label: t('dashboard.tickets'), color: 'orange.7' }]}
+          />
         </Grid.Col>
         <Grid.Col span={{ base: 12, md: 4 }}>
-          <Card withBorder padding="sm">
-            <Title order={3} size="h5" mb="xs">{t('dashboard.csatByAgent')}</Title>
-            {d.csatByAgent.length === 0 ? (
-              <Text size="sm" c="dimmed">{t('dashboard.noRatings')}</Text>
-            ) : (
-              <BarChart
-                h={200}
-                dataKey="name"
-                yAxisProps={{ domain: [0, 5] }}
-                data={d.csatByAgent.map((a) => ({ name: a.agent?.name ?? '—', average: Number(a.average.toFixed(2)) }))}
-                series={[{ name: 'average', label: 'CSAT', color: 'teal.7' }]}
-              />
-            )}
-          </Card>
+          <BarCard
+            title={t('dashboard.csatByAgent')}
+            empty={t('dashboard.noRatings')}
+            domain={[0, 5]}
+            data={d.csatByAgent.map((a) => ({ name: a.agent?.name ?? '—', average: Number(a.average.toFixed(2)) }))}
+            series={[{ name: 'average', label: 'CSAT', color: 'teal.7' }]}
+          />
         </Grid.Col>
         <Grid.Col span={{ base: 12, md: 4 }}>
-          <Card withBorder padding="sm">
-            <Title order={3} size="h5" mb="xs">{t('dashboard.csatByCategory')}</Title>
-            {d.csatByCategory.length === 0 ? (
-              <Text size="sm" c="dimmed">{t('dashboard.noRatings')}</Text>
-            ) : (
-              <BarChart
-                h={200}
-                dataKey="name"
-                yAxisProps={{ domain: [0, 5] }}
-                data={d.csatByCategory.map((c) => ({ name: t(`enums.TicketCategory.${c.category}`), average: Number(c.average.toFixed(2)) }))}
-                series={[{ name: 'average', label: 'CSAT', color: 'grape.7' }]}
-              />
-            )}
-          </Card>
+          <BarCard
+            title={t('dashboard.csatByCategory')}
+            empty={t('dashboard.noRatings')}
+            domain={[0, 5]}
+            data={d.csatByCategory.map((c) => ({ name: t(`enums.TicketCategory.${c.category}`), average: Number(c.average.toFixed(2)) }))}
+            series={[{ name: 'average', label: 'CSAT', color: 'grape.7' }]}
+          />
         </Grid.Col>
       </Grid>
     </Stack>

@@ -7,8 +7,8 @@ import { formatDateTime, formatMoney } from '../../lib/format';
 import { StatusBadge } from '../labels';
 
 const CustomerContext = graphql(`
-  query CustomerContext($email: String!, $buyerId: ID!) {
-    tickets(filter: { search: $email }, first: 6) {
+  query CustomerContext($requesterId: ID!) {
+    tickets(filter: { requesterId: $requesterId }, first: 6) {
       totalCount
       nodes {
         id
@@ -18,7 +18,7 @@ const CustomerContext = graphql(`
         createdAt
       }
     }
-    orders(filter: { buyerId: $buyerId }, first: 5) {
+    orders(filter: { buyerId: $requesterId }, first: 5) {
       totalCount
       nodes {
         id
@@ -42,8 +42,7 @@ export function CustomerPanel({ ticketId, requester }: Props) {
   const account = requester.account;
   const [{ data }] = useQuery({
     query: CustomerContext,
-    variables: { email: account?.email ?? '', buyerId: requester.id },
-    pause: !account,
+    variables: { requesterId: requester.id },
   });
   const others = (data?.tickets.nodes ?? []).filter((ticket) => ticket.id !== ticketId).slice(0, 5);
   const orders = data?.orders.nodes ?? [];
