@@ -14,13 +14,24 @@ export default defineConfig({
     // The budget script reads the manifest to find what the shell loads first.
     manifest: true,
     rolldownOptions: {
+      // Two pages: the console, and GraphiQL (development mode only, served at GET /graphql).
+      input: { console: 'index.html', graphiql: 'graphiql.html' },
+      // GraphiQL's modules start with "use no memo", a hint for the React compiler, which this
+      // build does not run: dropping it when bundling changes nothing.
+      onLog(level, log, handler) {
+        if (log.code === 'MODULE_LEVEL_DIRECTIVE') return;
+        handler(level, log);
+      },
       output: {
         // Libraries change less often than our code: keep them in their own long-cached chunks.
         codeSplitting: {
+          // A group holds its own package only: shared helpers (clsx, floating-ui…) stay where
+          // their importers are, so GraphiQL's page never loads the console's component library.
+          includeDependenciesRecursively: false,
           groups: [
             { name: 'react', test: /node_modules[\\/](react|react-dom|scheduler)[\\/]/ },
             { name: 'mantine', test: /node_modules[\\/]@mantine[\\/](core|hooks)[\\/]/ },
-            { name: 'graphql', test: /node_modules[\\/](graphql|urql|@urql|wonka|graphql-ws|gql\.tada)[\\/]/ },
+            { name: 'graphql', test: /node_modules[\\/](urql|@urql|@0no-co|wonka|graphql-ws|gql\.tada)[\\/]/ },
           ],
         },
       },

@@ -9,8 +9,9 @@ const BUDGET_BYTES = 350 * 1024;
 const dist = new URL('../dist/', import.meta.url).pathname;
 const manifest = JSON.parse(readFileSync(join(dist, '.vite/manifest.json'), 'utf8'));
 
-const entry = Object.values(manifest).find((chunk) => chunk.isEntry);
-if (!entry) throw new Error('no entry chunk in the manifest');
+// The console's page; GraphiQL's (graphiql.html, development only) is not the shell.
+const entry = manifest['index.html'];
+if (!entry?.isEntry) throw new Error('no console entry (index.html) in the manifest');
 
 const seen = new Set();
 const visit = (chunk) => {

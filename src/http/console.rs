@@ -40,6 +40,10 @@ pub async fn serve(req: HttpRequest) -> HttpResponse {
             .finish();
     }
     let path = req.path().trim_start_matches('/');
+    if path == GRAPHIQL_PAGE {
+        // Only through `GET /graphql` in development mode, with the policy its editor needs.
+        return not_found();
+    }
     if !path.is_empty() && path != "index.html" {
         if let Some(file) = Console::get(path) {
             return asset(path, file);
@@ -114,6 +118,53 @@ fn index(req: &HttpRequest) -> HttpResponse {
         .body(html)
 }
 
+/// GraphiQL's page in the build (`admin-ui/graphiql.html`).
+const GRAPHIQL_PAGE: &str = "graphiql.html";
+
+/// GraphiQL, bundled with the console (`GET /graphql` in development mode), or a page
+/// saying how to build it when this binary carries no console.
+pub fn graphiql(req: &HttpRequest) -> HttpResponse {
+    let Some(file) = Console::get(GRAPHIQL_PAGE) else {
+        return HttpResponse::Ok()
+            .content_type("text/html; charset=utf-8")
+            .insert_header((header::CACHE_CONTROL, "no-cache"))
+            .insert_header((
+                header::CONTENT_SECURITY_POLICY,
+                "default-src 'none'; frame-ancestors 'none'",
+            ))
+            .body(GRAPHIQL_NOT_BUILT);
+    };
+    // Vite writes the console's nonce placeholder into every page; this one has no nonce
+    // (a nonce in `style-src` would switch `'unsafe-inline'` off).
+    let html =
+        String::from_utf8_lossy(&file.data).replace(&format!(" nonce=\"{NONCE_PLACEHOLDER}\""), "");
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .insert_header((header::CONTENT_SECURITY_POLICY, graphiql_policy(req)))
+        .body(html)
+}
+
+const GRAPHIQL_NOT_BUILT: &str = "<!doctype html><html lang=\"ko\"><meta charset=\"utf-8\">\
+<title>GraphiQL</title><h1>GraphiQL이 빌드되지 않았습니다 · GraphiQL was not built</h1>\
+<p>GraphiQL은 콘솔과 함께 빌드됩니다: <code>scripts/build-console.sh</code>를 실행한 뒤 \
+<code>storedesk</code>를 다시 빌드하세요. API는 <code>POST /graphql</code>로 계속 쓸 수 있습니다.</p>\
+<p>GraphiQL is built with the console: run <code>scripts/build-console.sh</code>, then build \
+<code>storedesk</code> again. The API still answers <code>POST /graphql</code>.</p></html>";
+
+/// The console's policy, except for styles: the editor (Monaco) writes `<style>` elements at
+/// run time and offers no way to give them a nonce, so this development-only page allows
+/// inline styles. Scripts stay strictly this origin's files; its language workers too.
+fn graphiql_policy(req: &HttpRequest) -> String {
+    let host = req.connection_info().host().to_owned();
+    format!(
+        "default-src 'self'; script-src 'self'; worker-src 'self'; \
+         style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; \
+         connect-src 'self' ws://{host} wss://{host}; frame-ancestors 'none'; \
+         base-uri 'none'; object-src 'none'; form-action 'self'"
+    )
+}
+
 /// 128 random bits, as CSP nonces want.
 fn nonce() -> String {
     let mut bytes = [0u8; 16];
@@ -149,6 +200,15 @@ mod tests {
         assert!(policy.contains("frame-ancestors 'none'"), "{policy}");
         assert!(policy.contains("wss://desk.example"), "{policy}");
         assert!(!policy.contains("unsafe"), "{policy}");
+    }
+
+    #[test]
+    fn graphiql_runs_no_inline_script() {
+        let req = actix_web::test::TestRequest::default().to_http_request();
+        let policy = graphiql_policy(&req);
+        assert!(policy.contains("script-src 'self';"), "{policy}");
+        assert!(policy.contains("frame-ancestors 'none'"), "{policy}");
+        assert!(!policy.contains("nonce"), "{policy}");
     }
 
     #[test]

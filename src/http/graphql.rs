@@ -14,7 +14,7 @@
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
-use async_graphql::http::{GraphiQLSource, MultipartOptions, receive_body};
+use async_graphql::http::{MultipartOptions, receive_body};
 use async_graphql::parser::types::OperationType;
 use async_graphql::{ServerError, Variables};
 use futures_util::StreamExt;
@@ -460,9 +460,7 @@ pub async fn get(
     let query_string = req.query_string();
     if query_string.is_empty() {
         if state.settings.mode == Mode::Development {
-            return HttpResponse::Ok()
-                .content_type("text/html; charset=utf-8")
-                .body(GraphiQLSource::build().endpoint("/graphql").finish());
+            return super::console::graphiql(&req);
         }
         return error_response(
             StatusCode::NOT_FOUND,
