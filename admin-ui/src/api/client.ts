@@ -1,7 +1,6 @@
 import { Client, fetchExchange, subscriptionExchange } from 'urql';
 import { authExchange } from '@urql/exchange-auth';
 import { cacheExchange, type Cache } from '@urql/exchange-graphcache';
-import { relayPagination } from '@urql/exchange-graphcache/extras';
 import { createClient as createWsClient } from 'graphql-ws';
 import { session } from '../lib/session';
 import { connection } from '../lib/connection';
@@ -70,8 +69,8 @@ function makeClient(): Client {
     exchanges: [
       cacheExchange({
         keys: Object.fromEntries(EMBEDDED.map((name) => [name, () => null])),
-        // Pages of a list (same filter, next cursor) are merged into one list.
-        resolvers: { Query: { tickets: relayPagination() } },
+        // No page-merging resolver: the queue keeps its pages itself (lib/keysetWindow.ts), so
+        // that a change reloads all of them, not only the last.
         updates: {
           Mutation: {
             // A new ticket or message changes lists the cache cannot extend on its own.

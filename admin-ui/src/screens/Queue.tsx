@@ -1,13 +1,15 @@
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import {
-  Alert, Anchor, Badge, Button, Checkbox, Group, Kbd, Loader, Menu, Modal, Select, Stack, Table, Tabs, Text,
+  Alert, Anchor, Badge, Box, Button, Checkbox, Group, Kbd, Loader, Menu, Modal, Select, Stack, Table, Tabs, Text,
   TextInput, Title,
 } from '@mantine/core';
 import { useDebouncedCallback, useHotkeys } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
 import { Link, getRouteApi, useNavigate } from '@tanstack/react-router';
 import { flexRender, rowSelectionFeature, tableFeatures, useTable, type ColumnDef, type RowSelectionState } from '@tanstack/react-table';
+import { useVirtualizer } from '@tanstack/react-virtual';
 import { useClient, useQuery, useSubscription } from 'urql';
+import { useKeysetWindow, type FetchPage } from '../lib/keysetWindow';
 import { useTranslation } from 'react-i18next';
 import { graphql, type ResultOf } from '../api/graphql';
 import { AssignTicket, SetTicketStatus } from '../api/tickets';
@@ -86,6 +88,11 @@ type Row = ResultOf<typeof QueueTickets>['tickets']['nodes'][number];
 
 const features = tableFeatures({ rowSelectionFeature });
 
+/** A queue row's height before it is measured (one line of text and a badge). */
+const ROW_ESTIMATE = 49;
+/** How close to the last loaded row the next page is fetched. */
+const PREFETCH_ROWS = 15;
+
 /** Whether a key event should be left to the field or the IME that has it. */
 function typingOrComposing(event: KeyboardEvent): boolean {
   return event.isComposing || event.keyCode === 229;
@@ -100,11 +107,11 @@ export function QueueScreen() {
   const now = useNow();
   const view: QueueView = search.view ?? 'all';
   const filter = useMemo(() => toTicketFilter(search, me), [search, me]);
-  const [after, setAfter] = useState<string | null>(null);
   const [cursor, setCursor] = useState(0);
   const [rowSelection, setRowSelection] = useState<RowSelectionState>({});
   const [help, setHelp] = useState(false);
   const searchInput = useRef<HTMLInputElement>(null);
+  const scroller = useRef<HTMLDivElement>(null);
   const enumOptions = useEnumOptions();
 
   // A new filter starts from the first page with nothing selected.
@@ -113,19 +120,33 @@ export function QueueScreen() {
   const [seenKey, setSeenKey] = useState(filterKey);
   if (seenKey !== filterKey) {
     setSeenKey(filterKey);
-    setAfter(null);
     setCursor(0);
     setRowSelection({});
   }
 
-  const [{ data, fetching, error }] = useQuery({ query: QueueTickets, variables: { filter, sort, after } });
+  const fetchPage = useCallback<FetchPage<Row>>(
+    async (after) => {
+      const result = await client
+        .query(QueueTickets, { filter, sort, after }, { requestPolicy: 'network-only' })
+        .toPromise();
+      if (result.error || !result.data) throw result.error ?? new Error('no data');
+      const { nodes, pageInfo, totalCount } = result.data.tickets;
+      return { nodes, endCursor: pageInfo.endCursor ?? null, hasNextPage: pageInfo.hasNextPage, totalCount };
+    },
+    [client, filter, sort],
+  );
+  const list = useKeysetWindow(filterKey, fetchPage);
+  const { rows, fetching } = list;
   const counts = useQuery({
     query: ViewCounts,
     variables: Object.fromEntries(VIEWS.map((v) => [v, viewFilter(v, me)])),
   })[0].data;
-  useSubscription({ query: QueueChanged });
-
-  const rows = useMemo(() => data?.tickets.nodes ?? [], [data]);
+  // A burst of changes (a bulk action, a sweep) reloads the list once.
+  const refreshSoon = useDebouncedCallback(list.refresh, 300);
+  useSubscription({ query: QueueChanged }, (_previous, event) => {
+    refreshSoon();
+    return event;
+  });
   const setSearch = (next: Partial<QueueSearch>) =>
     void navigate({ search: (prev: QueueSearch) => ({ ...prev, ...next }) });
   const debouncedQuery = useDebouncedCallback((q: string) => setSearch({ q: q.trim() || undefined }), 300);
@@ -213,6 +234,25 @@ export function QueueScreen() {
     enableRowSelection: true,
   });
 
+  // Only the rows in sight are in the DOM, so a queue of thousands scrolls as one of fifty;
+  // the next page is fetched as the end comes into view (keyset cursors, merged by the cache).
+  // eslint-disable-next-line react-hooks/incompatible-library -- this build runs no React Compiler
+  const virtualizer = useVirtualizer({
+    count: rows.length,
+    getScrollElement: () => scroller.current,
+    estimateSize: () => ROW_ESTIMATE,
+    overscan: 12,
+    getItemKey: (index) => rows[index]?.id ?? index,
+    onChange: (instance) => {
+      const last = instance.getVirtualItems().at(-1)?.index ?? -1;
+      if (list.hasNextPage && !fetching && last >= rows.length - PREFETCH_ROWS) void list.loadMore();
+    },
+  });
+  const virtualRows = virtualizer.getVirtualItems();
+  const padTop = virtualRows[0]?.start ?? 0;
+  const padBottom = virtualizer.getTotalSize() - (virtualRows.at(-1)?.end ?? 0);
+  const tableRows = table.getRowModel().rows;
+
   const selectedIds = Object.keys(rowSelection).filter((id) => rowSelection[id]);
   const current = rows[Math.min(cursor, Math.max(rows.length - 1, 0))];
 
@@ -228,10 +268,10 @@ export function QueueScreen() {
     ['shift+?', () => setHelp(true)],
   ]);
 
-  // Keep the keyboard cursor's row in view.
+  // Keep the keyboard cursor's row in view (it may not be rendered yet).
   useEffect(() => {
-    document.querySelector(`[data-row-index="${cursor}"]`)?.scrollIntoView({ block: 'nearest' });
-  }, [cursor]);
+    if (cursor < virtualizer.options.count) virtualizer.scrollToIndex(cursor, { align: 'auto' });
+  }, [cursor, virtualizer]);
 
   const bulk = async (run: (id: string) => Promise<{ error?: Parameters<typeof problemOf>[0] }>) => {
     const results = await Promise.all(selectedIds.map(run));
@@ -240,13 +280,14 @@ export function QueueScreen() {
       notifications.show({ color: 'red', message: `${describe(failed[0])} (${failed.length}/${results.length})` });
     }
     setRowSelection({});
+    list.refresh();
   };
   const assignToMe = () =>
     bulk((ticketId) => client.mutation(AssignTicket, { ticketId, assigneeId: me }).toPromise());
   const setStatus = (status: (typeof STATUSES)[number]) =>
     bulk((ticketId) => client.mutation(SetTicketStatus, { ticketId, status }).toPromise());
 
-  const problem = problemOf(error);
+  const problem = problemOf(list.error as Parameters<typeof problemOf>[0]);
 
   return (
     <Stack gap="md">
@@ -320,14 +361,21 @@ export function QueueScreen() {
       {problem && <Alert color="red" role="alert">{describe(problem)}</Alert>}
 
       <Text size="sm" c="dimmed" aria-live="polite">
-        {data ? t('queue.count', { count: data.tickets.totalCount }) : ''}
+        {list.totalCount !== undefined ? t('queue.count', { count: list.totalCount }) : ''}
       </Text>
 
-      <Table.ScrollContainer minWidth={960}>
-        <Table highlightOnHover verticalSpacing="xs" aria-label={t('queue.title')}>
+      <Box ref={scroller} data-testid="queue-scroller" mah="calc(100dvh - 300px)" mih={rows.length > 8 ? 400 : undefined} style={{ overflow: 'auto' }}>
+        <Table
+          highlightOnHover
+          stickyHeader
+          verticalSpacing="xs"
+          miw={960}
+          aria-label={t('queue.title')}
+          aria-rowcount={list.totalCount !== undefined ? list.totalCount + 1 : undefined}
+        >
           <Table.Thead>
             {table.getHeaderGroups().map((group) => (
-              <Table.Tr key={group.id}>
+              <Table.Tr key={group.id} aria-rowindex={1}>
                 {group.headers.map((header) => (
                   <Table.Th key={header.id}>{flexRender(header.column.columnDef.header, header.getContext())}</Table.Th>
                 ))}
@@ -335,32 +383,45 @@ export function QueueScreen() {
             ))}
           </Table.Thead>
           <Table.Tbody>
-            {table.getRowModel().rows.map((row, index) => (
-              <Table.Tr
-                key={row.id}
-                data-row-index={index}
-                data-testid="queue-row"
-                aria-selected={index === cursor}
-                bg={index === cursor ? 'blue.0' : undefined}
-                onClick={() => setCursor(index)}
-                onDoubleClick={() => open(row.original)}
-              >
-                {row.getAllCells().map((cell) => (
-                  <Table.Td key={cell.id}>{flexRender(cell.column.columnDef.cell, cell.getContext())}</Table.Td>
-                ))}
-              </Table.Tr>
-            ))}
+            {padTop > 0 && (
+              <tr aria-hidden>
+                <td colSpan={columns.length} style={{ height: padTop, padding: 0 }} />
+              </tr>
+            )}
+            {virtualRows.map((virtualRow) => {
+              const row = tableRows[virtualRow.index];
+              if (!row) return null;
+              const index = virtualRow.index;
+              return (
+                <Table.Tr
+                  key={row.id}
+                  ref={virtualizer.measureElement}
+                  data-index={index}
+                  data-row-index={index}
+                  data-testid="queue-row"
+                  aria-rowindex={index + 2}
+                  aria-selected={index === cursor}
+                  bg={index === cursor ? 'blue.0' : undefined}
+                  onClick={() => setCursor(index)}
+                  onDoubleClick={() => open(row.original)}
+                >
+                  {row.getAllCells().map((cell) => (
+                    <Table.Td key={cell.id}>{flexRender(cell.column.columnDef.cell, cell.getContext())}</Table.Td>
+                  ))}
+                </Table.Tr>
+              );
+            })}
+            {padBottom > 0 && (
+              <tr aria-hidden>
+                <td colSpan={columns.length} style={{ height: padBottom, padding: 0 }} />
+              </tr>
+            )}
           </Table.Tbody>
         </Table>
-      </Table.ScrollContainer>
+      </Box>
 
       {fetching && <Loader size="sm" aria-label="loading" />}
-      {!fetching && data && rows.length === 0 && <Text c="dimmed" ta="center" py="xl">{t('queue.empty')}</Text>}
-      {data?.tickets.pageInfo.hasNextPage && (
-        <Button variant="default" onClick={() => setAfter(data.tickets.pageInfo.endCursor ?? null)} loading={fetching}>
-          {t('queue.loadMore')}
-        </Button>
-      )}
+      {!fetching && list.totalCount !== undefined && rows.length === 0 && <Text c="dimmed" ta="center" py="xl">{t('queue.empty')}</Text>}
 
       <Modal opened={help} onClose={() => setHelp(false)} title={t('shortcuts.title')}>
         <Table>
