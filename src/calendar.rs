@@ -107,6 +107,28 @@ impl BusinessCalendar {
         (local - Duration::seconds(i64::from(self.offset.local_minus_utc()))).and_utc()
     }
 
+    /// Business days from the local date of `now` to that of `deadline`, as a seller reads a
+    /// deadline chip: `0` the same day ("today"), `1` the next business day ("D-1"), `-2` two
+    /// business days behind. Weekends and holidays in between do not count.
+    pub fn business_days_until(&self, now: DateTime<Utc>, deadline: DateTime<Utc>) -> i64 {
+        let (today, due) = (self.local_date(now), self.local_date(deadline));
+        let (from, to, sign) = if due >= today {
+            (today, due, 1)
+        } else {
+            (due, today, -1)
+        };
+        // Counts the business days in (from, to]; deadlines lie days away, not years.
+        let mut count = 0;
+        let mut day = from;
+        while day < to {
+            day += Duration::days(1);
+            if self.is_business_day(day) {
+                count += 1;
+            }
+        }
+        sign * count
+    }
+
     /// The local wall-clock time of `at` (for messages people read).
     pub fn local_time(&self, at: DateTime<Utc>) -> chrono::NaiveDateTime {
         at.with_timezone(&self.offset).naive_local()
@@ -123,6 +145,20 @@ mod tests {
     use chrono::TimeZone;
 
     use super::*;
+
+    #[test]
+    fn business_days_until_skips_weekends_and_holidays_both_ways() {
+        // 2026-12-04 is a Friday; 2026-12-08 a Tuesday made a holiday.
+        let calendar = calendar(&["2026-12-08"]);
+        let at = |d: u32, h: u32| Utc.with_ymd_and_hms(2026, 12, d, h, 0, 0).unwrap();
+        // 10:00 and 23:00 UTC are the same and the next Korean day.
+        assert_eq!(calendar.business_days_until(at(4, 1), at(4, 5)), 0);
+        assert_eq!(calendar.business_days_until(at(4, 1), at(7, 1)), 1);
+        assert_eq!(calendar.business_days_until(at(4, 1), at(9, 1)), 2);
+        assert_eq!(calendar.business_days_until(at(9, 1), at(4, 1)), -2);
+        assert_eq!(calendar.business_days_until(at(4, 1), at(4, 23)), 0);
+        assert_eq!(calendar.business_days_until(at(3, 23), at(4, 1)), 0);
+    }
 
     fn calendar(holidays: &[&str]) -> BusinessCalendar {
         BusinessCalendar::from_settings(&Settings {

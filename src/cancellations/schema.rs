@@ -39,6 +39,7 @@ impl CancellationsQuery {
             kind: filter.kind.map(Into::into),
             store_id: parse_opt_id("storeId", filter.store_id.as_ref())?,
             overdue: filter.overdue,
+            decided: filter.decided,
         };
         let (rows, total) = service::list_requests(state, &caller, &filter, &page).await?;
         Ok(pagination::connection(rows, total, |row| {

@@ -62,6 +62,8 @@ pub struct RequestFilter {
     pub store_id: Option<Uuid>,
     /// Only requests past (or within) the seller deadline and still undecided.
     pub overdue: Option<bool>,
+    /// Only decided requests (`true`) or only those waiting for the seller (`false`).
+    pub decided: Option<bool>,
 }
 
 /// Who decides a request.
@@ -816,6 +818,12 @@ pub async fn list_requests(
             .add(cancellation_request::Column::OrderId.in_subquery(store_order_ids(store_id)));
     }
     condition = pagination::with_flag(condition, filter.overdue, overdue(now));
+    condition = pagination::with_flag(
+        condition,
+        filter.decided,
+        Condition::all()
+            .add(cancellation_request::Column::Status.ne(CancellationStatus::PendingSeller)),
+    );
     let select = cancellation_request::Entity::find().filter(condition);
     Ok(
         pagination::fetch_counted(&state.db, select, cancellation_request::Column::Id, page)

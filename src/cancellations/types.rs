@@ -115,6 +115,22 @@ impl CancellationRequest {
         ))
     }
 
+    /// Business days to the seller deadline in the marketplace's calendar (holidays skipped),
+    /// for a deadline chip: `0` due today, `1` the next business day, negative when that many
+    /// business days late (with `overdue` telling whether today's deadline has passed). Null
+    /// once decided or without a deadline.
+    async fn seller_business_days_left(&self, ctx: &Context<'_>) -> ApiResult<Option<i64>> {
+        let (state, _, _) = request_parts(ctx)?;
+        if self.0.status != cancellation_request::CancellationStatus::PendingSeller {
+            return Ok(None);
+        }
+        Ok(self.0.seller_deadline_at.map(|deadline| {
+            state
+                .calendar
+                .business_days_until(state.clock.now(), deadline)
+        }))
+    }
+
     /// When it was escalated to agents for missing the deadline.
     async fn escalated_at(&self) -> Option<DateTime<Utc>> {
         self.0.escalated_at
@@ -175,4 +191,7 @@ pub struct CancellationRequestFilter {
     pub store_id: Option<ID>,
     /// Only requests past (true) or within (false) the seller deadline and undecided.
     pub overdue: Option<bool>,
+    /// Only decided requests (approved, rejected, completed or withdrawn: `true`) or only
+    /// those waiting for the seller (`false`).
+    pub decided: Option<bool>,
 }

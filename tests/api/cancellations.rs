@@ -456,7 +456,87 @@ engine_tests!(
     an_order_has_at_most_one_open_request,
     overdue_requests_are_flagged_and_escalated_to_agents,
     a_seller_cancels_on_their_own_and_the_buyer_is_refunded_and_told,
+    sellers_see_business_days_left_and_list_waiting_and_decided_requests_apart,
 );
+
+/// The seller center's lists: waiting (`decided: false`) and decided requests apart, each
+/// waiting one with the business days left to its deadline.
+pub async fn sellers_see_business_days_left_and_list_waiting_and_decided_requests_apart(
+    app: TestApp,
+) {
+    let shop = Shop::open(&app).await;
+    let order = preparing_order(&app, &shop, 10_000).await;
+    let body = request_cancel(&app, &shop.buyer_a, &order).await;
+    let id = body["data"]["requestCancellation"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let list = "query($decided: Boolean) { cancellationRequests(filter: { decided: $decided }) {
+        totalCount nodes { id status sellerBusinessDaysLeft } } }";
+    let waiting = ok(
+        &app,
+        &shop.seller_a,
+        list,
+        json!({ "decided": false }),
+        "cancellationRequests",
+    )
+    .await;
+    assert_eq!(waiting["totalCount"], 1);
+    assert_eq!(waiting["nodes"][0]["id"], id);
+    // The deadline is N business days ahead, whatever day of the week the test starts on.
+    let days = i64::from(app.state.settings.seller_decision_business_days);
+    assert_eq!(waiting["nodes"][0]["sellerBusinessDaysLeft"], days);
+    let decided = ok(
+        &app,
+        &shop.seller_a,
+        list,
+        json!({ "decided": true }),
+        "cancellationRequests",
+    )
+    .await;
+    assert_eq!(decided["totalCount"], 0);
+    // The other store's seller sees neither list.
+    let other = ok(
+        &app,
+        &shop.seller_b,
+        list,
+        json!({ "decided": false }),
+        "cancellationRequests",
+    )
+    .await;
+    assert_eq!(other["totalCount"], 0);
+
+    ok(
+        &app,
+        &shop.seller_a,
+        APPROVE,
+        json!({ "id": id }),
+        "approveCancellation",
+    )
+    .await;
+    let waiting = ok(
+        &app,
+        &shop.seller_a,
+        list,
+        json!({ "decided": false }),
+        "cancellationRequests",
+    )
+    .await;
+    assert_eq!(waiting["totalCount"], 0);
+    let decided = ok(
+        &app,
+        &shop.seller_a,
+        list,
+        json!({ "decided": true }),
+        "cancellationRequests",
+    )
+    .await;
+    assert_eq!(decided["totalCount"], 1);
+    assert_eq!(
+        decided["nodes"][0]["sellerBusinessDaysLeft"],
+        serde_json::Value::Null
+    );
+}
 
 /// Every commerce change leaves an audit event naming the actor and the states before and
 /// after, in the same transaction as the change.

@@ -166,12 +166,18 @@ pub async fn probes_and_request_ids_work(app: TestApp) {
     assert_eq!(ready.status().as_u16(), 200);
     let graphiql = app.client.get(app.graphql_url()).send().await.unwrap();
     assert_eq!(graphiql.status().as_u16(), 200);
-    let policy = graphiql.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    let policy = graphiql.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
     assert!(policy.contains("frame-ancestors 'none'"), "{policy}");
     let page = graphiql.text().await.unwrap();
     assert!(page.contains("GraphiQL"), "{page}");
     // Bundled with the console (or a page saying how to build it): nothing from another host.
-    assert!(!page.contains("https://") && !page.contains("http://"), "{page}");
+    assert!(
+        !page.contains("https://") && !page.contains("http://"),
+        "{page}"
+    );
 }
 
 /// A NUL character in any argument or variable is refused before anything runs. Found by
