@@ -45,7 +45,7 @@ test('signing out everywhere kills the access token a thief copied', async ({ pa
 test('a seller signs in and lands on the seller center', async ({ page }) => {
   await signIn(page, SELLER);
   await expect(page).toHaveURL(/\/seller/);
-  await expect(page.getByRole('heading', { name: '판매자 센터' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: '취소·반품 관리' })).toBeVisible();
 });
 
 test('a wrong password keeps the email and says why', async ({ page }) => {

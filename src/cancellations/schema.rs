@@ -6,6 +6,7 @@ use async_graphql::{Context, ID, Object};
 use super::service::{self, Decider, NewRequest, RequestFilter};
 use super::types::{
     CancellationKind, CancellationReason, CancellationRequest, CancellationRequestFilter,
+    CancellationRequestSort,
 };
 use crate::error::ApiResult;
 use crate::graphql::pagination::{self, ConnectionFields};
@@ -18,13 +19,15 @@ pub struct CancellationsQuery;
 
 #[Object]
 impl CancellationsQuery {
-    /// Requests on orders the caller may see, newest first. `overdue: true` is the agents'
-    /// escalation queue.
+    /// Requests on orders the caller may see, newest first or (`sort: DEADLINE`) earliest
+    /// seller deadline first. `overdue: true` is the agents' escalation queue.
     #[graphql(complexity = "pagination::complexity(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)] // Relay's four paging arguments, a filter and a sort
     async fn cancellation_requests(
         &self,
         ctx: &Context<'_>,
         filter: Option<CancellationRequestFilter>,
+        #[graphql(default)] sort: CancellationRequestSort,
         first: Option<i32>,
         after: Option<String>,
         last: Option<i32>,
@@ -41,7 +44,9 @@ impl CancellationsQuery {
             overdue: filter.overdue,
             decided: filter.decided,
         };
-        let (rows, total) = service::list_requests(state, &caller, &filter, &page).await?;
+        let by_deadline = sort == CancellationRequestSort::Deadline;
+        let (rows, total) =
+            service::list_requests(state, &caller, &filter, by_deadline, &page).await?;
         Ok(pagination::connection(rows, total, |row| {
             (row.id, CancellationRequest(row))
         }))

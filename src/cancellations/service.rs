@@ -797,11 +797,12 @@ pub fn is_overdue(request: &cancellation_request::Model, now: DateTime<Utc>) -> 
             .is_some_and(|deadline| deadline < now)
 }
 
-/// Requests `caller` may see, newest first.
+/// Requests `caller` may see, newest first or earliest deadline first.
 pub async fn list_requests(
     state: &AppState,
     caller: &Caller,
     filter: &RequestFilter,
+    by_deadline: bool,
     page: &PageArgs,
 ) -> ApiResult<(Page<cancellation_request::Model>, u64)> {
     let now = state.clock.now();
@@ -825,10 +826,56 @@ pub async fn list_requests(
             .add(cancellation_request::Column::Status.ne(CancellationStatus::PendingSeller)),
     );
     let select = cancellation_request::Entity::find().filter(condition);
-    Ok(
-        pagination::fetch_counted(&state.db, select, cancellation_request::Column::Id, page)
-            .await?,
+    if !by_deadline {
+        return Ok(pagination::fetch_counted(
+            &state.db,
+            select,
+            cancellation_request::Column::Id,
+            page,
+        )
+        .await?);
+    }
+    let total =
+        pagination::count_rows(&state.db, select.clone(), cancellation_request::Column::Id).await?;
+    let cursor = match page.cursor {
+        Some(id) => {
+            let row = cancellation_request::Entity::find_by_id(id)
+                .filter(
+                    cancellation_request::Column::OrderId.in_subquery(visible_order_ids(caller)),
+                )
+                .one(&state.db)
+                .await?
+                .ok_or_else(|| {
+                    ApiError::validation(pagination::cursor_field(page), "Invalid cursor.")
+                })?;
+            Some((deadline_key(&row), row.id))
+        }
+        None => None,
+    };
+    let rows = pagination::fetch_by_key(
+        &state.db,
+        select,
+        deadline_key_expr(),
+        cancellation_request::Column::Id,
+        cursor,
+        page,
     )
+    .await?;
+    Ok((rows, total))
+}
+
+/// What `sort: DEADLINE` orders by: the seller deadline, or the request time without one.
+fn deadline_key(request: &cancellation_request::Model) -> DateTime<Utc> {
+    request.seller_deadline_at.unwrap_or(request.requested_at)
+}
+
+/// [`deadline_key`] in SQL.
+fn deadline_key_expr() -> sea_orm::sea_query::SimpleExpr {
+    sea_orm::sea_query::Func::coalesce([
+        Expr::col(cancellation_request::Column::SellerDeadlineAt),
+        Expr::col(cancellation_request::Column::RequestedAt),
+    ])
+    .into()
 }
 
 /// The overdue sweep: requests past the seller deadline are escalated to agents (flagged

@@ -53,6 +53,17 @@ pub enum CancellationStatus {
     Withdrawn,
 }
 
+/// The order of `cancellationRequests`.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CancellationRequestSort {
+    /// Newest request first.
+    #[default]
+    Newest,
+    /// Earliest seller deadline first (requests without a deadline by when they were
+    /// asked): the seller center's order of urgency.
+    Deadline,
+}
+
 /// A cancellation or return request.
 pub struct CancellationRequest(pub cancellation_request::Model);
 

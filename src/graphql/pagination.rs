@@ -151,6 +151,77 @@ where
     }
 }
 
+/// One keyset page of `select` ordered by `key` (a time, earliest first), then by `id`.
+/// `cursor` is the key and id of the cursor's row, which the caller reads back (scoped as
+/// the list is) from the id in the Relay cursor. No OFFSET, as with [`fetch_newest_first`].
+pub async fn fetch_by_key<E>(
+    conn: &impl ConnectionTrait,
+    select: Select<E>,
+    key: sea_orm::sea_query::SimpleExpr,
+    id: E::Column,
+    cursor: Option<(chrono::DateTime<chrono::Utc>, Uuid)>,
+    args: &PageArgs,
+) -> Result<Page<E::Model>, DbErr>
+where
+    E: EntityTrait,
+{
+    use sea_orm::sea_query::ExprTrait as _;
+    let forward = args.direction == Direction::Forward;
+    let select = match cursor {
+        Some((at, row)) => {
+            let (key_side, id_side) = if forward {
+                (key.clone().gt(at), id.gt(row))
+            } else {
+                (key.clone().lt(at), id.lt(row))
+            };
+            select.filter(
+                sea_orm::Condition::any().add(key_side).add(
+                    sea_orm::Condition::all()
+                        .add(key.clone().eq(at))
+                        .add(id_side),
+                ),
+            )
+        }
+        None => select,
+    };
+    let order = if forward {
+        sea_orm::Order::Asc
+    } else {
+        sea_orm::Order::Desc
+    };
+    let size = usize::try_from(args.size).unwrap_or(usize::MAX);
+    let mut rows = select
+        .order_by(key, order.clone())
+        .order_by(id, order)
+        .limit(args.size + 1)
+        .all(conn)
+        .await?;
+    let more = rows.len() > size;
+    rows.truncate(size);
+    if forward {
+        Ok(Page {
+            rows,
+            has_previous: cursor.is_some(),
+            has_next: more,
+        })
+    } else {
+        rows.reverse();
+        Ok(Page {
+            rows,
+            has_previous: more,
+            has_next: cursor.is_some(),
+        })
+    }
+}
+
+/// The field a bad cursor is reported on.
+pub fn cursor_field(args: &PageArgs) -> &'static str {
+    match args.direction {
+        Direction::Forward => "after",
+        Direction::Backward => "before",
+    }
+}
+
 /// One keyset page of `select` with the number of rows matching it across all pages.
 pub async fn fetch_counted<E>(
     conn: &impl ConnectionTrait,

@@ -134,66 +134,28 @@ async fn fetch_by_due(
     select: sea_orm::Select<ticket::Entity>,
     args: &PageArgs,
 ) -> ApiResult<Page<ticket::Model>> {
-    use crate::graphql::pagination::Direction;
-    let after = match args.cursor {
+    let cursor = match args.cursor {
         Some(id) => {
             let ticket = ticket::Entity::find_by_id(id)
                 .filter(ticket_scope(caller))
                 .one(conn)
-                .await?;
-            let field = match args.direction {
-                Direction::Forward => "after",
-                Direction::Backward => "before",
-            };
-            let ticket = ticket.ok_or_else(|| ApiError::validation(field, "Invalid cursor."))?;
+                .await?
+                .ok_or_else(|| {
+                    ApiError::validation(pagination::cursor_field(args), "Invalid cursor.")
+                })?;
             Some((next_due(&ticket), ticket.id))
         }
         None => None,
     };
-    let beyond = |(due, id): (DateTime<Utc>, Uuid), forward: bool| {
-        let (due_side, id_side) = if forward {
-            (next_due_expr().gt(due), ticket::Column::Id.gt(id))
-        } else {
-            (next_due_expr().lt(due), ticket::Column::Id.lt(id))
-        };
-        Condition::any()
-            .add(due_side)
-            .add(Condition::all().add(next_due_expr().eq(due)).add(id_side))
-    };
-    let limit = args.size + 1;
-    let size = usize::try_from(args.size).unwrap_or(usize::MAX);
-    let forward = args.direction == Direction::Forward;
-    let select = match after {
-        Some(key) => select.filter(beyond(key, forward)),
-        None => select,
-    };
-    let order = if forward {
-        sea_orm::Order::Asc
-    } else {
-        sea_orm::Order::Desc
-    };
-    let mut rows = select
-        .order_by(next_due_expr(), order.clone())
-        .order_by(ticket::Column::Id, order)
-        .limit(limit)
-        .all(conn)
-        .await?;
-    let more = rows.len() > size;
-    rows.truncate(size);
-    if forward {
-        Ok(Page {
-            rows,
-            has_previous: after.is_some(),
-            has_next: more,
-        })
-    } else {
-        rows.reverse();
-        Ok(Page {
-            rows,
-            has_previous: more,
-            has_next: after.is_some(),
-        })
-    }
+    Ok(pagination::fetch_by_key(
+        conn,
+        select,
+        next_due_expr(),
+        ticket::Column::Id,
+        cursor,
+        args,
+    )
+    .await?)
 }
 
 fn minutes(targets: PriorityMinutes, priority: TicketPriority) -> i64 {

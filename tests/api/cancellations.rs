@@ -457,7 +457,106 @@ engine_tests!(
     overdue_requests_are_flagged_and_escalated_to_agents,
     a_seller_cancels_on_their_own_and_the_buyer_is_refunded_and_told,
     sellers_see_business_days_left_and_list_waiting_and_decided_requests_apart,
+    sort_deadline_pages_by_the_seller_deadline_not_by_age,
 );
+
+/// `sort: DEADLINE` follows the stored deadlines (a request's deadline need not follow its
+/// age: settings change, agents file requests late), page by page without gaps.
+pub async fn sort_deadline_pages_by_the_seller_deadline_not_by_age(app: TestApp) {
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
+    let shop = Shop::open(&app).await;
+    let mut ids = Vec::new();
+    for _ in 0..3 {
+        let order = preparing_order(&app, &shop, 10_000).await;
+        let body = request_cancel(&app, &shop.buyer_a, &order).await;
+        ids.push(
+            body["data"]["requestCancellation"]["id"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+    // Oldest A, then B, then C; deadlines A +3 days, B +1, C +2.
+    let now = app.clock.now();
+    for (id, days) in ids.iter().zip([3, 1, 2]) {
+        let row =
+            entity::cancellation_request::Entity::find_by_id(id.parse::<uuid::Uuid>().unwrap())
+                .one(&app.state.db)
+                .await
+                .unwrap()
+                .unwrap();
+        let mut row: entity::cancellation_request::ActiveModel = row.into();
+        row.seller_deadline_at = Set(Some(now + Duration::days(days)));
+        row.update(&app.state.db).await.unwrap();
+    }
+    let (a, b, c) = (&ids[0], &ids[1], &ids[2]);
+    let list = "query($first: Int, $after: String, $last: Int) {
+        cancellationRequests(sort: DEADLINE, filter: { decided: false }, first: $first, after: $after, last: $last) {
+        totalCount pageInfo { hasNextPage endCursor } nodes { id } } }";
+    let all = ok(
+        &app,
+        &shop.seller_a,
+        list,
+        json!({ "first": 10 }),
+        "cancellationRequests",
+    )
+    .await;
+    let order: Vec<&str> = all["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(order, [b.as_str(), c.as_str(), a.as_str()]);
+    // One at a time, each page after the last.
+    let mut after = serde_json::Value::Null;
+    let mut seen = Vec::new();
+    loop {
+        let page = ok(
+            &app,
+            &shop.seller_a,
+            list,
+            json!({ "first": 1, "after": after }),
+            "cancellationRequests",
+        )
+        .await;
+        assert_eq!(page["totalCount"], 3);
+        seen.push(page["nodes"][0]["id"].as_str().unwrap().to_owned());
+        if page["pageInfo"]["hasNextPage"] != true {
+            break;
+        }
+        after = page["pageInfo"]["endCursor"].clone();
+    }
+    assert_eq!(seen, [b.clone(), c.clone(), a.clone()]);
+    let last = ok(
+        &app,
+        &shop.seller_a,
+        list,
+        json!({ "last": 1 }),
+        "cancellationRequests",
+    )
+    .await;
+    assert_eq!(last["nodes"][0]["id"], a.as_str());
+    // The other store's seller gets nothing, and a cursor of theirs is refused.
+    let other = ok(
+        &app,
+        &shop.seller_b,
+        list,
+        json!({ "first": 10 }),
+        "cancellationRequests",
+    )
+    .await;
+    assert_eq!(other["totalCount"], 0);
+    let cursor = all["pageInfo"]["endCursor"].clone();
+    let code = fails(
+        &app,
+        Some(&shop.seller_b),
+        list,
+        json!({ "first": 1, "after": cursor }),
+    )
+    .await;
+    assert_eq!(code, "VALIDATION");
+}
 
 /// The seller center's lists: waiting (`decided: false`) and decided requests apart, each
 /// waiting one with the business days left to its deadline.

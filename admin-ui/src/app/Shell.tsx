@@ -76,8 +76,8 @@ export function Shell() {
                     </Anchor>
                   </>
                 ) : (
-                  <Anchor component={Link} to="/seller" fw={500}>
-                    {t('seller.title')}
+                  <Anchor component={Link} to="/seller/claims" fw={500}>
+                    {t('nav.claims')}
                   </Anchor>
                 )}
               </Group>

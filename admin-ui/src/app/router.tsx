@@ -3,9 +3,9 @@ import type { Session } from '../lib/session';
 import { SignInScreen } from '../screens/SignIn';
 import { QueueScreen } from '../screens/Queue';
 import { TicketScreen } from '../screens/Ticket';
-import { SellerHome } from '../screens/SellerHome';
 import { Shell } from './Shell';
 import { parseQueueSearch } from '../lib/queueFilters';
+import { CLAIM_TABS, type ClaimTab } from '../lib/claimTabs';
 
 interface RouterContext {
   session: Session | null;
@@ -118,16 +118,34 @@ const editorsRoute = createRoute({
   component: lazyRouteComponent(() => import('../screens/Editors'), 'EditorsScreen'),
 });
 
+const sellerOnly = ({ context }: { context: RouterContext }) => {
+  if (isStaff(context.session)) throw redirect({ to: '/queue' });
+};
+
+/** The seller center's home is its most urgent list until its dashboard arrives. */
 const sellerRoute = createRoute({
   getParentRoute: () => appRoute,
   path: '/seller',
-  component: SellerHome,
+  beforeLoad: () => {
+    throw redirect({ to: '/seller/claims' });
+  },
+});
+
+const sellerClaimsRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: '/seller/claims',
+  beforeLoad: sellerOnly,
+  validateSearch: (search: Record<string, unknown>): { tab?: ClaimTab } => ({
+    tab: CLAIM_TABS.find((tab) => tab === search.tab && tab !== 'cancel'),
+  }),
+  component: lazyRouteComponent(() => import('../screens/seller/Claims'), 'ClaimsScreen'),
 });
 
 const routeTree = rootRoute.addChildren([
   signInRoute,
   appRoute.addChildren([
     homeRoute, queueRoute, ticketRoute, ordersRoute, orderRoute, accountsRoute, accountRoute, dashboardRoute, editorsRoute, sellerRoute,
+    sellerClaimsRoute,
   ]),
 ]);
 

@@ -1,0 +1,108 @@
+import { test, expect, api, apiLogin, expectAccessible, marker, screenshot, signIn, BUYER, SELLER } from './fixtures';
+
+/** A paid order of SELLER's store that the seller started preparing, with the buyer's cancellation request. */
+async function requestedCancellation(buyer: string, seller: string, product: string, price: number) {
+  const { me } = await api<{ me: { store: { id: string } } }>('query { me { store { id } } }', {}, seller);
+  const { placeOrder } = await api<{ placeOrder: { id: string; orderNumber: string } }>(
+    `mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { id orderNumber } }`,
+    { i: { storeId: me.store.id, items: [{ productName: product, quantity: 1, unitPrice: price }] } },
+    buyer,
+  );
+  await api(
+    `mutation($id: ID!) { payOrder(orderId: $id, input: { method: CARD, cardBrand: "BC", cardLast4: "4242" }) { id } }`,
+    { id: placeOrder.id },
+    buyer,
+  );
+  await api(`mutation($id: ID!) { markPreparing(orderId: $id) { id } }`, { id: placeOrder.id }, seller);
+  await api(
+    `mutation($id: ID!) { requestCancellation(orderId: $id, reason: CHANGE_OF_MIND, details: "다른 색으로 다시 주문할게요") { id } }`,
+    { id: placeOrder.id },
+    buyer,
+  );
+  return placeOrder;
+}
+
+interface BuyerOrder {
+  order: { status: string; refunds: { amount: number; status: string }[]; cancellationRequests: { status: string; rejectionReason: string | null }[] };
+}
+
+const BUYER_VIEW = `query($id: ID!) { order(id: $id) { status refunds { amount status } cancellationRequests { status rejectionReason } } }`;
+
+test('a seller approves a buyer’s cancellation, and the buyer’s order shows the refund', async ({ page }) => {
+  const buyer = await apiLogin(BUYER);
+  const seller = await apiLogin(SELLER);
+  const word = marker();
+  const order = await requestedCancellation(buyer, seller, `캠핑 랜턴 ${word}`, 32_000);
+
+  await signIn(page, SELLER);
+  await expect(page).toHaveURL(/\/seller\/claims/);
+  await expect(page.getByRole('heading', { name: '취소·반품 관리' })).toBeVisible();
+  const card = page.getByTestId('claim').filter({ hasText: order.orderNumber });
+  await expect(card).toContainText(`캠핑 랜턴 ${word}`);
+  await expect(card).toContainText('₩32,000');
+  await expect(card).toContainText('다른 색으로 다시 주문할게요');
+  // One business day to decide (the demo configuration): D-1, or "today" on a weekend start.
+  await expect(card.getByTestId('deadline-chip')).toHaveText(/D-1|오늘 마감/);
+  await expectAccessible(page, 'seller claims');
+  await screenshot(page, 'seller-claims');
+
+  await card.getByRole('button', { name: '승인' }).click();
+  await expect(page.getByText(`${order.orderNumber} 요청을 승인했습니다`)).toBeVisible();
+  await expect(card).toHaveCount(0);
+
+  // The row moved to the decided list, with the refund it opened.
+  await page.getByRole('tab', { name: '처리 완료' }).click();
+  await expect(page).toHaveURL(/tab=decided/);
+  const decided = page.getByTestId('claim').filter({ hasText: order.orderNumber });
+  await expect(decided.getByTestId('claim-refund')).toContainText('₩32,000');
+
+  const { order: seen } = await api<BuyerOrder>(BUYER_VIEW, { id: order.id }, buyer);
+  expect(seen.status).toBe('CANCELED');
+  expect(seen.refunds).toEqual([expect.objectContaining({ amount: 32_000 })]);
+});
+
+test('a rejection needs a reason, offers common ones, and keeps what was typed', async ({ page }) => {
+  const buyer = await apiLogin(BUYER);
+  const seller = await apiLogin(SELLER);
+  const order = await requestedCancellation(buyer, seller, `텐트 ${marker()}`, 120_000);
+
+  await signIn(page, SELLER);
+  const card = page.getByTestId('claim').filter({ hasText: order.orderNumber });
+  await card.getByRole('button', { name: '거절' }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByRole('button', { name: '거절' }).click();
+  await expect(dialog.getByText('입력해 주세요.')).toBeVisible();
+
+  await dialog.getByText('이미 상품 포장과 출고 준비가 끝났습니다.').click();
+  await expect(dialog.getByLabel(/거절 사유/)).toHaveValue('이미 상품 포장과 출고 준비가 끝났습니다.');
+  await dialog.getByLabel(/거절 사유/).fill('오늘 오전에 이미 출고되어 취소할 수 없습니다.');
+  await dialog.getByRole('button', { name: '이 사유를 저장' }).click();
+  await expect(dialog.getByText('오늘 오전에 이미 출고되어 취소할 수 없습니다.', { exact: true }).first()).toBeVisible();
+  await expectAccessible(page, 'seller reject');
+  await screenshot(page, 'seller-reject');
+  await dialog.getByRole('button', { name: '거절' }).click();
+  await expect(page.getByText(`${order.orderNumber} 요청을 거절했습니다`)).toBeVisible();
+
+  const { order: seen } = await api<BuyerOrder>(BUYER_VIEW, { id: order.id }, buyer);
+  expect(seen.status).toBe('PREPARING');
+  expect(seen.cancellationRequests[0]).toEqual({ status: 'REJECTED', rejectionReason: '오늘 오전에 이미 출고되어 취소할 수 없습니다.' });
+});
+
+test('a seller approves several requests at once', async ({ page }) => {
+  const buyer = await apiLogin(BUYER);
+  const seller = await apiLogin(SELLER);
+  const word = marker();
+  const first = await requestedCancellation(buyer, seller, `의자 ${word}`, 45_000);
+  const second = await requestedCancellation(buyer, seller, `테이블 ${word}`, 89_000);
+
+  await signIn(page, SELLER);
+  await page.getByLabel(`${first.orderNumber} 선택`).check();
+  await page.getByLabel(`${second.orderNumber} 선택`).check();
+  await page.getByRole('button', { name: '선택 승인 (2)' }).click();
+  await expect(page.getByText('2건을 승인했습니다')).toBeVisible();
+  await expect(page.getByTestId('claim').filter({ hasText: word })).toHaveCount(0);
+  for (const order of [first, second]) {
+    const { order: seen } = await api<BuyerOrder>(BUYER_VIEW, { id: order.id }, buyer);
+    expect(seen.status).toBe('CANCELED');
+  }
+});
