@@ -106,3 +106,75 @@ test('a seller approves several requests at once', async ({ page }) => {
     expect(seen.status).toBe('CANCELED');
   }
 });
+
+/** A day `days` from now in Seoul, as a date input takes it. */
+function seoulDay(days: number): string {
+  return new Date(Date.now() + days * 86_400_000).toLocaleDateString('sv-SE', { timeZone: 'Asia/Seoul' });
+}
+
+test('a seller prepares and ships two orders at once and reports a delay the buyer sees', async ({ page }) => {
+  const buyer = await apiLogin(BUYER);
+  const seller = await apiLogin(SELLER);
+  const { me } = await api<{ me: { store: { id: string } } }>('query { me { store { id } } }', {}, seller);
+  const word = marker();
+  const orders: { id: string; orderNumber: string }[] = [];
+  for (const [product, price] of [[`버너 ${word}`, 54_000], [`코펠 ${word}`, 27_000]] as const) {
+    const { placeOrder } = await api<{ placeOrder: { id: string; orderNumber: string } }>(
+      `mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { id orderNumber } }`,
+      { i: { storeId: me.store.id, items: [{ productName: product, quantity: 1, unitPrice: price }] } },
+      buyer,
+    );
+    await api(
+      `mutation($id: ID!) { payOrder(orderId: $id, input: { method: CARD, cardBrand: "BC", cardLast4: "4242" }) { id } }`,
+      { id: placeOrder.id },
+      buyer,
+    );
+    orders.push(placeOrder);
+  }
+  const [first, second] = orders as [(typeof orders)[0], (typeof orders)[0]];
+
+  await signIn(page, SELLER);
+  await page.getByRole('link', { name: '배송' }).click();
+  await expect(page.getByRole('heading', { name: '배송 관리' })).toBeVisible();
+  for (const order of orders) await page.getByLabel(`${order.orderNumber} 선택`).check();
+  await page.getByRole('button', { name: '선택 발송 준비 (2)' }).click();
+  await expect(page.getByText('2건을 발송 준비로 옮겼습니다.')).toBeVisible();
+  await expect(page.getByTestId('shipping-row').filter({ hasText: word })).toHaveCount(0);
+
+  await page.getByRole('tab', { name: /발송 대기/ }).click();
+  for (const order of orders) await page.getByLabel(`${order.orderNumber} 선택`).check();
+  await page.getByRole('button', { name: '선택 발송 처리 (2)' }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByRole('button', { name: '발송 처리' }).click();
+  await expect(dialog.getByText('입력해 주세요.').first()).toBeVisible();
+  await dialog.getByLabel('택배사').fill('CJ대한통운');
+  await page.keyboard.press('Escape');
+  await dialog.getByLabel('도착 예정일').fill(seoulDay(2));
+  await dialog.getByLabel(`${first.orderNumber} 송장번호`).fill(`6301${Date.now() % 100_000_000}`.padEnd(12, '1'));
+  await dialog.getByLabel(`${second.orderNumber} 송장번호`).fill(`6302${Date.now() % 100_000_000}`.padEnd(12, '2'));
+  await expectAccessible(page, 'seller ship');
+  await screenshot(page, 'seller-ship');
+  await dialog.getByRole('button', { name: '발송 처리' }).click();
+  await expect(page.getByText('2건을 발송 처리했습니다.')).toBeVisible();
+
+  await page.getByRole('tab', { name: /배송 중/ }).click();
+  const row = page.getByTestId('shipping-row').filter({ hasText: first.orderNumber });
+  await expect(row).toContainText('CJ대한통운');
+  await expect(row).toContainText('마지막 스캔');
+  await row.getByRole('button', { name: '지연 안내' }).click();
+  const later = seoulDay(5);
+  await page.getByRole('dialog').getByLabel('새 도착 예정일').fill(later);
+  await page.getByRole('dialog').getByLabel('지연 사유 (선택)').fill('물류센터 물량 증가');
+  await page.getByRole('dialog').getByRole('button', { name: '안내 보내기' }).click();
+  await expect(page.getByText(`${first.orderNumber} 구매자에게 새 도착 예정일을 안내했습니다.`)).toBeVisible();
+  await expectAccessible(page, 'seller shipping');
+  await screenshot(page, 'seller-shipping');
+
+  const { order } = await api<{ order: { status: string; shipment: { expectedDeliveryAt: string } } }>(
+    `query($id: ID!) { order(id: $id) { status shipment { expectedDeliveryAt } } }`,
+    { id: first.id },
+    buyer,
+  );
+  expect(order.status).toBe('SHIPPED');
+  expect(new Date(order.shipment.expectedDeliveryAt).toLocaleDateString('sv-SE', { timeZone: 'Asia/Seoul' })).toBe(later);
+});

@@ -76,9 +76,14 @@ export function Shell() {
                     </Anchor>
                   </>
                 ) : (
-                  <Anchor component={Link} to="/seller/claims" fw={500}>
-                    {t('nav.claims')}
-                  </Anchor>
+                  <>
+                    <Anchor component={Link} to="/seller/claims" fw={500}>
+                      {t('nav.claims')}
+                    </Anchor>
+                    <Anchor component={Link} to="/seller/shipping" fw={500}>
+                      {t('nav.shipping')}
+                    </Anchor>
+                  </>
                 )}
               </Group>
             </nav>

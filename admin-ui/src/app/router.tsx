@@ -5,7 +5,7 @@ import { QueueScreen } from '../screens/Queue';
 import { TicketScreen } from '../screens/Ticket';
 import { Shell } from './Shell';
 import { parseQueueSearch } from '../lib/queueFilters';
-import { CLAIM_TABS, type ClaimTab } from '../lib/claimTabs';
+import { CLAIM_TABS, SHIPPING_TABS, type ClaimTab, type ShippingTab } from '../lib/sellerTabs';
 
 interface RouterContext {
   session: Session | null;
@@ -141,11 +141,21 @@ const sellerClaimsRoute = createRoute({
   component: lazyRouteComponent(() => import('../screens/seller/Claims'), 'ClaimsScreen'),
 });
 
+const sellerShippingRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: '/seller/shipping',
+  beforeLoad: sellerOnly,
+  validateSearch: (search: Record<string, unknown>): { tab?: ShippingTab } => ({
+    tab: SHIPPING_TABS.find((tab) => tab === search.tab && tab !== 'prepare'),
+  }),
+  component: lazyRouteComponent(() => import('../screens/seller/Shipping'), 'ShippingScreen'),
+});
+
 const routeTree = rootRoute.addChildren([
   signInRoute,
   appRoute.addChildren([
     homeRoute, queueRoute, ticketRoute, ordersRoute, orderRoute, accountsRoute, accountRoute, dashboardRoute, editorsRoute, sellerRoute,
-    sellerClaimsRoute,
+    sellerClaimsRoute, sellerShippingRoute,
   ]),
 ]);
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatCountdown, formatDateTime, formatMoney, urgency } from './format';
+import { formatAgo, formatCountdown, formatDateTime, formatMoney, urgency } from './format';
 
 describe('money', () => {
   it('prints won without decimals', () => {
@@ -27,5 +27,16 @@ describe('countdowns', () => {
     expect(urgency('2026-12-02T03:00:00Z', now)).toBe('ok');
     expect(urgency('2026-12-02T00:30:00Z', now)).toBe('soon');
     expect(urgency('2026-12-01T23:59:00Z', now)).toBe('late');
+  });
+});
+
+describe('formatAgo', () => {
+  const now = Date.parse('2026-12-02T12:00:00Z');
+  it('says how long since, in the largest whole unit', () => {
+    expect(formatAgo('2026-12-02T12:00:00Z', now)).toBe('지금');
+    expect(formatAgo('2026-12-02T11:55:00Z', now)).toBe('5분 전');
+    expect(formatAgo('2026-12-02T09:00:00Z', now)).toBe('3시간 전');
+    expect(formatAgo('2026-11-29T12:00:00Z', now)).toBe('3일 전');
+    expect(formatAgo('2026-12-02T09:00:00Z', now, 'en')).toBe('3 hours ago');
   });
 });

@@ -69,3 +69,20 @@ export function formatCountdown(dueIso: string, now: number, locale = 'ko'): str
   const parts = [days && `${days}일`, hours && `${hours}시간`, `${mins}분`].filter(Boolean).join(' ');
   return left >= 0 ? `${parts} 남음` : `${parts} 초과`;
 }
+
+const relative = new Map<string, Intl.RelativeTimeFormat>();
+
+/** How long ago `iso` was, in the largest whole unit: `3시간 전`, `2일 전`, `3 hours ago`. */
+export function formatAgo(iso: string, now: number, locale = 'ko'): string {
+  let format = relative.get(locale);
+  if (!format) {
+    format = new Intl.RelativeTimeFormat(locale === 'en' ? 'en-US' : 'ko-KR', { numeric: 'auto' });
+    relative.set(locale, format);
+  }
+  const minutes = Math.max(0, Math.floor((now - Date.parse(iso)) / 60_000));
+  // "0 minutes ago" reads oddly (auto words it "현재 분"); "now" does not.
+  if (minutes < 1) return format.format(0, 'second');
+  if (minutes < 60) return format.format(-minutes, 'minute');
+  if (minutes < 48 * 60) return format.format(-Math.floor(minutes / 60), 'hour');
+  return format.format(-Math.floor(minutes / 1440), 'day');
+}

@@ -8,7 +8,7 @@ import { useClient, useMutation, useQuery } from 'urql';
 import { useTranslation } from 'react-i18next';
 import { graphql, type ResultOf, type VariablesOf } from '../../api/graphql';
 import { ApproveRequest, RejectRequest } from '../../api/orders';
-import { CLAIM_TABS, type ClaimTab } from '../../lib/claimTabs';
+import { CLAIM_TABS, type ClaimTab } from '../../lib/sellerTabs';
 import { deadlineChip } from '../../lib/deadline';
 import { describe, problemOf, type ApiProblem } from '../../lib/errors';
 import { formatDateTime, formatMoney } from '../../lib/format';
