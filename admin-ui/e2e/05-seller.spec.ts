@@ -178,3 +178,44 @@ test('a seller prepares and ships two orders at once and reports a delay the buy
   expect(order.status).toBe('SHIPPED');
   expect(new Date(order.shipment.expectedDeliveryAt).toLocaleDateString('sv-SE', { timeZone: 'Asia/Seoul' })).toBe(later);
 });
+
+test('a seller refunds part of an order: checked against what is refundable, one refund per click', async ({ page }) => {
+  const buyer = await apiLogin(BUYER);
+  const seller = await apiLogin(SELLER);
+  const { me } = await api<{ me: { store: { id: string } } }>('query { me { store { id } } }', {}, seller);
+  const { placeOrder: order } = await api<{ placeOrder: { id: string; orderNumber: string } }>(
+    `mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { id orderNumber } }`,
+    { i: { storeId: me.store.id, items: [{ productName: `침낭 ${marker()}`, quantity: 2, unitPrice: 35_000 }] } },
+    buyer,
+  );
+  await api(
+    `mutation($id: ID!) { payOrder(orderId: $id, input: { method: CARD, cardBrand: "BC", cardLast4: "4242" }) { id } }`,
+    { id: order.id },
+    buyer,
+  );
+
+  await signIn(page, SELLER);
+  await page.getByRole('link', { name: '환불' }).click();
+  await expect(page.getByRole('heading', { name: '환불 관리' })).toBeVisible();
+  await page.getByLabel('주문번호').fill(order.orderNumber);
+  await page.getByLabel('주문번호').press('Enter');
+  const form = page.getByTestId('refund-form');
+  await expect(page.getByTestId('refund-order')).toContainText('₩70,000');
+  await form.getByLabel('환불 금액').fill('80000');
+  await form.getByLabel('사유').fill('한 개 파손');
+  await form.getByRole('button', { name: '환불하기' }).click();
+  await expect(form).toContainText('환불 가능 금액');
+  await form.getByLabel('환불 금액').fill('35000');
+  await form.getByRole('button', { name: '환불하기' }).dblclick();
+  await expect(page.getByRole('table', { name: '전체 환불' }).getByTestId('refund-row').filter({ hasText: order.orderNumber })).toHaveCount(1);
+  await expectAccessible(page, 'seller refunds');
+  await screenshot(page, 'seller-refunds');
+
+  const { order: seen } = await api<{ order: { refunds: { amount: number }[]; refundableAmount: number } }>(
+    'query($id: ID!) { order(id: $id) { refunds { amount } refundableAmount } }',
+    { id: order.id },
+    buyer,
+  );
+  expect(seen.refunds).toEqual([{ amount: 35_000 }]);
+  expect(seen.refundableAmount).toBe(35_000);
+});

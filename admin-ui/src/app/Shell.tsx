@@ -83,6 +83,9 @@ export function Shell() {
                     <Anchor component={Link} to="/seller/shipping" fw={500}>
                       {t('nav.shipping')}
                     </Anchor>
+                    <Anchor component={Link} to="/seller/refunds" fw={500}>
+                      {t('nav.refunds')}
+                    </Anchor>
                   </>
                 )}
               </Group>

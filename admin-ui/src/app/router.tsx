@@ -151,11 +151,18 @@ const sellerShippingRoute = createRoute({
   component: lazyRouteComponent(() => import('../screens/seller/Shipping'), 'ShippingScreen'),
 });
 
+const sellerRefundsRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: '/seller/refunds',
+  beforeLoad: sellerOnly,
+  component: lazyRouteComponent(() => import('../screens/seller/Refunds'), 'RefundsScreen'),
+});
+
 const routeTree = rootRoute.addChildren([
   signInRoute,
   appRoute.addChildren([
     homeRoute, queueRoute, ticketRoute, ordersRoute, orderRoute, accountsRoute, accountRoute, dashboardRoute, editorsRoute, sellerRoute,
-    sellerClaimsRoute, sellerShippingRoute,
+    sellerClaimsRoute, sellerShippingRoute, sellerRefundsRoute,
   ]),
 ]);
 

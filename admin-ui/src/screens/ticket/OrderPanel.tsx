@@ -165,7 +165,7 @@ function DecisionModal({
  * A partial refund: the amount is checked against what is still refundable before anything
  * is sent, and one idempotency key per attempt makes a double click one refund.
  */
-function RefundForm({ order, onDone }: { order: Order; onDone: () => void }) {
+export function RefundForm({ order, onDone }: { order: Pick<Order, 'id' | 'refundableAmount'>; onDone: () => void }) {
   const { t, i18n } = useTranslation();
   const [amount, setAmount] = useState<number | ''>('');
   const [reason, setReason] = useState('');
