@@ -1,11 +1,16 @@
 import { test, expect, api, apiLogin, expectAccessible, marker, screenshot, signIn, BUYER, SELLER } from './fixtures';
 
-/** A paid order of SELLER's store that the seller started preparing, with the buyer's cancellation request. */
-async function requestedCancellation(buyer: string, seller: string, product: string, price: number) {
+interface Placed {
+  id: string;
+  orderNumber: string;
+}
+
+/** A card-paid order of one line from SELLER's store. */
+async function paidOrder(buyer: string, seller: string, product: string, price: number, quantity = 1): Promise<Placed> {
   const { me } = await api<{ me: { store: { id: string } } }>('query { me { store { id } } }', {}, seller);
-  const { placeOrder } = await api<{ placeOrder: { id: string; orderNumber: string } }>(
+  const { placeOrder } = await api<{ placeOrder: Placed }>(
     `mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { id orderNumber } }`,
-    { i: { storeId: me.store.id, items: [{ productName: product, quantity: 1, unitPrice: price }] } },
+    { i: { storeId: me.store.id, items: [{ productName: product, quantity, unitPrice: price }] } },
     buyer,
   );
   await api(
@@ -13,13 +18,19 @@ async function requestedCancellation(buyer: string, seller: string, product: str
     { id: placeOrder.id },
     buyer,
   );
-  await api(`mutation($id: ID!) { markPreparing(orderId: $id) { id } }`, { id: placeOrder.id }, seller);
+  return placeOrder;
+}
+
+/** A paid order the seller started preparing, with the buyer's cancellation request. */
+async function requestedCancellation(buyer: string, seller: string, product: string, price: number): Promise<Placed> {
+  const order = await paidOrder(buyer, seller, product, price);
+  await api(`mutation($id: ID!) { markPreparing(orderId: $id) { id } }`, { id: order.id }, seller);
   await api(
     `mutation($id: ID!) { requestCancellation(orderId: $id, reason: CHANGE_OF_MIND, details: "다른 색으로 다시 주문할게요") { id } }`,
-    { id: placeOrder.id },
+    { id: order.id },
     buyer,
   );
-  return placeOrder;
+  return order;
 }
 
 interface BuyerOrder {
@@ -115,22 +126,8 @@ function seoulDay(days: number): string {
 test('a seller prepares and ships two orders at once and reports a delay the buyer sees', async ({ page }) => {
   const buyer = await apiLogin(BUYER);
   const seller = await apiLogin(SELLER);
-  const { me } = await api<{ me: { store: { id: string } } }>('query { me { store { id } } }', {}, seller);
   const word = marker();
-  const orders: { id: string; orderNumber: string }[] = [];
-  for (const [product, price] of [[`버너 ${word}`, 54_000], [`코펠 ${word}`, 27_000]] as const) {
-    const { placeOrder } = await api<{ placeOrder: { id: string; orderNumber: string } }>(
-      `mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { id orderNumber } }`,
-      { i: { storeId: me.store.id, items: [{ productName: product, quantity: 1, unitPrice: price }] } },
-      buyer,
-    );
-    await api(
-      `mutation($id: ID!) { payOrder(orderId: $id, input: { method: CARD, cardBrand: "BC", cardLast4: "4242" }) { id } }`,
-      { id: placeOrder.id },
-      buyer,
-    );
-    orders.push(placeOrder);
-  }
+  const orders = [await paidOrder(buyer, seller, `버너 ${word}`, 54_000), await paidOrder(buyer, seller, `코펠 ${word}`, 27_000)];
   const [first, second] = orders as [(typeof orders)[0], (typeof orders)[0]];
 
   await signIn(page, SELLER);
@@ -182,17 +179,7 @@ test('a seller prepares and ships two orders at once and reports a delay the buy
 test('a seller refunds part of an order: checked against what is refundable, one refund per click', async ({ page }) => {
   const buyer = await apiLogin(BUYER);
   const seller = await apiLogin(SELLER);
-  const { me } = await api<{ me: { store: { id: string } } }>('query { me { store { id } } }', {}, seller);
-  const { placeOrder: order } = await api<{ placeOrder: { id: string; orderNumber: string } }>(
-    `mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { id orderNumber } }`,
-    { i: { storeId: me.store.id, items: [{ productName: `침낭 ${marker()}`, quantity: 2, unitPrice: 35_000 }] } },
-    buyer,
-  );
-  await api(
-    `mutation($id: ID!) { payOrder(orderId: $id, input: { method: CARD, cardBrand: "BC", cardLast4: "4242" }) { id } }`,
-    { id: order.id },
-    buyer,
-  );
+  const order = await paidOrder(buyer, seller, `침낭 ${marker()}`, 35_000, 2);
 
   await signIn(page, SELLER);
   await page.getByRole('link', { name: '환불' }).click();

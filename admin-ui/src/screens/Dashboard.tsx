@@ -94,7 +94,7 @@ function BarCard({ title, data, series, height = 200, empty, domain }: {
       {data.length === 0 && empty ? (
         <Text size="sm" c="dimmed">{empty}</Text>
       ) : (
-        <BarChart h={height} dataKey="name" data={data} series={series} yAxisProps={domain ? { domain } : undefined} />
+        <BarChart h={height} dataKey="name" data={data} series={series} yAxisProps={{ allowDecimals: false, ...(domain ? { domain } : {}) }} />
       )}
     </Card>
   );

@@ -70,20 +70,19 @@ export function RefundsScreen() {
   const { t } = useTranslation();
   const client = useClient();
 
-  const fetcher = useCallback(
-    (overdue: boolean | null): FetchPage<Refund> =>
-      async (after) => {
-        const result = await client
-          .query(StoreRefunds, { filter: overdue === null ? null : { overdue }, after }, { requestPolicy: 'network-only' })
-          .toPromise();
-        if (result.error || !result.data) throw result.error ?? new Error('no data');
-        const { nodes, pageInfo, totalCount } = result.data.refunds;
-        return { nodes: [...readFragment(RefundFields, nodes)], endCursor: pageInfo.endCursor ?? null, hasNextPage: pageInfo.hasNextPage, totalCount };
-      },
+  const fetchPage = useCallback(
+    async (overdue: boolean | null, after: string | null) => {
+      const result = await client
+        .query(StoreRefunds, { filter: overdue === null ? null : { overdue }, after }, { requestPolicy: 'network-only' })
+        .toPromise();
+      if (result.error || !result.data) throw result.error ?? new Error('no data');
+      const { nodes, pageInfo, totalCount } = result.data.refunds;
+      return { nodes: [...readFragment(RefundFields, nodes)], endCursor: pageInfo.endCursor ?? null, hasNextPage: pageInfo.hasNextPage, totalCount };
+    },
     [client],
   );
-  const overdueFetch = useCallback<FetchPage<Refund>>((after) => fetcher(true)(after), [fetcher]);
-  const allFetch = useCallback<FetchPage<Refund>>((after) => fetcher(null)(after), [fetcher]);
+  const overdueFetch = useCallback<FetchPage<Refund>>((after) => fetchPage(true, after), [fetchPage]);
+  const allFetch = useCallback<FetchPage<Refund>>((after) => fetchPage(null, after), [fetchPage]);
   const overdue = useKeysetWindow('overdue', overdueFetch);
   const all = useKeysetWindow('all', allFetch);
   const reload = () => {
