@@ -134,6 +134,11 @@ impl BusinessCalendar {
         at.with_timezone(&self.offset).naive_local()
     }
 
+    /// The instant a local calendar day begins (dashboards count "today" from it).
+    pub fn start_of_day(&self, day: NaiveDate) -> DateTime<Utc> {
+        self.to_utc(day.and_time(NaiveTime::MIN))
+    }
+
     /// The local calendar date of `at` (order numbers use it).
     pub fn local_date(&self, at: DateTime<Utc>) -> NaiveDate {
         at.with_timezone(&self.offset).date_naive()

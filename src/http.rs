@@ -1,4 +1,4 @@
-//! HTTP routes: GraphQL, health, metrics, the auth cookie endpoints, the email pages, and
+//! HTTP routes: GraphQL, health, metrics, the auth cookie endpoints, the pages emailed links open, and
 //! the console after all of them.
 
 pub mod attachments;
@@ -8,7 +8,6 @@ pub mod graphql;
 pub mod health;
 pub mod metrics;
 pub mod observe;
-pub mod pages;
 pub mod session_cookie;
 pub mod shedding;
 pub mod subscriptions;
@@ -27,9 +26,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/metrics", web::get().to(metrics::render))
         .route("/graphql/ws", web::get().to(subscriptions::ws))
         .route("/attachments/{id}", web::get().to(attachments::download))
-        .route("/reset-password", web::get().to(pages::set_password))
-        .route("/recover-account", web::get().to(pages::set_password))
-        .route("/lock-account", web::get().to(pages::lock_account))
+        .route("/reset-password", web::get().to(console::token_page))
+        .route("/recover-account", web::get().to(console::token_page))
+        .route("/lock-account", web::get().to(console::token_page))
         .route("/auth/refresh", web::post().to(session_cookie::refresh))
         .route("/auth/logout", web::post().to(session_cookie::logout))
         .service(

@@ -1,6 +1,7 @@
 //! Orders, payments and shipments: placing and paying, the order state machine, shipping
 //! and tracking, and who may see which order.
 
+pub mod dashboard;
 pub mod schema;
 pub mod service;
 pub mod status;

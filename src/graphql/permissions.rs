@@ -67,6 +67,7 @@ pub const MATRIX: &[(&str, &str, Access)] = &[
     ("Query", "orders", Access::SignedIn),
     ("Query", "order", Access::SignedIn),
     ("Query", "orderByNumber", Access::SignedIn),
+    ("Query", "sellerDashboard", Access::Roles(SELLER)),
     ("Query", "cancellationRequests", Access::SignedIn),
     ("Query", "cancellationRequest", Access::SignedIn),
     ("Query", "refunds", Access::SignedIn),

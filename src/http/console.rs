@@ -40,7 +40,7 @@ pub async fn serve(req: HttpRequest) -> HttpResponse {
             .finish();
     }
     let path = req.path().trim_start_matches('/');
-    if path == GRAPHIQL_PAGE {
+    if path == GRAPHIQL_PAGE || path == HELP_PAGE {
         // Only through `GET /graphql` in development mode, with the policy its editor needs.
         return not_found();
     }
@@ -91,15 +91,51 @@ fn etag(file: &rust_embed::EmbeddedFile) -> String {
 }
 
 fn index(req: &HttpRequest) -> HttpResponse {
-    let Some(file) = Console::get("index.html") else {
+    page(req, page_for(req.path()), Revalidate::Etag)
+}
+
+/// The help center has its own small page (`admin-ui/help.html`): a buyer on a phone
+/// downloads none of the console's component library to read an answer.
+const HELP_PAGE: &str = "help.html";
+
+/// Which built page serves a client route.
+fn page_for(path: &str) -> &'static str {
+    let path = path.trim_start_matches('/');
+    if path == "help" || path.starts_with("help/") {
+        HELP_PAGE
+    } else {
+        "index.html"
+    }
+}
+
+/// How a browser may keep a page.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Revalidate {
+    /// Revalidated on every load against a strong ETag.
+    Etag,
+    /// Never stored: the address carries a token (reset and recovery links).
+    NoStore,
+}
+
+/// The console's pages that an emailed link opens with a token in its address: never
+/// stored by the browser or a proxy, and (like every response) no referrer. The page's
+/// script takes the token out of the address bar before anything else runs.
+pub async fn token_page(req: HttpRequest) -> HttpResponse {
+    page(&req, "index.html", Revalidate::NoStore)
+}
+
+fn page(req: &HttpRequest, name: &str, revalidate: Revalidate) -> HttpResponse {
+    // Without a built console every route gets the page saying how to build it.
+    let Some(file) = Console::get(name).or_else(|| Console::get("index.html")) else {
         return not_found();
     };
     let tag = etag(&file);
-    let cached = req
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|value| value.to_str().ok())
-        .is_some_and(|values| values.split(',').any(|value| value.trim() == tag));
+    let cached = revalidate == Revalidate::Etag
+        && req
+            .headers()
+            .get(header::IF_NONE_MATCH)
+            .and_then(|value| value.to_str().ok())
+            .is_some_and(|values| values.split(',').any(|value| value.trim() == tag));
     if cached {
         // No policy on the 304: the browser keeps the one stored with its copy, whose nonce
         // matches that copy (a new nonce here would break its styles).
@@ -110,12 +146,17 @@ fn index(req: &HttpRequest) -> HttpResponse {
     }
     let nonce = nonce();
     let html = String::from_utf8_lossy(&file.data).replace(NONCE_PLACEHOLDER, &nonce);
-    HttpResponse::Ok()
+    let mut response = HttpResponse::Ok();
+    response
         .content_type("text/html; charset=utf-8")
-        .insert_header((header::CACHE_CONTROL, "no-cache"))
-        .insert_header((header::ETAG, tag))
-        .insert_header((header::CONTENT_SECURITY_POLICY, policy(req, &nonce)))
-        .body(html)
+        .insert_header((header::CONTENT_SECURITY_POLICY, policy(req, &nonce)));
+    match revalidate {
+        Revalidate::Etag => response
+            .insert_header((header::CACHE_CONTROL, "no-cache"))
+            .insert_header((header::ETAG, tag)),
+        Revalidate::NoStore => response.insert_header((header::CACHE_CONTROL, "no-store")),
+    };
+    response.body(html)
 }
 
 /// GraphiQL's page in the build (`admin-ui/graphiql.html`).

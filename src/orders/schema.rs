@@ -5,7 +5,9 @@ use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
 
 use super::service::{self, NewItem, PaymentInput};
-use super::types::{Order, OrderFilter, PayOrderInput, PlaceOrderInput, ShipmentStatus};
+use super::types::{
+    Order, OrderFilter, PayOrderInput, PlaceOrderInput, SellerDashboard, ShipmentStatus,
+};
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::pagination::{self, ConnectionFields};
 use crate::graphql::{parse_id, parse_opt_id, request_parts};
@@ -79,6 +81,15 @@ impl OrdersQuery {
         Ok(service::order_by_number(&state.db, &caller, &order_number)
             .await?
             .map(Order))
+    }
+
+    /// Sellers: their store's claims, parcels and refunds at a glance, with 30-day series.
+    async fn seller_dashboard(&self, ctx: &Context<'_>) -> ApiResult<SellerDashboard> {
+        let (state, auth, _) = request_parts(ctx)?;
+        let caller = auth.caller()?;
+        Ok(super::dashboard::seller_dashboard(state, &caller)
+            .await?
+            .into())
     }
 }
 

@@ -2,7 +2,7 @@
 //! relations load through the request's DataLoaders, so a page of orders costs a fixed
 //! number of queries whatever its size.
 
-use async_graphql::{Context, Enum, ID, InputObject, Object};
+use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::{order, order_item, payment, shipment, shipment_event};
 
@@ -628,4 +628,71 @@ pub struct OrderFilter {
     pub delayed: Option<bool>,
     /// Only orders whose parcel stalled in transit (true) or not (false).
     pub stalled: Option<bool>,
+}
+
+/// One local day of the seller dashboard's series.
+#[derive(SimpleObject)]
+pub struct SellerDay {
+    /// The local calendar date in the business time zone, `YYYY-MM-DD`.
+    pub date: String,
+    /// Cancellation and return requests the buyers made that day.
+    pub claims: u64,
+    /// Parcels handed to a carrier that day.
+    pub shipped: u64,
+    /// Refunds completed that day.
+    pub refunds: u64,
+}
+
+/// The seller center's dashboard: the caller's own store only.
+#[derive(SimpleObject)]
+pub struct SellerDashboard {
+    /// Cancellation requests waiting for the seller's decision.
+    pub pending_cancellations: u64,
+    /// Return requests waiting for the seller's decision.
+    pub pending_returns: u64,
+    /// Waiting requests whose deadline falls later today (business time zone).
+    pub decisions_due_today: u64,
+    /// Waiting requests past their deadline (the platform may decide them).
+    pub overdue_decisions: u64,
+    /// Paid orders not yet being prepared.
+    pub to_prepare: u64,
+    /// Orders being prepared, not yet shipped.
+    pub to_ship: u64,
+    /// Parcels past their expected delivery date.
+    pub delayed_shipments: u64,
+    /// Parcels without a tracking event for the configured number of hours.
+    pub stalled_shipments: u64,
+    /// Refunds of the store not completed yet.
+    pub refunds_due: u64,
+    /// Refunds past their legal deadline.
+    pub overdue_refunds: u64,
+    /// The last 30 local days, oldest first, today last.
+    pub days: Vec<SellerDay>,
+}
+
+impl From<super::dashboard::SellerDashboard> for SellerDashboard {
+    fn from(d: super::dashboard::SellerDashboard) -> Self {
+        Self {
+            pending_cancellations: d.pending_cancellations,
+            pending_returns: d.pending_returns,
+            decisions_due_today: d.decisions_due_today,
+            overdue_decisions: d.overdue_decisions,
+            to_prepare: d.to_prepare,
+            to_ship: d.to_ship,
+            delayed_shipments: d.delayed_shipments,
+            stalled_shipments: d.stalled_shipments,
+            refunds_due: d.refunds_due,
+            overdue_refunds: d.overdue_refunds,
+            days: d
+                .days
+                .into_iter()
+                .map(|day| SellerDay {
+                    date: day.date.format("%Y-%m-%d").to_string(),
+                    claims: day.claims,
+                    shipped: day.shipped,
+                    refunds: day.refunds,
+                })
+                .collect(),
+        }
+    }
 }

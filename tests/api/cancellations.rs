@@ -458,7 +458,60 @@ engine_tests!(
     a_seller_cancels_on_their_own_and_the_buyer_is_refunded_and_told,
     sellers_see_business_days_left_and_list_waiting_and_decided_requests_apart,
     sort_deadline_pages_by_the_seller_deadline_not_by_age,
+    the_seller_dashboard_counts_one_store_only,
 );
+
+/// `sellerDashboard` counts the caller's store in SQL: the other store's seller sees zeros,
+/// a request moves from "waiting" to "overdue" as its deadline passes, and today's bucket of
+/// the series holds the request and the parcel.
+pub async fn the_seller_dashboard_counts_one_store_only(app: TestApp) {
+    let mut shop = Shop::open(&app).await;
+    let order = preparing_order(&app, &shop, 10_000).await;
+    request_cancel(&app, &shop.buyer_a, &order).await;
+    let _paid = paid_order(&app, &shop, 5_000).await;
+    let shipped = preparing_order(&app, &shop, 7_000).await;
+    ship(
+        &app,
+        &shop.seller_a,
+        &shipped,
+        app.state.clock.now() + Duration::days(2),
+    )
+    .await;
+    let query = "{ sellerDashboard { pendingCancellations pendingReturns decisionsDueToday
+        overdueDecisions toPrepare toShip delayedShipments stalledShipments refundsDue
+        overdueRefunds days { date claims shipped refunds } } }";
+    let mine = ok(&app, &shop.seller_a, query, json!({}), "sellerDashboard").await;
+    assert_eq!(mine["pendingCancellations"], 1, "{mine}");
+    assert_eq!(mine["overdueDecisions"], 0);
+    assert_eq!(mine["toPrepare"], 1);
+    assert_eq!(mine["toShip"], 1);
+    let days = mine["days"].as_array().unwrap();
+    assert_eq!(days.len(), 30);
+    let today = &days[29];
+    assert_eq!(
+        (today["claims"].as_i64(), today["shipped"].as_i64()),
+        (Some(1), Some(1))
+    );
+    let theirs = ok(&app, &shop.seller_b, query, json!({}), "sellerDashboard").await;
+    for field in ["pendingCancellations", "toPrepare", "toShip", "refundsDue"] {
+        assert_eq!(theirs[field], 0, "{field}: {theirs}");
+    }
+    assert!(
+        theirs["days"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|d| d["claims"] == 0 && d["shipped"] == 0)
+    );
+
+    // Past the deadline and the expected date: overdue and late.
+    app.clock.advance(Duration::days(14));
+    shop.sign_in_again(&app).await;
+    let later = ok(&app, &shop.seller_a, query, json!({}), "sellerDashboard").await;
+    assert_eq!(later["overdueDecisions"], 1, "{later}");
+    assert_eq!(later["decisionsDueToday"], 0);
+    assert_eq!(later["delayedShipments"], 1);
+}
 
 /// `sort: DEADLINE` follows the stored deadlines (a request's deadline need not follow its
 /// age: settings change, agents file requests late), page by page without gaps.

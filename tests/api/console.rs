@@ -157,4 +157,24 @@ engine_tests!(
     assets_are_immutable_and_misses_are_404,
     pages_are_compressed_for_clients_that_ask,
     the_api_routes_keep_their_meaning,
+    the_help_center_is_its_own_page,
 );
+
+/// `/help…` answers the help center's own page (smaller than the console's) under the same
+/// policy; the file itself is not a route.
+pub async fn the_help_center_is_its_own_page(app: TestApp) {
+    let help = page(&app, "/help/entries/abc").await;
+    assert_eq!(help.status(), 200);
+    let policy = header(&help, CONTENT_SECURITY_POLICY);
+    assert!(
+        policy.contains("script-src 'self';") && policy.contains("'nonce-"),
+        "{policy}"
+    );
+    let help = help.text().await.unwrap();
+    let console = page(&app, "/queue").await.text().await.unwrap();
+    if storedesk::http::console::built() {
+        assert_ne!(help, console, "the help center is not the console's page");
+        assert!(help.contains("/assets/help"), "{help}");
+    }
+    assert_eq!(page(&app, "/help.html").await.status(), 404);
+}

@@ -185,6 +185,7 @@ fn sample(parent: &str, field: &str) -> Option<&'static str> {
             r#"mutation { deleteFaqEntry(id: "0190c000-0000-7000-8000-000000000000") }"#
         }
         ("Query", "supportDashboard") => "{ supportDashboard { unassigned } }",
+        ("Query", "sellerDashboard") => "{ sellerDashboard { toShip } }",
         ("Query", "macroPlaceholders") => "{ macroPlaceholders }",
         ("Mutation", "setAgentAvailability") => {
             "mutation { setAgentAvailability(available: false, maxOpenTickets: 0) { available } }"
