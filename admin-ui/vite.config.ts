@@ -14,8 +14,9 @@ export default defineConfig({
     // The budget script reads the manifest to find what the shell loads first.
     manifest: true,
     rolldownOptions: {
-      // Two pages: the console, and GraphiQL (development mode only, served at GET /graphql).
-      input: { console: 'index.html', graphiql: 'graphiql.html' },
+      // Three pages: the console, the help center (small, for phones: no component library),
+      // and GraphiQL (development mode only, served at GET /graphql).
+      input: { console: 'index.html', help: 'help.html', graphiql: 'graphiql.html' },
       // GraphiQL's modules start with "use no memo", a hint for the React compiler, which this
       // build does not run: dropping it when bundling changes nothing.
       onLog(level, log, handler) {

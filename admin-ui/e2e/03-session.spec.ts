@@ -44,8 +44,8 @@ test('signing out everywhere kills the access token a thief copied', async ({ pa
 
 test('a seller signs in and lands on the seller center', async ({ page }) => {
   await signIn(page, SELLER);
-  await expect(page).toHaveURL(/\/seller/);
-  await expect(page.getByRole('heading', { name: '취소·반품 관리' })).toBeVisible();
+  await expect(page).toHaveURL(/\/seller$/);
+  await expect(page.getByRole('heading', { name: '판매자 대시보드' })).toBeVisible();
 });
 
 test('a wrong password keeps the email and says why', async ({ page }) => {

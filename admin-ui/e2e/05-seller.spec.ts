@@ -46,7 +46,13 @@ test('a seller approves a buyer’s cancellation, and the buyer’s order shows 
   const order = await requestedCancellation(buyer, seller, `캠핑 랜턴 ${word}`, 32_000);
 
   await signIn(page, SELLER);
-  await expect(page).toHaveURL(/\/seller\/claims/);
+  // The seller center opens on its dashboard; the waiting request counts there.
+  await expect(page).toHaveURL(/\/seller$/);
+  await expect(page.getByRole('heading', { name: '판매자 대시보드' })).toBeVisible();
+  await expect(page.getByTestId('seller-tile').filter({ hasText: '취소 요청' })).toBeVisible();
+  await expectAccessible(page, 'seller dashboard');
+  await screenshot(page, 'seller-dashboard');
+  await page.getByRole('link', { name: '취소·반품' }).click();
   await expect(page.getByRole('heading', { name: '취소·반품 관리' })).toBeVisible();
   const card = page.getByTestId('claim').filter({ hasText: order.orderNumber });
   await expect(card).toContainText(`캠핑 랜턴 ${word}`);
@@ -78,6 +84,7 @@ test('a rejection needs a reason, offers common ones, and keeps what was typed',
   const order = await requestedCancellation(buyer, seller, `텐트 ${marker()}`, 120_000);
 
   await signIn(page, SELLER);
+  await page.getByRole('link', { name: '취소·반품' }).click();
   const card = page.getByTestId('claim').filter({ hasText: order.orderNumber });
   await card.getByRole('button', { name: '거절' }).click();
   const dialog = page.getByRole('dialog');
@@ -107,6 +114,7 @@ test('a seller approves several requests at once', async ({ page }) => {
   const second = await requestedCancellation(buyer, seller, `테이블 ${word}`, 89_000);
 
   await signIn(page, SELLER);
+  await page.getByRole('link', { name: '취소·반품' }).click();
   await page.getByLabel(`${first.orderNumber} 선택`).check();
   await page.getByLabel(`${second.orderNumber} 선택`).check();
   await page.getByRole('button', { name: '선택 승인 (2)' }).click();

@@ -83,3 +83,37 @@ export async function apiLogin(email: string): Promise<string> {
 export function marker(): string {
   return Array.from({ length: 8 }, () => String.fromCharCode(97 + Math.floor(Math.random() * 26))).join('');
 }
+
+/**
+ * The newest link to `path` mailed to `to`, read from the development mail files
+ * (`<data dir>/mail/*.eml`, written by the real outbox worker). Waits for the worker.
+ */
+export async function mailedLink(to: string, path: string, after = 0): Promise<string> {
+  const { readdir, readFile, stat } = await import('node:fs/promises');
+  const { simpleParser } = await import('mailparser');
+  const dir = join(e2eState().dataDir, 'mail');
+  let found: string | null = null;
+  await expect
+    .poll(
+      async () => {
+        const names = await readdir(dir).catch(() => [] as string[]);
+        let newest = -1;
+        for (const name of names.filter((n) => n.endsWith('.eml'))) {
+          const file = join(dir, name);
+          const modified = (await stat(file)).mtimeMs;
+          if (modified < after || modified < newest) continue;
+          const mail = await simpleParser(await readFile(file));
+          const recipients = [mail.to].flat().flatMap((address) => address?.value ?? []).map((a) => a.address);
+          const link = (mail.text ?? '').match(new RegExp(`https?://\\S+${path}\\?token=[\\w-]+`))?.[0];
+          if (link && recipients.includes(to)) {
+            newest = modified;
+            found = link;
+          }
+        }
+        return found;
+      },
+      { timeout: 30_000, message: `a mail to ${to} with a ${path} link` },
+    )
+    .not.toBeNull();
+  return found as unknown as string;
+}

@@ -1,3 +1,5 @@
+// First of all, before the router reads the address: an emailed link's token leaves it.
+import './lib/linkToken';
 import '@mantine/core/styles.css';
 import '@mantine/notifications/styles.css';
 import './app/global.css';

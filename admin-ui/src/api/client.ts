@@ -14,7 +14,7 @@ const EMBEDDED = [
   'RefundConnection', 'RefundEdge', 'SatisfactionRating', 'SecurityEventConnection',
   'SecurityEventEdge', 'Shipment', 'ShipmentEvent', 'StatusCount', 'SupportDashboard',
   'TicketConnection', 'TicketEdge', 'TicketMessageConnection', 'TicketMessageEdge', 'TicketViewer',
-  'OrderTimelineEntry',
+  'OrderTimelineEntry', 'SellerDashboard', 'SellerDay',
 ] as const;
 
 /** Close code of a socket whose access token expired (src/http/subscriptions.rs). */

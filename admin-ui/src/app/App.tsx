@@ -3,6 +3,7 @@ import { CloseButton, MantineProvider, createTheme, type CloseButtonProps } from
 import { useTranslation } from 'react-i18next';
 import { Notifications } from '@mantine/notifications';
 import { RouterProvider } from '@tanstack/react-router';
+import { setNonce } from 'get-nonce';
 import { Provider as UrqlProvider } from 'urql';
 import { graphqlClient, resetClient } from '../api/client';
 import { session } from '../lib/session';
@@ -15,6 +16,9 @@ function styleNonce(): string {
 }
 
 const nonce = styleNonce();
+// Modals lock the page's scroll with a <style> element of their own (react-remove-scroll);
+// without the nonce the policy blocks it.
+setNonce(nonce);
 
 const makeTheme = (closeLabel: string) => createTheme({
   primaryColor: 'blue',

@@ -1,5 +1,5 @@
 import { useSyncExternalStore } from 'react';
-import { Alert, AppShell, Anchor, Button, Group, Menu, SegmentedControl, Text } from '@mantine/core';
+import { Alert, AppShell, Anchor, Box, Button, Group, Menu, SegmentedControl, Text } from '@mantine/core';
 import { Link, Outlet, useNavigate } from '@tanstack/react-router';
 import { useTranslation } from 'react-i18next';
 import { session } from '../lib/session';
@@ -33,11 +33,41 @@ export function LanguageSwitch() {
   );
 }
 
+type NavLink = { to: string; label: string; external?: boolean };
+
+const CUSTOMER_LINKS: NavLink[] = [
+  { to: '/my/tickets', label: 'nav.myTickets' },
+  { to: '/my/account', label: 'nav.account' },
+  { to: '/help', label: 'nav.help', external: true },
+];
+
+/** Each role's screens; the help center is its own page (a full load). */
+const STAFF_LINKS: NavLink[] = [
+  { to: '/queue', label: 'nav.queue' },
+  { to: '/orders', label: 'nav.orders' },
+  { to: '/accounts', label: 'nav.accounts' },
+  { to: '/dashboard', label: 'nav.dashboard' },
+  { to: '/editors', label: 'nav.editors' },
+];
+
+const NAV: Record<'AGENT' | 'ADMIN' | 'SELLER' | 'BUYER', NavLink[]> = {
+  AGENT: STAFF_LINKS,
+  ADMIN: STAFF_LINKS,
+  SELLER: [
+    { to: '/seller', label: 'nav.sellerHome' },
+    { to: '/seller/claims', label: 'nav.claims' },
+    { to: '/seller/shipping', label: 'nav.shipping' },
+    { to: '/seller/refunds', label: 'nav.refunds' },
+    ...CUSTOMER_LINKS,
+  ],
+  BUYER: [{ to: '/my/orders', label: 'nav.myOrders' }, ...CUSTOMER_LINKS],
+};
+
 export function Shell() {
   const { t } = useTranslation();
   const navigate = useNavigate();
   const current = useSyncExternalStore((l) => session.subscribe(l), () => session.get());
-  const staff = current?.account.role === 'AGENT' || current?.account.role === 'ADMIN';
+  const links = NAV[current?.account.role ?? 'BUYER'];
 
   const signOut = async (everywhere: boolean) => {
     await session.signOut(everywhere);
@@ -51,55 +81,41 @@ export function Shell() {
       </a>
       <AppShell.Header>
         <Group h="100%" px="md" justify="space-between" wrap="nowrap">
-          <Group gap="lg" wrap="nowrap">
-            <Text fw={700} c="blue.9">
+          <Group gap="lg" wrap="nowrap" style={{ minWidth: 0 }}>
+            <Text fw={700} c="blue.9" visibleFrom="sm">
               storedesk
             </Text>
-            <nav aria-label="main">
-              <Group gap="md">
-                {staff ? (
-                  <>
-                    <Anchor component={Link} to="/queue" fw={500}>
-                      {t('nav.queue')}
+            <nav aria-label="main" className="main-nav">
+              <Group gap="md" wrap="nowrap">
+                {links.map((link) =>
+                  link.external ? (
+                    <Anchor key={link.to} href={link.to} fw={500}>
+                      {t(link.label)}
                     </Anchor>
-                    <Anchor component={Link} to="/orders" fw={500}>
-                      {t('nav.orders')}
+                  ) : (
+                    <Anchor key={link.to} renderRoot={(props) => <Link {...props} to={link.to} />} fw={500}>
+                      {t(link.label)}
                     </Anchor>
-                    <Anchor component={Link} to="/accounts" fw={500}>
-                      {t('nav.accounts')}
-                    </Anchor>
-                    <Anchor component={Link} to="/dashboard" fw={500}>
-                      {t('nav.dashboard')}
-                    </Anchor>
-                    <Anchor component={Link} to="/editors" fw={500}>
-                      {t('nav.editors')}
-                    </Anchor>
-                  </>
-                ) : (
-                  <>
-                    <Anchor component={Link} to="/seller/claims" fw={500}>
-                      {t('nav.claims')}
-                    </Anchor>
-                    <Anchor component={Link} to="/seller/shipping" fw={500}>
-                      {t('nav.shipping')}
-                    </Anchor>
-                    <Anchor component={Link} to="/seller/refunds" fw={500}>
-                      {t('nav.refunds')}
-                    </Anchor>
-                  </>
+                  ),
                 )}
               </Group>
             </nav>
           </Group>
           <Group gap="sm" wrap="nowrap">
-            <LanguageSwitch />
+            <Box visibleFrom="sm">
+              <LanguageSwitch />
+            </Box>
             <Menu position="bottom-end" withinPortal>
               <Menu.Target>
-                <Button variant="subtle" size="sm" data-testid="account-menu">
-                  {current?.account.name} · {current ? t(`enums.Role.${current.account.role}`) : ''}
+                <Button variant="subtle" size="sm" data-testid="account-menu" px={6}>
+                  {current?.account.name}
+                  <Text span visibleFrom="sm" size="sm" ml={4}>· {current ? t(`enums.Role.${current.account.role}`) : ''}</Text>
                 </Button>
               </Menu.Target>
               <Menu.Dropdown>
+                <Box hiddenFrom="sm" p="xs">
+                  <LanguageSwitch />
+                </Box>
                 <Menu.Item onClick={() => void signOut(false)}>{t('nav.signOut')}</Menu.Item>
                 <Menu.Item color="red" onClick={() => void signOut(true)}>
                   {t('nav.signOutEverywhere')}

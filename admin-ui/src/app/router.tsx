@@ -13,6 +13,9 @@ interface RouterContext {
 
 const isStaff = (s: Session | null) => s?.account.role === 'AGENT' || s?.account.role === 'ADMIN';
 
+/** Each role's home: agents the queue, sellers their dashboard, buyers their orders. */
+const homeOf = (s: Session | null) => (isStaff(s) ? '/queue' : s?.account.role === 'SELLER' ? '/seller' : '/my/orders');
+
 const rootRoute = createRootRouteWithContext<RouterContext>()({ component: Outlet });
 
 const signInRoute = createRoute({
@@ -41,12 +44,12 @@ const homeRoute = createRoute({
   getParentRoute: () => appRoute,
   path: '/',
   beforeLoad: ({ context }) => {
-    throw redirect({ to: isStaff(context.session) ? '/queue' : '/seller' });
+    throw redirect({ to: homeOf(context.session) });
   },
 });
 
 const staffOnly = ({ context }: { context: RouterContext }) => {
-  if (!isStaff(context.session)) throw redirect({ to: '/seller' });
+  if (!isStaff(context.session)) throw redirect({ to: homeOf(context.session) });
 };
 
 const queueRoute = createRoute({
@@ -119,16 +122,23 @@ const editorsRoute = createRoute({
 });
 
 const sellerOnly = ({ context }: { context: RouterContext }) => {
+  if (context.session?.account.role !== 'SELLER') throw redirect({ to: homeOf(context.session) });
+};
+
+const buyerOnly = ({ context }: { context: RouterContext }) => {
+  if (context.session?.account.role !== 'BUYER') throw redirect({ to: homeOf(context.session) });
+};
+
+/** Buyers' and sellers' own tickets to the platform; staff work tickets in the queue. */
+const customerOnly = ({ context }: { context: RouterContext }) => {
   if (isStaff(context.session)) throw redirect({ to: '/queue' });
 };
 
-/** The seller center's home is its most urgent list until its dashboard arrives. */
 const sellerRoute = createRoute({
   getParentRoute: () => appRoute,
   path: '/seller',
-  beforeLoad: () => {
-    throw redirect({ to: '/seller/claims' });
-  },
+  beforeLoad: sellerOnly,
+  component: lazyRouteComponent(() => import('../screens/seller/Dashboard'), 'SellerDashboardScreen'),
 });
 
 const sellerClaimsRoute = createRoute({
@@ -158,11 +168,74 @@ const sellerRefundsRoute = createRoute({
   component: lazyRouteComponent(() => import('../screens/seller/Refunds'), 'RefundsScreen'),
 });
 
+const myOrdersRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: '/my/orders',
+  beforeLoad: buyerOnly,
+  component: lazyRouteComponent(() => import('../screens/my/Orders'), 'MyOrdersScreen'),
+});
+
+const myOrderRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: '/my/orders/$orderId',
+  beforeLoad: buyerOnly,
+  component: lazyRouteComponent(() => import('../screens/my/Orders'), 'MyOrderScreen'),
+});
+
+const myTicketsRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: '/my/tickets',
+  beforeLoad: customerOnly,
+  component: lazyRouteComponent(() => import('../screens/my/Tickets'), 'MyTicketsScreen'),
+});
+
+const newTicketRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: '/my/tickets/new',
+  beforeLoad: customerOnly,
+  validateSearch: (search: Record<string, unknown>): { orderId?: string; category?: string } => ({
+    orderId: typeof search.orderId === 'string' ? search.orderId : undefined,
+    category: typeof search.category === 'string' ? search.category : undefined,
+  }),
+  component: lazyRouteComponent(() => import('../screens/my/Tickets'), 'NewTicketScreen'),
+});
+
+const myTicketRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: '/my/tickets/$ticketId',
+  beforeLoad: customerOnly,
+  component: lazyRouteComponent(() => import('../screens/my/Tickets'), 'MyTicketScreen'),
+});
+
+const myAccountRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: '/my/account',
+  component: lazyRouteComponent(() => import('../screens/my/Account'), 'MyAccountScreen'),
+});
+
+/** Pages for people who cannot sign in (or have no account yet); no session needed. */
+const publicPage = <Path extends string>(path: Path, name: 'SignUpScreen' | 'ForgotPasswordScreen' | 'SetPasswordScreen' | 'LockAccountScreen' | 'ReportHackedScreen') =>
+  createRoute({
+    getParentRoute: () => rootRoute,
+    path,
+    component:
+      name === 'SignUpScreen'
+        ? lazyRouteComponent(() => import('../screens/public/SignUp'), 'SignUpScreen')
+        : lazyRouteComponent(() => import('../screens/public/Recovery'), name),
+  });
+
 const routeTree = rootRoute.addChildren([
   signInRoute,
+  publicPage('/signup', 'SignUpScreen'),
+  publicPage('/forgot-password', 'ForgotPasswordScreen'),
+  publicPage('/reset-password', 'SetPasswordScreen'),
+  publicPage('/recover-account', 'SetPasswordScreen'),
+  publicPage('/lock-account', 'LockAccountScreen'),
+  publicPage('/report-hacked', 'ReportHackedScreen'),
   appRoute.addChildren([
     homeRoute, queueRoute, ticketRoute, ordersRoute, orderRoute, accountsRoute, accountRoute, dashboardRoute, editorsRoute, sellerRoute,
-    sellerClaimsRoute, sellerShippingRoute, sellerRefundsRoute,
+    sellerClaimsRoute, sellerShippingRoute, sellerRefundsRoute, myOrdersRoute, myOrderRoute, myTicketsRoute,
+    newTicketRoute, myTicketRoute, myAccountRoute,
   ]),
 ]);
 

@@ -14,6 +14,8 @@ export interface ApiProblem {
   /** The server's own sentence (English, specific), shown under the translated one. */
   detail?: string;
   field?: string;
+  /** RATE_LIMITED: seconds until the next try is accepted. */
+  retryAfter?: number;
 }
 
 export function problemOf(error: CombinedError | undefined): ApiProblem | null {
@@ -22,14 +24,22 @@ export function problemOf(error: CombinedError | undefined): ApiProblem | null {
   const first = error.graphQLErrors[0];
   const code = first?.extensions?.code;
   const field = first?.extensions?.field;
+  const retryAfter = first?.extensions?.retryAfterSeconds;
   return {
     code: ERROR_CODES.includes(code as ErrorCode) ? (code as ErrorCode) : 'INTERNAL',
     detail: first?.message,
     field: typeof field === 'string' ? field : undefined,
+    retryAfter: typeof retryAfter === 'number' ? retryAfter : undefined,
   };
 }
 
 /** The translated sentence for a problem. */
 export function describe(problem: ApiProblem): string {
+  if (problem.code === 'RATE_LIMITED' && problem.retryAfter) {
+    const minutes = Math.ceil(problem.retryAfter / 60);
+    return problem.retryAfter < 60
+      ? i18n.t('errors.retryInSeconds', { count: problem.retryAfter })
+      : i18n.t('errors.retryInMinutes', { count: minutes });
+  }
   return i18n.t(`errors.${problem.code}`);
 }

@@ -1,11 +1,11 @@
 import { useState } from 'react';
-import { Alert, Button, Center, Group, Paper, PasswordInput, Stack, Text, TextInput, Title } from '@mantine/core';
+import { Alert, Anchor, Button, Center, Group, Paper, PasswordInput, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useForm } from 'react-hook-form';
 import { zodResolver } from '@hookform/resolvers/zod';
 import { z } from 'zod';
 import { useMutation } from 'urql';
 import { useTranslation } from 'react-i18next';
-import { useNavigate } from '@tanstack/react-router';
+import { Link, useNavigate } from '@tanstack/react-router';
 import { graphql } from '../api/graphql';
 import { session, type Role } from '../lib/session';
 import { describe, problemOf, type ApiProblem } from '../lib/errors';
@@ -40,12 +40,10 @@ export function SignInScreen() {
   const search = signInRoute.useSearch();
   const [, login] = useMutation(Login);
   const [problem, setProblem] = useState<ApiProblem | null>(null);
-  const [buyer, setBuyer] = useState(false);
   const form = useForm<Fields>({ resolver: zodResolver(schema), defaultValues: { email: '', password: '' } });
 
   const submit = form.handleSubmit(async (fields) => {
     setProblem(null);
-    setBuyer(false);
     const result = await login(fields, { requestPolicy: 'network-only' });
     const payload = result.data?.login;
     if (!payload) {
@@ -53,13 +51,6 @@ export function SignInScreen() {
       // Keep the email; clear only the password the server refused.
       form.setValue('password', '');
       form.setFocus('password');
-      return;
-    }
-    if (payload.account.role === 'BUYER') {
-      // Buyers have their own pages; do not keep a console session for them.
-      session.signedIn({ ...payload, account: { ...payload.account, role: 'BUYER' } });
-      await session.signOut(false);
-      setBuyer(true);
       return;
     }
     session.signedIn({ ...payload, account: { ...payload.account, role: payload.account.role as Role } });
@@ -96,7 +87,6 @@ export function SignInScreen() {
                 {describe(problem)}
               </Alert>
             )}
-            {buyer && <Alert color="yellow" role="alert">{t('signIn.buyer')}</Alert>}
             <TextInput
               label={t('signIn.email')}
               type="email"
@@ -115,6 +105,11 @@ export function SignInScreen() {
             <Button type="submit" loading={form.formState.isSubmitting} fullWidth>
               {t('signIn.submit')}
             </Button>
+            <Group justify="space-between" gap="xs">
+              <Anchor component={Link} to="/forgot-password" size="sm">{t('signIn.forgot')}</Anchor>
+              <Anchor component={Link} to="/signup" size="sm">{t('signIn.signUp')}</Anchor>
+            </Group>
+            <Anchor component={Link} to="/report-hacked" size="sm">{t('recovery.hacked.link')}</Anchor>
           </Stack>
         </form>
       </Paper>
