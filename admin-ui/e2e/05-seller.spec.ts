@@ -51,6 +51,7 @@ test('a seller approves a buyer’s cancellation, and the buyer’s order shows 
   await expect(page.getByRole('heading', { name: '판매자 대시보드' })).toBeVisible();
   await expect(page.getByTestId('seller-tile').filter({ hasText: '취소 요청' })).toBeVisible();
   await expectAccessible(page, 'seller dashboard');
+  await page.mouse.move(0, 0); // no chart tooltip in the picture
   await screenshot(page, 'seller-dashboard');
   await page.getByRole('link', { name: '취소·반품' }).click();
   await expect(page.getByRole('heading', { name: '취소·반품 관리' })).toBeVisible();
@@ -131,7 +132,7 @@ function seoulDay(days: number): string {
   return new Date(Date.now() + days * 86_400_000).toLocaleDateString('sv-SE', { timeZone: 'Asia/Seoul' });
 }
 
-test('a seller prepares and ships two orders at once and reports a delay the buyer sees', async ({ page }) => {
+test('a seller prepares and ships two orders at once and reports a delay the buyer sees', async ({ page, browser }) => {
   const buyer = await apiLogin(BUYER);
   const seller = await apiLogin(SELLER);
   const word = marker();
@@ -182,6 +183,16 @@ test('a seller prepares and ships two orders at once and reports a delay the buy
   );
   expect(order.status).toBe('SHIPPED');
   expect(new Date(order.shipment.expectedDeliveryAt).toLocaleDateString('sv-SE', { timeZone: 'Asia/Seoul' })).toBe(later);
+
+  // The buyer's order page says it is late and shows the new date.
+  const buyerPage = await (await browser.newContext()).newPage();
+  await signIn(buyerPage, BUYER);
+  await buyerPage.goto(`/my/orders/${first.id}`);
+  await expect(buyerPage.getByTestId('delay-notice')).toContainText(`${later.replaceAll('-', '. ')}.`);
+  await expect(buyerPage.getByTestId('tracking')).toContainText('CJ대한통운');
+  await expectAccessible(buyerPage, 'buyer order delayed');
+  await screenshot(buyerPage, 'buyer-order-delayed');
+  await buyerPage.context().close();
 });
 
 test('a seller refunds part of an order: checked against what is refundable, one refund per click', async ({ page }) => {

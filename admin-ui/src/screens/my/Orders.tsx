@@ -109,6 +109,10 @@ const MyOrderDetail = graphql(`
         overdue
         completedAt
       }
+      timeline(first: 50) {
+        action
+        at
+      }
     }
   }
 `);
@@ -306,6 +310,8 @@ function PaymentCard({ order, onChanged }: { order: Order; onChanged: () => void
 function ShipmentCard({ order }: { order: Order }) {
   const { t, i18n } = useTranslation();
   const shipment = order.shipment;
+  // The seller moved the expected date (their delay report): the buyer is told here too.
+  const rescheduled = order.timeline.some((entry) => entry.action === 'shipment.delivery_date_changed');
   if (!shipment) return null;
   return (
     <Card withBorder padding="sm" data-testid="tracking">
@@ -319,8 +325,8 @@ function ShipmentCard({ order }: { order: Order }) {
         ) : (
           <Text size="sm">{t('my.orders.expected', { at: formatDateTime(shipment.expectedDeliveryAt, i18n.language) })}</Text>
         )}
-        {shipment.delayed && !shipment.deliveredAt && (
-          <Alert color="orange" role="status" data-testid="delay-notice" title={t('my.orders.delayed')}>
+        {(shipment.delayed || rescheduled) && !shipment.deliveredAt && (
+          <Alert color="orange" role="status" data-testid="delay-notice" title={t('my.orders.delayed')} styles={{ title: { color: 'var(--mantine-color-dark-8)' } }}>
             {t('my.orders.delayedBody', { at: formatDateTime(shipment.expectedDeliveryAt, i18n.language) })}
           </Alert>
         )}
