@@ -1,4 +1,4 @@
-import { test, expect, api, apiLogin, expectAccessible, marker, screenshot, signIn, BUYER, SELLER } from './fixtures';
+import { test, expect, api, apiLogin, expectAccessible, marker, screenshot, signIn, AGENT, BUYER, SELLER } from './fixtures';
 
 interface Placed {
   id: string;
@@ -224,4 +224,30 @@ test('a seller refunds part of an order: checked against what is refundable, one
   );
   expect(seen.refunds).toEqual([{ amount: 35_000 }]);
   expect(seen.refundableAmount).toBe(35_000);
+});
+
+test('a seller asks the platform about a settlement and follows the answer live', async ({ page }) => {
+  const word = marker();
+  await signIn(page, SELLER);
+  await page.getByRole('link', { name: '내 문의' }).click();
+  await page.getByRole('link', { name: '새 문의' }).click();
+  await expect(page.getByRole('combobox', { name: '문의 유형' })).toHaveValue('정산');
+  await page.getByLabel('제목').fill(`11월 정산 금액 확인 ${word}`);
+  await page.getByLabel('내용').fill('11월 정산 예정 금액이 주문 합계와 다릅니다. 수수료 내역을 알려 주세요.');
+  await page.getByRole('button', { name: '문의 보내기' }).click();
+  await expect(page).toHaveURL(/\/my\/tickets\/[0-9a-f-]+$/);
+  const ticketId = page.url().split('/').pop() as string;
+
+  const agent = await apiLogin(AGENT);
+  await api(
+    `mutation($id: ID!, $b: String!) { replyToTicket(ticketId: $id, body: $b) { id } }`,
+    { id: ticketId, b: `수수료 5.5%와 환불 2건이 빠진 금액입니다 ${word}.` },
+    agent,
+  );
+  await expect(page.getByTestId('their-message')).toContainText(`환불 2건이 빠진 금액입니다 ${word}`);
+  await page.getByLabel('답장').fill('확인했습니다. 감사합니다.');
+  await page.getByRole('button', { name: '보내기', exact: true }).click();
+  await expect(page.getByTestId('my-message').last()).toContainText('확인했습니다');
+  await expectAccessible(page, 'seller ticket');
+  await screenshot(page, 'seller-ticket');
 });

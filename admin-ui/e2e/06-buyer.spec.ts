@@ -298,8 +298,19 @@ test('a hacked account is reported, an agent recovers it in the security desk, a
   await page.getByLabel('무슨 일이 있었나요?').fill('오늘 새벽 모르는 기기에서 로그인 알림을 받았고 비밀번호가 바뀌었습니다.');
   await expectAccessible(page, 'report hacked');
   await screenshot(page, 'recovery-report');
+  const reported = Date.now() - 1_000;
   await page.getByRole('button', { name: '신고하기' }).click();
   await expect(page.getByTestId('report-sent')).toBeVisible();
+
+  // The owner's mailbox gets a "lock it now" link; opening it changes nothing, the button does.
+  const lockLink = await mailedLink(owner.email, '/lock-account', reported);
+  const opened = await page.goto(lockLink);
+  expect(opened?.headers()['cache-control']).toBe('no-store');
+  expect(page.url()).not.toContain('token');
+  await expectAccessible(page, 'lock account');
+  await screenshot(page, 'recovery-lock');
+  await page.getByRole('button', { name: '지금 계정 잠그기' }).click();
+  await expect(page.getByTestId('locked')).toBeVisible();
 
   const agent = await signedInPage(browser, AGENT);
   await agent.getByRole('link', { name: '계정 보안' }).click();
@@ -307,13 +318,8 @@ test('a hacked account is reported, an agent recovers it in the security desk, a
   await agent.getByRole('button', { name: '찾기' }).click();
   await agent.getByRole('link', { name: owner.email }).click();
   await expect(agent.getByTestId('security-events')).toBeVisible();
-  const lock = agent.getByRole('button', { name: '잠그기' });
-  if (await lock.isVisible()) {
-    await lock.click();
-    await agent.getByRole('dialog').getByLabel('사유').fill('해킹 신고 접수');
-    await agent.getByRole('dialog').getByRole('button', { name: '잠그기' }).click();
-    await expect(agent.getByText('잠김', { exact: true }).first()).toBeVisible();
-  }
+  // Locked by the owner's link: the agent verifies who is asking and starts the recovery.
+  await expect(agent.getByText('잠김', { exact: true }).first()).toBeVisible();
   const started = Date.now() - 1_000;
   await agent.getByRole('button', { name: '계정 복구' }).click();
   const recovery = agent.getByRole('dialog');
@@ -336,7 +342,7 @@ test('a hacked account is reported, an agent recovers it in the security desk, a
   await signInWith(page, owner.email, 'Recovered-lantern-2026');
   await expect(page).toHaveURL(/\/my\/orders$/);
   await page.getByRole('link', { name: '내 계정' }).click();
-  await expect(page.getByTestId('my-event').first()).toBeVisible();
+  await expect(page.getByTestId('my-event').filter({ hasText: '계정 복구 완료' })).toBeVisible();
   await expect(page.getByTestId('my-session').first()).toContainText('이 기기');
   await expectAccessible(page, 'my account');
   await screenshot(page, 'buyer-account');

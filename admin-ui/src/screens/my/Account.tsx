@@ -188,7 +188,7 @@ export function MyAccountScreen() {
           {data.mySecurityEvents.nodes.length === 0 && <Text size="sm" c="dimmed">{t('my.account.noEvents')}</Text>}
           {data.mySecurityEvents.nodes.map((event) => (
             <Group key={event.id} justify="space-between" wrap="wrap" data-testid="my-event">
-              <Text size="sm">{t(`security.actions.${event.action}`, { defaultValue: event.action })}</Text>
+              <Text size="sm">{t(`timeline.actions.${event.action}`, { defaultValue: event.action })}</Text>
               <Text size="xs" c="dimmed">{formatDateTime(event.createdAt, lang)} · {device(event.userAgent)} {event.ip ?? ''}</Text>
             </Group>
           ))}
