@@ -6,7 +6,7 @@ test('the console loads from the binary under its policy @postgres', async ({ pa
   const response = await page.goto('/');
   expect(response?.ok()).toBeTruthy();
   await expect(page).toHaveURL(/\/signin/);
-  await expect(page.getByRole('heading', { name: '상담 콘솔 로그인' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'storedesk 로그인' })).toBeVisible();
 
   const index = await page.request.get('/queue', { headers: { accept: 'text/html' } });
   const policy = index.headers()['content-security-policy'] ?? '';

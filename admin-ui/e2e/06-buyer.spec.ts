@@ -51,7 +51,7 @@ async function signInWith(page: Page, email: string, password: string): Promise<
   await page.waitForURL((url) => !url.pathname.startsWith('/signin'));
 }
 
-test('the help center finds 배송 and 결제 실패 as you type, even mid-syllable, on a desk and on a phone', async ({ page }) => {
+test('the help center finds 배송 and 결제 실패 as you type, even mid-syllable, on a desk and on a phone @postgres', async ({ page }) => {
   await page.goto('/help');
   await expect(page.getByRole('heading', { name: '분야별 도움말' })).toBeVisible();
   await expectAccessible(page, 'help home');
@@ -199,7 +199,7 @@ test('“did this answer your question?” closes the form without a ticket', as
   expect(await count()).toBe(before);
 });
 
-test('a buyer asks to cancel a preparing order, the seller approves, and the buyer sees the refund', async ({ page, browser }) => {
+test('a buyer asks to cancel a preparing order, the seller approves, and the buyer sees the refund @postgres', async ({ page, browser }) => {
   const buyer = await apiLogin(BUYER);
   const seller = await apiLogin(SELLER);
   const order = await cardOrder(buyer, seller, `캠핑 의자 ${marker()}`, 45_000);
@@ -236,7 +236,7 @@ test('a buyer asks to cancel a preparing order, the seller approves, and the buy
   await expect(page.getByText('주문을 찾을 수 없습니다.')).toBeVisible();
 });
 
-test('sign up, forget the password, reset it from the mailed link, and sign in', async ({ page }) => {
+test('sign up, forget the password, reset it from the mailed link, and sign in @postgres', async ({ page }) => {
   const email = `buyer.${marker()}@storedesk.test`;
   await page.goto('/signin');
   await page.getByRole('link', { name: '회원가입' }).click();
@@ -346,4 +346,28 @@ test('a hacked account is reported, an agent recovers it in the security desk, a
   await expect(page.getByTestId('my-session').first()).toContainText('이 기기');
   await expectAccessible(page, 'my account');
   await screenshot(page, 'buyer-account');
+});
+
+test('every public page and every buyer page fits a 360 px phone, in Korean and in English', async ({ page }) => {
+  await page.setViewportSize({ width: 360, height: 740 });
+  const fits = async (path: string) => {
+    await page.goto(path);
+    await expect(page.locator('main')).toBeVisible();
+    await expect(page.getByRole('heading').first()).toBeVisible();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth), path).toBeLessThanOrEqual(360);
+    await expectAccessible(page, `phone ${path}`);
+  };
+  for (const path of ['/signin', '/signup', '/forgot-password', '/report-hacked', '/reset-password', '/help/categories/SHIPPING', '/help/contact/SHIPPING']) {
+    await fits(path);
+  }
+  await signIn(page, BUYER);
+  for (const path of ['/my/orders', '/my/tickets', '/my/tickets/new', '/my/account']) await fits(path);
+  await screenshot(page, 'buyer-account-phone');
+  // English, from the account menu on a phone.
+  await page.getByTestId('account-menu').click();
+  await page.getByRole('menu').getByText('English', { exact: true }).click();
+  await page.keyboard.press('Escape');
+  await fits('/my/tickets/new');
+  await expect(page.getByRole('heading', { name: 'New ticket' })).toBeVisible();
+  await screenshot(page, 'buyer-ticket-new-phone-en');
 });

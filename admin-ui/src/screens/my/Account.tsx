@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { Alert, Badge, Button, Card, Group, Loader, PasswordInput, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { Alert, Badge, Button, Card, Group, Loader, PasswordInput, Stack, Text, TextInput, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useNavigate } from '@tanstack/react-router';
 import { useMutation, useQuery } from 'urql';
@@ -151,34 +151,25 @@ export function MyAccountScreen() {
               {t('nav.signOutEverywhere')}
             </Button>
           </Group>
-          <Table.ScrollContainer minWidth={420}>
-            <Table>
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>{t('my.account.device')}</Table.Th>
-                  <Table.Th>{t('my.account.lastUsed')}</Table.Th>
-                  <Table.Th><span className="visually-hidden">{t('my.account.actions')}</span></Table.Th>
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {data.mySessions.map((s) => (
-                  <Table.Tr key={s.id} data-testid="my-session">
-                    <Table.Td title={s.userAgent ?? undefined}>
-                      {device(s.userAgent)} {s.ip ? `· ${s.ip}` : ''} {s.current && <Badge size="sm" variant="light" c="var(--mantine-color-dark-8)">{t('my.account.thisDevice')}</Badge>}
-                    </Table.Td>
-                    <Table.Td>{formatDateTime(s.lastUsedAt, lang)}</Table.Td>
-                    <Table.Td>
-                      {!s.current && (
-                        <Button size="compact-xs" variant="subtle" color="red" onClick={() => void revoke({ id: s.id }).then(() => refetch({ requestPolicy: 'network-only' }))}>
-                          {t('my.account.signOutThis')}
-                        </Button>
-                      )}
-                    </Table.Td>
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
-          </Table.ScrollContainer>
+          <Stack gap={0}>
+            {data.mySessions.map((s) => (
+              <Group key={s.id} justify="space-between" wrap="wrap" gap="xs" py={6} data-testid="my-session"
+                style={{ borderTop: '1px solid var(--mantine-color-gray-3)' }}>
+                <div style={{ minWidth: 0 }}>
+                  <Text size="sm" title={s.userAgent ?? undefined}>
+                    {device(s.userAgent)} {s.ip ? `· ${s.ip}` : ''}{' '}
+                    {s.current && <Badge size="sm" variant="light" c="var(--mantine-color-dark-8)">{t('my.account.thisDevice')}</Badge>}
+                  </Text>
+                  <Text size="xs" c="dimmed">{t('my.account.lastUsed')}: {formatDateTime(s.lastUsedAt, lang)}</Text>
+                </div>
+                {!s.current && (
+                  <Button size="compact-xs" variant="subtle" color="red" onClick={() => void revoke({ id: s.id }).then(() => refetch({ requestPolicy: 'network-only' }))}>
+                    {t('my.account.signOutThis')}
+                  </Button>
+                )}
+              </Group>
+            ))}
+          </Stack>
         </Stack>
       </Card>
 
@@ -187,7 +178,7 @@ export function MyAccountScreen() {
           <Title order={2} size="h5">{t('my.account.events')}</Title>
           {data.mySecurityEvents.nodes.length === 0 && <Text size="sm" c="dimmed">{t('my.account.noEvents')}</Text>}
           {data.mySecurityEvents.nodes.map((event) => (
-            <Group key={event.id} justify="space-between" wrap="wrap" data-testid="my-event">
+            <Group key={event.id} justify="space-between" wrap="wrap" gap={4} data-testid="my-event">
               <Text size="sm">{t(`timeline.actions.${event.action}`, { defaultValue: event.action })}</Text>
               <Text size="xs" c="dimmed">{formatDateTime(event.createdAt, lang)} · {device(event.userAgent)} {event.ip ?? ''}</Text>
             </Group>
