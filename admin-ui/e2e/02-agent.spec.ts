@@ -13,9 +13,14 @@ test('an agent opens a ticket from the queue by keyboard and replies @postgres',
   await page.getByRole('tab', { name: /미배정/ }).click();
   await expect(page).toHaveURL(/view=unassigned/);
   await page.getByRole('tab', { name: /전체 열림/ }).click();
+  await expect(page).toHaveURL(/view=all/);
+  await expect(rows.first()).toBeVisible();
 
+  // Keys act on the rows on screen: wait for the cursor to move before the next key.
   await page.keyboard.press('j');
+  await expect(rows.nth(1)).toHaveAttribute('aria-selected', 'true');
   await page.keyboard.press('k');
+  await expect(rows.first()).toHaveAttribute('aria-selected', 'true');
   await page.keyboard.press('Enter');
   await expect(page).toHaveURL(/\/tickets\//);
   await expect(page.getByTestId('composer')).toBeVisible();

@@ -234,6 +234,31 @@ test('a buyer asks to cancel a preparing order, the seller approves, and the buy
   const other = await cardOrder(await apiLogin('buyer.junho@storedesk.test'), seller, `남의 주문 ${marker()}`, 10_000);
   await page.goto(`/my/orders/${other.id}`);
   await expect(page.getByText('주문을 찾을 수 없습니다.')).toBeVisible();
+  const junho = await apiLogin('buyer.junho@storedesk.test');
+  const { createTicket } = await api<{ createTicket: { ticket: { id: string } } }>(
+    `mutation($i: CreateTicketInput!) { createTicket(input: $i) { ticket { id } } }`,
+    { i: { category: 'OTHER', subject: `남의 문의 ${marker()}`, body: '다른 사람의 문의입니다.' } },
+    junho,
+  );
+  await page.goto(`/my/tickets/${createTicket.ticket.id}`);
+  await expect(page.getByText('문의를 찾을 수 없습니다.')).toBeVisible();
+});
+
+test('changing the phone needs the current password, and a refusal keeps what was typed', async ({ page }) => {
+  const owner = await newBuyer();
+  await signInWith(page, owner.email, owner.password);
+  await page.getByRole('link', { name: '내 계정' }).click();
+  const phone = page.getByLabel('새 휴대폰 번호 (비우면 삭제)');
+  await phone.fill('010-9876-5432');
+  const current = page.getByRole('textbox', { name: '현재 비밀번호' }).nth(1);
+  await current.fill('not-my-password');
+  await page.getByRole('button', { name: '저장' }).nth(1).click();
+  await expect(page.getByText('현재 비밀번호가 맞지 않습니다.')).toBeVisible();
+  await expect(phone).toHaveValue('010-9876-5432');
+  await current.fill(owner.password);
+  await page.getByRole('button', { name: '저장' }).nth(1).click();
+  await expect(page.getByText('저장했습니다.')).toBeVisible();
+  await expect(page.getByText(`${owner.email} · 010-9876-5432`)).toBeVisible();
 });
 
 test('sign up, forget the password, reset it from the mailed link, and sign in @postgres', async ({ page }) => {

@@ -105,10 +105,13 @@ function useDebounced<T>(value: T, ms: number): T {
   return debounced;
 }
 
-function Failure({ code }: { code: string }) {
+function Failure({ code, retryAfter }: { code: string; retryAfter?: number }) {
   const { t } = useTranslation();
-  const known = code === 'NETWORK' || code === 'RATE_LIMITED';
-  return <p className="notice error" role="alert">{t(known ? `error.${code}` : 'error.other')}</p>;
+  const text =
+    code === 'RATE_LIMITED' && retryAfter
+      ? t('error.retryIn', { seconds: retryAfter })
+      : t(code === 'NETWORK' || code === 'RATE_LIMITED' ? `error.${code}` : 'error.other');
+  return <p className="notice error" role="alert">{text}</p>;
 }
 
 function Loading() {
@@ -318,7 +321,7 @@ function Helpful({ id, count }: { id: string; count: number }) {
   const { t } = useTranslation();
   const [vote, setVote] = useState<boolean | null>(() => savedVote(id));
   const [helpfulCount, setHelpfulCount] = useState(count);
-  const [problem, setProblem] = useState<string | null>(null);
+  const [problem, setProblem] = useState<HelpError | null>(null);
   const cast = async (helpful: boolean) => {
     setProblem(null);
     try {
@@ -327,7 +330,7 @@ function Helpful({ id, count }: { id: string; count: number }) {
       saveVote(id, helpful);
       setHelpfulCount(data.voteFaq.helpfulCount);
     } catch (error) {
-      setProblem(error instanceof HelpError ? error.code : 'INTERNAL');
+      setProblem(error instanceof HelpError ? error : new HelpError('INTERNAL'));
     }
   };
   return (
@@ -339,7 +342,7 @@ function Helpful({ id, count }: { id: string; count: number }) {
       </div>
       {vote !== null && <p className="muted small" role="status">{t('voted')}</p>}
       {helpfulCount > 0 && <p className="muted small">{t('votes', { helpful: helpfulCount })}</p>}
-      {problem && <Failure code={problem} />}
+      {problem && <Failure code={problem.code} retryAfter={problem.retryAfter} />}
     </section>
   );
 }
