@@ -173,6 +173,7 @@ test('a buyer opens a payment ticket after FAQ suggestions; the agent’s reply 
   await page.getByLabel('하고 싶은 말 (선택)').fill('빨리 답해 주셔서 좋았어요');
   await page.getByRole('button', { name: '평가 보내기' }).click();
   await expect(page.getByTestId('rated')).toBeVisible();
+  await expectAccessible(page, 'buyer ticket rated');
   const { ticket } = await api<{ ticket: { status: string; satisfaction: { score: number } } }>(
     `query($id: ID!) { ticket(id: $id) { status satisfaction { score } } }`,
     { id: ticketId },
@@ -224,6 +225,11 @@ test('a buyer asks to cancel a preparing order, the seller approves, and the buy
   await expect(page.getByText('취소됨').first()).toBeVisible();
   await expect(page.getByTestId('my-refund')).toContainText('₩45,000');
   await expect(page.getByTestId('my-refund')).toContainText(/환불 (예정|완료)/);
+  // The buyer rates how the request was handled.
+  const four = await page.getByTestId('claims').getByLabel('4점', { exact: true }).getAttribute('id');
+  await page.locator(`label[for="${four}"]`).click();
+  await page.getByTestId('claims').getByRole('button', { name: '평가 보내기' }).click();
+  await expect(page.getByTestId('claim-rated')).toBeVisible();
   await screenshot(page, 'buyer-order-refund');
   await page.setViewportSize({ width: 360, height: 740 });
   expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);

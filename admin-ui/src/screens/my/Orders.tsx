@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import {
-  Alert, Anchor, Badge, Button, Card, Group, Loader, Select, Stack, Table, Text, Textarea, Title,
+  Alert, Anchor, Badge, Button, Card, Group, Loader, Rating, Select, Stack, Table, Text, Textarea, Title,
 } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { Link, getRouteApi } from '@tanstack/react-router';
@@ -100,6 +100,7 @@ const MyOrderDetail = graphql(`
         sellerDeadlineAt
         decidedAt
         rejectionReason
+        rating
       }
       refunds {
         id
@@ -147,6 +148,15 @@ const Withdraw = graphql(`
     withdrawCancellation(requestId: $requestId) {
       id
       status
+    }
+  }
+`);
+
+const RateCancellation = graphql(`
+  mutation BuyerRateCancellation($requestId: ID!, $score: Int!, $comment: String) {
+    rateCancellation(requestId: $requestId, score: $score, comment: $comment) {
+      id
+      rating
     }
   }
 `);
@@ -344,6 +354,33 @@ function ShipmentCard({ order }: { order: Order }) {
   );
 }
 
+/** The buyer rates how a request was handled, once it was decided. */
+function RateClaim({ requestId, rating }: { requestId: string; rating: number | null | undefined }) {
+  const { t } = useTranslation();
+  const [score, setScore] = useState(0);
+  const [problem, setProblem] = useState<ApiProblem | null>(null);
+  const [{ fetching }, rate] = useMutation(RateCancellation);
+  if (rating) {
+    return (
+      <Group gap="xs" data-testid="claim-rated">
+        <Text size="sm">{t('my.orders.rated')}</Text>
+        <Rating value={rating} readOnly size="sm" role="img" aria-label={t('my.tickets.score', { score: rating })} />
+      </Group>
+    );
+  }
+  return (
+    <Group gap="xs" wrap="wrap">
+      <Text size="sm" id={`rate-${requestId}`}>{t('my.orders.rateClaim')}</Text>
+      <Rating value={score} onChange={setScore} aria-labelledby={`rate-${requestId}`} getSymbolLabel={(value) => t('my.tickets.score', { score: value })} />
+      <Button size="compact-sm" variant="light" disabled={score === 0} loading={fetching}
+        onClick={() => void rate({ requestId, score }).then((result) => setProblem(problemOf(result.error)))}>
+        {t('my.tickets.sendRating')}
+      </Button>
+      {problem && <Text size="sm" c="red.9" role="alert">{describe(problem)}</Text>}
+    </Group>
+  );
+}
+
 function ClaimCard({ order, onChanged }: { order: Order; onChanged: () => void }) {
   const { t, i18n } = useTranslation();
   const now = useNow();
@@ -396,6 +433,7 @@ function ClaimCard({ order, onChanged }: { order: Order; onChanged: () => void }
                 {t('my.orders.withdraw')}
               </Button>
             )}
+            {['APPROVED', 'REJECTED', 'COMPLETED'].includes(claim.status) && <RateClaim requestId={claim.id} rating={claim.rating} />}
           </Group>
         ))}
         {!pending && (

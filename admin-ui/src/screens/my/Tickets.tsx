@@ -412,7 +412,7 @@ function Satisfaction({ ticketId, rated }: { ticketId: string; rated: { score: n
     return (
       <Group gap="xs" data-testid="rated">
         <Text size="sm">{t('my.tickets.thanksRating')}</Text>
-        <Rating value={rated.score} readOnly aria-label={t('my.tickets.score', { score: rated.score })} />
+        <Rating value={rated.score} readOnly role="img" aria-label={t('my.tickets.score', { score: rated.score })} />
       </Group>
     );
   }
