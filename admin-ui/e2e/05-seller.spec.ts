@@ -229,6 +229,10 @@ test('a seller refunds part of an order: checked against what is refundable, one
 test('a seller asks the platform about a settlement and follows the answer live', async ({ page }) => {
   const word = marker();
   await signIn(page, SELLER);
+  // The ticket page's live subscription, so the answer below is sent once it listens.
+  const listening = page
+    .waitForEvent('websocket')
+    .then((socket) => socket.waitForEvent('framesent', (frame) => String(frame.payload).includes('MyTicketLive')));
   await page.getByRole('link', { name: '내 문의' }).click();
   await page.getByRole('link', { name: '새 문의' }).click();
   await expect(page.getByRole('combobox', { name: '문의 유형' })).toHaveValue('정산');
@@ -237,6 +241,7 @@ test('a seller asks the platform about a settlement and follows the answer live'
   await page.getByRole('button', { name: '문의 보내기' }).click();
   await expect(page).toHaveURL(/\/my\/tickets\/[0-9a-f-]+$/);
   const ticketId = page.url().split('/').pop() as string;
+  await listening;
 
   const agent = await apiLogin(AGENT);
   await api(

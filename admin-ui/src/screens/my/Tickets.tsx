@@ -1,4 +1,4 @@
-import { useState, useSyncExternalStore } from 'react';
+import { useEffect, useState, useSyncExternalStore } from 'react';
 import {
   Alert, Anchor, Badge, Button, Card, Group, Loader, Paper, Rating, Select, Stack, Text, TextInput, Textarea, Title,
 } from '@mantine/core';
@@ -11,6 +11,7 @@ import { graphql } from '../../api/graphql';
 import { describe, problemOf, type ApiProblem } from '../../lib/errors';
 import { formatDateTime } from '../../lib/format';
 import { session } from '../../lib/session';
+import { connection } from '../../lib/connection';
 import { StatusBadge } from '../labels';
 import { AttachmentPicker } from '../ticket/Attachments';
 
@@ -449,6 +450,14 @@ export function MyTicketScreen() {
     refetch({ requestPolicy: 'network-only' });
     return event;
   });
+  // Events sent while the live connection was down are not replayed: read again once it is back.
+  useEffect(
+    () =>
+      connection.subscribe((state) => {
+        if (state === 'online') refetch({ requestPolicy: 'network-only' });
+      }),
+    [refetch],
+  );
   const [body, setBody] = useState('');
   const [files, setFiles] = useState<File[]>([]);
   const [refused, setRefused] = useState<string | null>(null);
