@@ -15,7 +15,7 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
 fi
 
 stamp=dist/index.html
-if [ -f "$stamp" ] && [ -z "$(find src public index.html vite.config.ts tsconfig.json package-lock.json ../schema.graphql -newer "$stamp" -print -quit)" ]; then
+if [ -f "$stamp" ] && [ -z "$(find src public index.html help.html graphiql.html scripts vite.config.ts tsconfig.json package-lock.json ../schema.graphql -newer "$stamp" -print -quit)" ]; then
   echo "console is up to date (admin-ui/dist)"
   exit 0
 fi
