@@ -7,7 +7,6 @@ use entity::cancellation_request::{self, CancellationKind, CancellationStatus};
 use entity::order::{self, OrderStatus};
 use entity::refund::{self, RefundStatus};
 use entity::shipment;
-use sea_orm::sea_query::SelectStatement;
 use sea_orm::{ColumnTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect};
 
 use super::service::{order_scope, stall_after, visible_order_ids};
@@ -80,21 +79,20 @@ pub async fn seller_dashboard(state: &AppState, caller: &Caller) -> Result<Selle
     let tomorrow = state.calendar.start_of_day(today + Duration::days(1));
     let first_day = today - Duration::days(SERIES_DAYS - 1);
     let since = state.calendar.start_of_day(first_day);
-    let orders = || -> SelectStatement { visible_order_ids(caller) };
 
     let waiting = || {
         cancellation_request::Entity::find()
-            .filter(cancellation_request::Column::OrderId.in_subquery(orders()))
+            .filter(cancellation_request::Column::OrderId.in_subquery(visible_order_ids(caller)))
             .filter(cancellation_request::Column::Status.eq(CancellationStatus::PendingSeller))
     };
     let undelivered = || {
         shipment::Entity::find()
-            .filter(shipment::Column::OrderId.in_subquery(orders()))
+            .filter(shipment::Column::OrderId.in_subquery(visible_order_ids(caller)))
             .filter(shipment::Column::DeliveredAt.is_null())
     };
     let open_refunds = || {
         refund::Entity::find()
-            .filter(refund::Column::OrderId.in_subquery(orders()))
+            .filter(refund::Column::OrderId.in_subquery(visible_order_ids(caller)))
             .filter(refund::Column::Status.ne(RefundStatus::Completed))
     };
     let in_status = |status: OrderStatus| {
@@ -114,7 +112,7 @@ pub async fn seller_dashboard(state: &AppState, caller: &Caller) -> Result<Selle
     let claimed: Vec<DateTime<Utc>> = cancellation_request::Entity::find()
         .select_only()
         .column(cancellation_request::Column::RequestedAt)
-        .filter(cancellation_request::Column::OrderId.in_subquery(orders()))
+        .filter(cancellation_request::Column::OrderId.in_subquery(visible_order_ids(caller)))
         .filter(cancellation_request::Column::RequestedAt.gte(since))
         .into_tuple()
         .all(db)
@@ -123,7 +121,7 @@ pub async fn seller_dashboard(state: &AppState, caller: &Caller) -> Result<Selle
     let shipped: Vec<DateTime<Utc>> = shipment::Entity::find()
         .select_only()
         .column(shipment::Column::ShippedAt)
-        .filter(shipment::Column::OrderId.in_subquery(orders()))
+        .filter(shipment::Column::OrderId.in_subquery(visible_order_ids(caller)))
         .filter(shipment::Column::ShippedAt.gte(since))
         .into_tuple()
         .all(db)
@@ -132,7 +130,7 @@ pub async fn seller_dashboard(state: &AppState, caller: &Caller) -> Result<Selle
     let refunded: Vec<Option<DateTime<Utc>>> = refund::Entity::find()
         .select_only()
         .column(refund::Column::CompletedAt)
-        .filter(refund::Column::OrderId.in_subquery(orders()))
+        .filter(refund::Column::OrderId.in_subquery(visible_order_ids(caller)))
         .filter(refund::Column::CompletedAt.gte(since))
         .into_tuple()
         .all(db)

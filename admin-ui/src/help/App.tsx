@@ -96,6 +96,8 @@ function useAudience(): Audience {
 const audienceOf = (value: unknown): Audience | undefined => (value === 'SELLER' || value === 'BUYER' ? value : undefined);
 const categoryOf = (value: string): Category | null => (CATEGORIES as readonly string[]).includes(value) ? (value as Category) : null;
 
+/** Mantine's `useDebouncedValue` would pull the console's whole component-library chunk into
+ *  this page (it is one chunk group); a timer is all it takes here. */
 function useDebounced<T>(value: T, ms: number): T {
   const [debounced, setDebounced] = useState(value);
   useEffect(() => {
