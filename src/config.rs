@@ -118,14 +118,28 @@ pub struct Settings {
     pub smtp_url: Option<SecretString>,
     /// Sender of every email.
     pub mail_from: String,
+    /// Longest one SMTP delivery may take, connection included (seconds). A send cut off
+    /// after the server has the message counts as failed and is retried: the copy carries
+    /// the same Message-ID.
+    pub smtp_timeout_secs: u64,
     /// Run the outbox delivery worker and the deadline sweeps in this process.
     pub background_jobs: bool,
     /// Pause between outbox polls when nothing is due, in milliseconds.
     pub outbox_poll_ms: u64,
     /// Attempts before a message is given up (status FAILED).
     pub outbox_max_attempts: u32,
-    /// How long a worker may hold a claimed message before another may take it over.
+    /// How long a claim on a message lasts unless renewed; a worker renews it every third
+    /// of this while its transport works, so only a worker that died (or lost the database
+    /// for this long) lets another take the message over.
     pub outbox_lease_secs: u64,
+    /// Connections in the database pool (default: 8 on SQLite, 16 on PostgreSQL).
+    pub database_max_connections: Option<u32>,
+    /// Longest a request waits for a pooled connection before it fails (seconds): with the
+    /// database gone, requests answer `INTERNAL` after this instead of hanging.
+    pub database_acquire_timeout_secs: u64,
+    /// Longest one SQL statement may run on PostgreSQL (seconds; 0 for no limit). SQLite
+    /// has no statement timeout; a writer waits at most `busy_timeout` (10 s) for the lock.
+    pub database_statement_timeout_secs: u64,
     /// Pause between deadline sweeps, in seconds.
     pub sweep_interval_secs: u64,
     /// Rows each sweep takes on per pass; the rest wait for the next pass, so a backlog
@@ -183,9 +197,12 @@ pub struct Settings {
     /// (health checks and metrics are not counted).
     pub max_in_flight_requests: usize,
     /// Longest a request may take to be served (seconds); beyond, `503`. Outbound calls
-    /// have shorter timeouts of their own (SMTP 20 s, the payment provider
+    /// have shorter timeouts of their own (SMTP `smtp_timeout_secs`, the payment provider
     /// `payment_timeout_secs`).
     pub request_timeout_secs: u64,
+    /// On SIGTERM, how long in-flight requests may take to finish before the process ends
+    /// anyway (seconds).
+    pub shutdown_timeout_secs: u64,
     /// Largest attachment accepted, in bytes.
     pub attachment_max_bytes: usize,
     /// Most attachments on one message.
@@ -277,10 +294,14 @@ impl Default for Settings {
             mail_transport: MailTransport::File,
             smtp_url: None,
             mail_from: "storedesk <no-reply@storedesk.invalid>".into(),
+            smtp_timeout_secs: 30,
             background_jobs: true,
             outbox_poll_ms: 1000,
             outbox_max_attempts: 8,
             outbox_lease_secs: 300,
+            database_max_connections: None,
+            database_acquire_timeout_secs: 5,
+            database_statement_timeout_secs: 30,
             sweep_interval_secs: 60,
             sweep_batch: 200,
             business_opens_hour: 9,
@@ -317,6 +338,7 @@ impl Default for Settings {
             rate_searches_per_account: 600,
             max_in_flight_requests: 256,
             request_timeout_secs: 60,
+            shutdown_timeout_secs: 30,
             attachment_max_bytes: 10 * 1024 * 1024,
             attachment_max_files: 5,
         }
@@ -402,8 +424,14 @@ impl Settings {
             // for the sweep: safe, but the buyer should hear the answer instead.
             bail!("request_timeout_secs must be longer than payment_timeout_secs");
         }
-        if self.outbox_max_attempts == 0 || self.outbox_lease_secs == 0 {
-            bail!("outbox_max_attempts and outbox_lease_secs must be positive");
+        if self.outbox_max_attempts == 0 || self.outbox_lease_secs < 3 {
+            bail!("outbox_max_attempts must be positive and outbox_lease_secs at least 3");
+        }
+        if self.smtp_timeout_secs == 0 || self.database_acquire_timeout_secs == 0 {
+            bail!("smtp_timeout_secs and database_acquire_timeout_secs must be positive");
+        }
+        if self.database_max_connections == Some(0) {
+            bail!("database_max_connections must be positive");
         }
         if self.mode == Mode::Production {
             if self.jwt_secret.is_none() {

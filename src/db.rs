@@ -13,7 +13,7 @@ use sea_orm::{
 };
 
 /// Counts the SQL statements a connection pool has run: tests use it to prove that list
-/// queries do not grow with the page size (no N+1); later, a metrics endpoint reads it.
+/// queries do not grow with the page size (no N+1).
 #[derive(Debug, Clone, Default)]
 pub struct StatementCounter(Arc<AtomicU64>);
 
@@ -24,15 +24,63 @@ impl StatementCounter {
     }
 }
 
-/// Opens a pool for `url`. SQLite files are created on first use.
+/// How the pool behaves: sizes and the timeouts that make requests fail fast, instead of
+/// hanging, while the database is away.
+#[derive(Debug, Clone, Copy)]
+pub struct PoolSettings {
+    /// Connections at most (`None`: 8 on SQLite, 16 on PostgreSQL).
+    pub max_connections: Option<u32>,
+    /// Longest wait for a pooled connection.
+    pub acquire_timeout: Duration,
+    /// Longest one statement may run on PostgreSQL (`None`: no limit).
+    pub statement_timeout: Option<Duration>,
+}
+
+impl Default for PoolSettings {
+    fn default() -> Self {
+        Self {
+            max_connections: None,
+            acquire_timeout: Duration::from_secs(5),
+            statement_timeout: Some(Duration::from_secs(30)),
+        }
+    }
+}
+
+impl PoolSettings {
+    /// The pool the settings describe.
+    pub fn from_settings(settings: &crate::config::Settings) -> Self {
+        Self {
+            max_connections: settings.database_max_connections,
+            acquire_timeout: Duration::from_secs(settings.database_acquire_timeout_secs),
+            statement_timeout: (settings.database_statement_timeout_secs > 0)
+                .then(|| Duration::from_secs(settings.database_statement_timeout_secs)),
+        }
+    }
+}
+
+/// Opens a pool for `url` with the default pool settings. SQLite files are created on first
+/// use.
 pub async fn connect(url: &str) -> anyhow::Result<(DatabaseConnection, StatementCounter)> {
+    connect_with(url, PoolSettings::default()).await
+}
+
+/// Opens a pool for `url`.
+pub async fn connect_with(
+    url: &str,
+    pool: PoolSettings,
+) -> anyhow::Result<(DatabaseConnection, StatementCounter)> {
     let mut options = ConnectOptions::new(url.to_owned());
     options
         .sqlx_logging(false)
-        .connect_timeout(Duration::from_secs(10))
-        .acquire_timeout(Duration::from_secs(30));
+        .connect_timeout(pool.acquire_timeout)
+        .acquire_timeout(pool.acquire_timeout)
+        // A connection that died with the server (a PostgreSQL restart) is found out before
+        // a request gets it, so the pool heals by itself once the database is back.
+        .test_before_acquire(true);
     if url.starts_with("sqlite:") {
-        options.max_connections(8).min_connections(1);
+        options
+            .max_connections(pool.max_connections.unwrap_or(8))
+            .min_connections(1);
         options.map_sqlx_sqlite_opts(|opts| {
             opts.create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
@@ -42,7 +90,15 @@ pub async fn connect(url: &str) -> anyhow::Result<(DatabaseConnection, Statement
                 .busy_timeout(Duration::from_secs(10))
         });
     } else {
-        options.max_connections(16).min_connections(1);
+        options
+            .max_connections(pool.max_connections.unwrap_or(16))
+            .min_connections(1);
+        if let Some(timeout) = pool.statement_timeout {
+            let millis = timeout.as_millis().to_string();
+            options.map_sqlx_postgres_opts(move |opts| {
+                opts.options([("statement_timeout", millis.as_str())])
+            });
+        }
     }
     let mut db = connect_with_retry(options)
         .await

@@ -54,7 +54,11 @@ pub async fn prepare_state(settings: Settings, clock: SharedClock) -> anyhow::Re
     settings.validate()?;
     std::fs::create_dir_all(&settings.data_dir)
         .with_context(|| format!("cannot create data dir {}", settings.data_dir.display()))?;
-    let (db, statements) = db::connect(&settings.effective_database_url()).await?;
+    let (db, statements) = db::connect_with(
+        &settings.effective_database_url(),
+        db::PoolSettings::from_settings(&settings),
+    )
+    .await?;
     db::migrate(&db).await?;
     let keys = JwtKeys::from_settings(&settings)?;
     let state = AppState::new(db, statements, clock, settings, keys)?;
@@ -100,7 +104,10 @@ impl Application {
                 .configure(http::routes)
         })
         .workers(workers.max(1))
-        .shutdown_timeout(30)
+        // `run_until_stopped` handles the signals: open WebSockets must be told to go away
+        // before the server waits for its connections to end.
+        .disable_signals()
+        .shutdown_timeout(state.settings.shutdown_timeout_secs)
         .listen(listener)?
         .run();
         Ok(Self {
@@ -120,15 +127,60 @@ impl Application {
         &self.state
     }
 
-    /// Serves until SIGTERM/SIGINT, then finishes in-flight requests (graceful shutdown).
+    /// Serves until SIGTERM or SIGINT (or until `state.shutdown` is cancelled), then stops
+    /// gracefully: no new connections, open WebSockets closed with "going away", in-flight
+    /// requests given up to `shutdown_timeout_secs` to finish, the outbox worker done with
+    /// the message in hand.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.state.events.spawn_listener();
-        jobs::spawn_housekeeping(self.state.clone());
-        if self.state.settings.background_jobs {
-            notifications::outbox::spawn_worker(self.state.clone(), self.state.notifier.clone());
-            jobs::spawn_sweeps(self.state.clone());
+        let state = self.state;
+        state.events.spawn_listener();
+        jobs::spawn_housekeeping(state.clone());
+        let outbox = state.settings.background_jobs.then(|| {
+            jobs::spawn_sweeps(state.clone());
+            notifications::outbox::spawn_worker(
+                state.clone(),
+                state.notifier.clone(),
+                state.shutdown.clone(),
+            )
+        });
+        let handle = self.server.handle();
+        let stop = state.shutdown.clone();
+        tokio::spawn(async move {
+            tokio::select! {
+                () = termination() => tracing::info!("stopping: finishing in-flight requests"),
+                () = stop.cancelled() => {}
+            }
+            stop.cancel();
+            handle.stop(true).await;
+        });
+        let served = self.server.await;
+        state.shutdown.cancel();
+        if let Some(worker) = outbox
+            && let Err(err) = worker.await
+        {
+            tracing::error!(error = %err, "the outbox worker ended abnormally");
         }
-        self.server.await
+        tracing::info!("stopped");
+        served
+    }
+}
+
+/// Completes on SIGTERM (what process managers send) or SIGINT (Ctrl-C).
+async fn termination() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let Ok(mut term) = signal(SignalKind::terminate()) else {
+            return std::future::pending().await;
+        };
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = tokio::signal::ctrl_c() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
     }
 }
 

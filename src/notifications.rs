@@ -256,6 +256,7 @@ async fn insert(
         attempts: Set(0),
         next_attempt_at: Set(now),
         claimed_until: Set(None),
+        claim_token: Set(None),
         last_error: Set(None),
         created_at: Set(now),
         sent_at: Set(None),

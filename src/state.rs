@@ -52,6 +52,9 @@ pub struct AppState {
     pub limits: crate::limits::AbuseLimits,
     /// Requests being served (the in-flight cap).
     pub in_flight: Arc<tokio::sync::Semaphore>,
+    /// Cancelled when the process is asked to stop: open WebSockets close with "going
+    /// away" and background workers finish what they hold.
+    pub shutdown: tokio_util::sync::CancellationToken,
 }
 
 impl AppState {
@@ -93,6 +96,7 @@ impl AppState {
             sweep_cursors: crate::jobs::SweepCursors::default(),
             limits,
             in_flight,
+            shutdown: tokio_util::sync::CancellationToken::new(),
             db,
         })
     }

@@ -56,6 +56,8 @@ pub struct Model {
     pub next_attempt_at: DateTimeUtc,
     /// A worker holds it until then; after that another may take it over.
     pub claimed_until: Option<DateTimeUtc>,
+    /// Which claim holds it: renewals and the recorded outcome must name it.
+    pub claim_token: Option<Uuid>,
     /// Error of the last failed attempt.
     pub last_error: Option<String>,
     /// When it was written.

@@ -21,6 +21,7 @@ mod m20261123_000010_csat_index;
 mod m20261201_000011_unverified_reports;
 mod m20261201_000012_one_pending_payment;
 mod m20261202_000013_desk;
+mod m20261203_000014_outbox_claims;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000011_unverified_reports::Migration),
             Box::new(m20261201_000012_one_pending_payment::Migration),
             Box::new(m20261202_000013_desk::Migration),
+            Box::new(m20261203_000014_outbox_claims::Migration),
         ]
     }
 }

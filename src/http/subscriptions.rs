@@ -118,6 +118,7 @@ pub async fn ws(
         inbox,
         graphql,
         token_expired(expiry_rx, state.clock.clone()),
+        state.shutdown.clone(),
     ));
     Ok(response)
 }
@@ -149,13 +150,14 @@ async fn token_expired(mut known: watch::Receiver<Option<DateTime<Utc>>>, clock:
 }
 
 /// Moves frames between the client and async-graphql until either side ends, the client goes
-/// silent, or the access token expires.
+/// silent, the access token expires or the server stops.
 async fn serve_socket(
     mut session: actix_ws::Session,
     mut client: actix_ws::AggregatedMessageStream,
     inbox: mpsc::Sender<Vec<u8>>,
     graphql: impl futures_util::Stream<Item = WsMessage>,
     expired: impl std::future::Future<Output = ()>,
+    shutdown: tokio_util::sync::CancellationToken,
 ) {
     tokio::pin!(graphql);
     tokio::pin!(expired);
@@ -192,6 +194,13 @@ async fn serve_socket(
                 break Some(CloseReason {
                     code: CloseCode::Other(TOKEN_EXPIRED),
                     description: Some("access token expired; reconnect with a fresh one".into()),
+                });
+            }
+            () = shutdown.cancelled() => {
+                // Clients reconnect (to another instance, or to this one once it is back).
+                break Some(CloseReason {
+                    code: CloseCode::Away,
+                    description: Some("server shutting down".into()),
                 });
             }
             _ = heartbeat.tick() => {

@@ -1,9 +1,20 @@
-//! Outbox delivery: claim due messages, hand them to the transport, record the outcome.
+//! Outbox delivery: claim a due message, hand it to the transport, record the outcome.
 //!
-//! Claiming takes a lease (`claimed_until`) in one statement; on PostgreSQL the candidate rows
-//! are locked with `FOR UPDATE SKIP LOCKED`, so instances running side by side never take the
-//! same message. A worker that dies holding a lease only delays its messages: once the lease
-//! ends, another worker takes them over.
+//! A worker claims one message at a time: a lease (`claimed_until`) and a token of its own
+//! (`claim_token`), taken in one statement (on PostgreSQL the candidate row is locked with
+//! `FOR UPDATE SKIP LOCKED`, on SQLite the statement runs under the write lock), so
+//! instances running side by side never take the same message. While the transport works,
+//! the worker renews the lease every third of its length; renewals and the outcome name the
+//! token, so a worker that lost its claim changes nothing. A slow mail server therefore never
+//! lets a second worker send the same message, and a claimed batch cannot outlive its lease
+//! half-sent: there is no batch. A worker that dies only delays its message until the lease
+//! ends.
+//!
+//! What no design can promise over SMTP: when the server has the whole message but its
+//! answer never arrives (the connection drops, the send times out, the process is killed
+//! between the answer and the record), the outcome is unknown and the message is sent again,
+//! with the same Message-ID, so receiving systems can tell the copy. The file transport
+//! writes `<id>.eml` atomically, so there a second attempt replaces the first.
 
 use std::time::Duration as StdDuration;
 
@@ -13,13 +24,15 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, Statement,
 };
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
 
-use super::transport::Notifier;
+use super::transport::{DeliveryError, Notifier};
 use crate::db;
 use crate::state::AppState;
 
-/// Messages claimed per round.
-const BATCH: u64 = 20;
+/// Messages delivered per round before the worker looks at its stop signal and the pause.
+const BATCH: u32 = 20;
 /// Longest pause between two attempts of one message.
 const MAX_BACKOFF: Duration = Duration::hours(1);
 
@@ -30,8 +43,16 @@ pub struct DeliveryReport {
     pub sent: u32,
     /// Attempts that failed and will be retried.
     pub retried: u32,
-    /// Messages given up after their last attempt.
+    /// Messages given up: after their last attempt, or refused for good.
     pub given_up: u32,
+    /// Claims lost while the transport worked (another worker holds the message now).
+    pub lost: u32,
+}
+
+impl DeliveryReport {
+    fn handled(&self) -> u32 {
+        self.sent + self.retried + self.given_up + self.lost
+    }
 }
 
 /// Messages whose body holds a one-time link (reset, recovery).
@@ -50,7 +71,7 @@ pub fn backoff(attempts: i32) -> Duration {
     (Duration::seconds(30) * 2_i32.pow(exp)).min(MAX_BACKOFF)
 }
 
-/// Claims up to `limit` due messages for `lease`, counting the attempt.
+/// Claims up to `limit` due messages for `lease` under one new token, counting the attempt.
 pub async fn claim(
     conn: &impl ConnectionTrait,
     now: DateTime<Utc>,
@@ -60,16 +81,18 @@ pub async fn claim(
     let backend = conn.get_database_backend();
     let sql = match backend {
         DbBackend::Postgres => {
-            "UPDATE outbox_messages SET claimed_until = $1, attempts = attempts + 1 \
+            "UPDATE outbox_messages SET claimed_until = $1, claim_token = $2, \
+                 attempts = attempts + 1 \
              WHERE id IN (SELECT id FROM outbox_messages \
-                 WHERE status = 'PENDING' AND next_attempt_at <= $2 \
-                   AND (claimed_until IS NULL OR claimed_until < $2) \
-                 ORDER BY next_attempt_at, id LIMIT $3 FOR UPDATE SKIP LOCKED) \
+                 WHERE status = 'PENDING' AND next_attempt_at <= $3 \
+                   AND (claimed_until IS NULL OR claimed_until < $3) \
+                 ORDER BY next_attempt_at, id LIMIT $4 FOR UPDATE SKIP LOCKED) \
              RETURNING *"
         }
         // One writer at a time on SQLite: the statement runs under its write lock.
         _ => {
-            "UPDATE outbox_messages SET claimed_until = ?, attempts = attempts + 1 \
+            "UPDATE outbox_messages SET claimed_until = ?, claim_token = ?, \
+                 attempts = attempts + 1 \
              WHERE id IN (SELECT id FROM outbox_messages \
                  WHERE status = 'PENDING' AND next_attempt_at <= ? \
                    AND (claimed_until IS NULL OR claimed_until < ?) \
@@ -78,9 +101,16 @@ pub async fn claim(
         }
     };
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let token = Uuid::now_v7();
     let values: Vec<sea_orm::Value> = match backend {
-        DbBackend::Postgres => vec![(now + lease).into(), now.into(), limit.into()],
-        _ => vec![(now + lease).into(), now.into(), now.into(), limit.into()],
+        DbBackend::Postgres => vec![(now + lease).into(), token.into(), now.into(), limit.into()],
+        _ => vec![
+            (now + lease).into(),
+            token.into(),
+            now.into(),
+            now.into(),
+            limit.into(),
+        ],
     };
     outbox_message::Entity::find()
         .from_raw_sql(Statement::from_sql_and_values(backend, sql, values))
@@ -88,68 +118,43 @@ pub async fn claim(
         .await
 }
 
-/// Claims due messages and delivers them. Safe to run from several instances at once.
+/// Extends the claim `token` holds on `id` until `until`; false once the claim is gone
+/// (the message was taken over, or is no longer pending).
+async fn renew(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+    token: Uuid,
+    until: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let renewed = outbox_message::Entity::update_many()
+        .col_expr(outbox_message::Column::ClaimedUntil, Expr::value(until))
+        .filter(outbox_message::Column::Id.eq(id))
+        .filter(outbox_message::Column::ClaimToken.eq(token))
+        .filter(outbox_message::Column::Status.eq(OutboxStatus::Pending))
+        .exec(conn)
+        .await?;
+    Ok(renewed.rows_affected == 1)
+}
+
+fn lease_of(state: &AppState) -> Duration {
+    Duration::seconds(i64::try_from(state.settings.outbox_lease_secs).unwrap_or(300))
+}
+
+/// Claims due messages one at a time and delivers them, at most one round's worth. Safe to
+/// run from several instances at once.
 pub async fn deliver_due(state: &AppState, notifier: &Notifier) -> Result<DeliveryReport, DbErr> {
-    let now = state.clock.now();
-    let lease = Duration::seconds(i64::try_from(state.settings.outbox_lease_secs).unwrap_or(300));
-    let claimed = {
-        let txn = db::begin_write(&state.db).await?;
-        let rows = claim(&txn, now, lease, BATCH).await?;
-        txn.commit().await?;
-        rows
-    };
     let mut report = DeliveryReport::default();
-    for message in claimed {
-        let outcome = notifier.deliver(&message).await;
-        let done = state.clock.now();
-        let update = outbox_message::Entity::update_many()
-            .col_expr(
-                outbox_message::Column::ClaimedUntil,
-                Expr::value(None::<DateTime<Utc>>),
-            )
-            .filter(outbox_message::Column::Id.eq(message.id))
-            .filter(outbox_message::Column::Status.eq(OutboxStatus::Pending));
-        let max_attempts = i32::try_from(state.settings.outbox_max_attempts).unwrap_or(8);
-        let update = match &outcome {
-            Ok(()) => {
-                report.sent += 1;
-                let update = update
-                    .col_expr(
-                        outbox_message::Column::Status,
-                        Expr::value(OutboxStatus::Sent),
-                    )
-                    .col_expr(outbox_message::Column::SentAt, Expr::value(done));
-                if carries_secret(&message.kind) {
-                    // A delivered link must not stay readable in the database: whoever can
-                    // read this table could otherwise take over the account while it works.
-                    update.col_expr(
-                        outbox_message::Column::Body,
-                        Expr::value("[link removed after delivery]"),
-                    )
-                } else {
-                    update
-                }
-            }
-            Err(err) => {
-                let error: String = err.0.chars().take(500).collect();
-                tracing::warn!(message_id = %message.id, attempts = message.attempts, error = %error, "notification delivery failed");
-                let update = update.col_expr(outbox_message::Column::LastError, Expr::value(error));
-                if message.attempts >= max_attempts {
-                    report.given_up += 1;
-                    update.col_expr(
-                        outbox_message::Column::Status,
-                        Expr::value(OutboxStatus::Failed),
-                    )
-                } else {
-                    report.retried += 1;
-                    update.col_expr(
-                        outbox_message::Column::NextAttemptAt,
-                        Expr::value(done + backoff(message.attempts)),
-                    )
-                }
-            }
+    while report.handled() < BATCH {
+        let claimed = {
+            let txn = db::begin_write(&state.db).await?;
+            let rows = claim(&txn, state.clock.now(), lease_of(state), 1).await?;
+            txn.commit().await?;
+            rows
         };
-        update.exec(&state.db).await?;
+        let Some(message) = claimed.into_iter().next() else {
+            break;
+        };
+        deliver_claimed(state, notifier, message, &mut report).await?;
     }
     if report.sent > 0 {
         metrics::counter!("storedesk_notifications_sent_total").increment(u64::from(report.sent));
@@ -161,24 +166,150 @@ pub async fn deliver_due(state: &AppState, notifier: &Notifier) -> Result<Delive
     Ok(report)
 }
 
-/// Delivers due messages until the process ends, pausing when there is nothing to do.
-pub fn spawn_worker(state: AppState, notifier: Notifier) {
+/// Sends a message this worker holds, renewing the lease while the transport works, and
+/// records the outcome under the claim.
+async fn deliver_claimed(
+    state: &AppState,
+    notifier: &Notifier,
+    message: outbox_message::Model,
+    report: &mut DeliveryReport,
+) -> Result<(), DbErr> {
+    let Some(token) = message.claim_token else {
+        return Ok(());
+    };
+    let lease = lease_of(state);
+    let mut held_until = state.clock.now() + lease;
+    let send = notifier.deliver(&message);
+    tokio::pin!(send);
+    let outcome = loop {
+        let renew_at = held_until - lease + lease / 3;
+        tokio::select! {
+            outcome = &mut send => break Some(outcome),
+            () = state.clock.sleep_until(renew_at) => {
+                let until = state.clock.now() + lease;
+                match renew(&state.db, message.id, token, until).await {
+                    Ok(true) => held_until = until,
+                    Ok(false) => break None,
+                    // The database is away: keep sending while the lease still holds (nobody
+                    // else can take the message before it ends); past it, give the message up
+                    // to whoever claims it next rather than race them.
+                    Err(err) if state.clock.now() < held_until => {
+                        tracing::warn!(message_id = %message.id, error = %err, "cannot renew an outbox claim; retrying");
+                    }
+                    Err(_) => break None,
+                }
+            }
+        }
+    };
+    let Some(outcome) = outcome else {
+        tracing::warn!(message_id = %message.id, "lost the claim on an outbox message while sending it; its outcome is left to the new holder");
+        report.lost += 1;
+        return Ok(());
+    };
+    record(state, &message, token, outcome, report).await
+}
+
+/// Writes the outcome of an attempt, if the claim is still this worker's.
+async fn record(
+    state: &AppState,
+    message: &outbox_message::Model,
+    token: Uuid,
+    outcome: Result<(), DeliveryError>,
+    report: &mut DeliveryReport,
+) -> Result<(), DbErr> {
+    let done = state.clock.now();
+    let update = outbox_message::Entity::update_many()
+        .col_expr(
+            outbox_message::Column::ClaimedUntil,
+            Expr::value(None::<DateTime<Utc>>),
+        )
+        .col_expr(
+            outbox_message::Column::ClaimToken,
+            Expr::value(None::<Uuid>),
+        )
+        .filter(outbox_message::Column::Id.eq(message.id))
+        .filter(outbox_message::Column::ClaimToken.eq(token))
+        .filter(outbox_message::Column::Status.eq(OutboxStatus::Pending));
+    let max_attempts = i32::try_from(state.settings.outbox_max_attempts).unwrap_or(8);
+    let update = match &outcome {
+        Ok(()) => {
+            report.sent += 1;
+            let update = update
+                .col_expr(
+                    outbox_message::Column::Status,
+                    Expr::value(OutboxStatus::Sent),
+                )
+                .col_expr(outbox_message::Column::SentAt, Expr::value(done));
+            if carries_secret(&message.kind) {
+                // A delivered link must not stay readable in the database: whoever can
+                // read this table could otherwise take over the account while it works.
+                update.col_expr(
+                    outbox_message::Column::Body,
+                    Expr::value("[link removed after delivery]"),
+                )
+            } else {
+                update
+            }
+        }
+        Err(err) => {
+            let error: String = err.reason.chars().take(500).collect();
+            tracing::warn!(message_id = %message.id, attempts = message.attempts, permanent = err.permanent, error = %error, "notification delivery failed");
+            let update = update.col_expr(outbox_message::Column::LastError, Expr::value(error));
+            if err.permanent || message.attempts >= max_attempts {
+                report.given_up += 1;
+                update.col_expr(
+                    outbox_message::Column::Status,
+                    Expr::value(OutboxStatus::Failed),
+                )
+            } else {
+                report.retried += 1;
+                update.col_expr(
+                    outbox_message::Column::NextAttemptAt,
+                    Expr::value(done + backoff(message.attempts)),
+                )
+            }
+        }
+    };
+    update.exec(&state.db).await?;
+    Ok(())
+}
+
+/// Delivers due messages until `stop` is cancelled, pausing when there is nothing to do.
+/// A stop lets the message in hand finish (the transport's timeout bounds it) and its
+/// outcome be recorded, so the worker ends holding no claim.
+pub fn spawn_worker(
+    state: AppState,
+    notifier: Notifier,
+    stop: CancellationToken,
+) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let idle = StdDuration::from_millis(state.settings.outbox_poll_ms.max(50));
-        loop {
-            match deliver_due(&state, &notifier).await {
-                // A full batch means more may be waiting: go again at once.
-                Ok(report)
-                    if u64::from(report.sent + report.retried + report.given_up) >= BATCH =>
-                {
+        let mut failures = 0u32;
+        while !stop.is_cancelled() {
+            let pause = match deliver_due(&state, &notifier).await {
+                // A full round means more may be waiting: go again at once.
+                Ok(report) if report.handled() >= BATCH => {
+                    failures = 0;
                     continue;
                 }
-                Ok(_) => {}
-                Err(err) => tracing::warn!(error = %err, "outbox round failed; will retry"),
+                Ok(_) => {
+                    failures = 0;
+                    idle
+                }
+                Err(err) => {
+                    // The database is away: back off (up to a minute) instead of spinning.
+                    failures = failures.saturating_add(1);
+                    let pause = idle.saturating_mul(2u32.saturating_pow(failures.min(6)));
+                    tracing::warn!(error = %err, retry_in_ms = pause.as_millis(), "outbox round failed; will retry");
+                    pause.min(StdDuration::from_secs(60))
+                }
+            };
+            tokio::select! {
+                () = stop.cancelled() => break,
+                () = tokio::time::sleep(pause) => {}
             }
-            tokio::time::sleep(idle).await;
         }
-    });
+    })
 }
 
 #[cfg(test)]

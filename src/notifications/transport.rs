@@ -1,7 +1,7 @@
 //! Where messages go: email over SMTP or into `.eml` files, SMS through a provider interface
 //! (the development provider writes text files). Chosen by configuration at start-up.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::Context;
@@ -9,14 +9,38 @@ use async_trait::async_trait;
 use entity::outbox_message::{self, Channel};
 use lettre::message::Mailbox;
 use lettre::message::MultiPart;
-use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use secrecy::ExposeSecret;
 
 use crate::config::{MailTransport, Settings};
 
-/// Why a delivery attempt failed (kept as the message's last error; retried later).
+/// Why a delivery attempt failed (kept as the message's last error).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DeliveryError(pub String);
+pub struct DeliveryError {
+    /// What went wrong, for the operator.
+    pub reason: String,
+    /// The receiving side refused the message for good (an SMTP 5xx, an address that
+    /// cannot be one): retrying would fail again, so the message fails at once.
+    pub permanent: bool,
+}
+
+impl DeliveryError {
+    /// A failure worth another attempt later (a network error, a 4xx, a full disk).
+    pub fn transient(reason: impl Into<String>) -> Self {
+        Self {
+            reason: reason.into(),
+            permanent: false,
+        }
+    }
+
+    /// A failure no retry can mend.
+    pub fn permanent(reason: impl Into<String>) -> Self {
+        Self {
+            reason: reason.into(),
+            permanent: true,
+        }
+    }
+}
 
 /// Sends text messages. A real provider (an SMS gateway's HTTP API) implements this.
 #[async_trait]
@@ -41,19 +65,29 @@ impl FileSms {
 #[async_trait]
 impl SmsSender for FileSms {
     async fn send(&self, phone: &str, body: &str, id: &str) -> Result<(), DeliveryError> {
-        tokio::fs::create_dir_all(&self.dir)
-            .await
-            .map_err(|err| DeliveryError(format!("cannot create the SMS directory: {err}")))?;
+        tokio::fs::create_dir_all(&self.dir).await.map_err(|err| {
+            DeliveryError::transient(format!("cannot create the SMS directory: {err}"))
+        })?;
         let text = format!("To: {phone}\n\n{body}\n");
-        tokio::fs::write(self.dir.join(format!("{id}.txt")), text)
+        write_atomically(&self.dir, &format!("{id}.txt"), text.as_bytes())
             .await
-            .map_err(|err| DeliveryError(format!("cannot write the SMS file: {err}")))
+            .map_err(|err| DeliveryError::transient(format!("cannot write the SMS file: {err}")))
     }
+}
+
+/// Writes `name` under `dir` whole or not at all (a temporary file renamed into place), so
+/// a crash never leaves half a message, and a second delivery of the same message replaces
+/// the first instead of adding a copy: files are named by the message's id.
+async fn write_atomically(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<()> {
+    let partial = dir.join(format!(".{name}.partial"));
+    tokio::fs::write(&partial, bytes).await?;
+    tokio::fs::rename(&partial, dir.join(name)).await
 }
 
 enum Mailer {
     Smtp(AsyncSmtpTransport<Tokio1Executor>),
-    File(AsyncFileTransport<Tokio1Executor>, PathBuf),
+    /// `.eml` files, one per message, named `<message id>.eml`.
+    File(PathBuf),
 }
 
 /// Delivers outbox messages on their channel.
@@ -64,6 +98,8 @@ pub struct Notifier {
     sms: Arc<dyn SmsSender>,
     /// The public URL: the only links the HTML part makes clickable.
     link_base: Arc<str>,
+    /// Longest one delivery may take, however slowly the server drips its answers.
+    send_timeout: std::time::Duration,
 }
 
 impl Notifier {
@@ -78,7 +114,7 @@ impl Notifier {
                 let dir = settings.data_dir.join("mail");
                 std::fs::create_dir_all(&dir)
                     .with_context(|| format!("cannot create {}", dir.display()))?;
-                Mailer::File(AsyncFileTransport::new(&dir), dir)
+                Mailer::File(dir)
             }
             MailTransport::Smtp => {
                 let url = settings
@@ -87,12 +123,15 @@ impl Notifier {
                     .context("mail_transport = smtp needs smtp_url")?;
                 let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url.expose_secret())
                     .context("smtp_url is not a valid SMTP URL")?
-                    .timeout(Some(std::time::Duration::from_secs(20)))
+                    .timeout(Some(std::time::Duration::from_secs(
+                        settings.smtp_timeout_secs,
+                    )))
                     .build();
                 Mailer::Smtp(transport)
             }
         };
         Ok(Self {
+            send_timeout: std::time::Duration::from_secs(settings.smtp_timeout_secs),
             link_base: settings.public_url.trim_end_matches('/').into(),
             mailer: Arc::new(mailer),
             from,
@@ -109,46 +148,58 @@ impl Notifier {
     /// Where the file mail transport writes, if it is the one in use.
     pub fn mail_dir(&self) -> Option<&std::path::Path> {
         match self.mailer.as_ref() {
-            Mailer::File(_, dir) => Some(dir),
+            Mailer::File(dir) => Some(dir),
             Mailer::Smtp(_) => None,
         }
     }
 
-    /// Sends one message.
+    /// Sends one message, within the send timeout.
     pub async fn deliver(&self, message: &outbox_message::Model) -> Result<(), DeliveryError> {
+        match tokio::time::timeout(self.send_timeout, self.deliver_now(message)).await {
+            Ok(outcome) => outcome,
+            Err(_) => Err(DeliveryError::transient(format!(
+                "no answer within {} s",
+                self.send_timeout.as_secs()
+            ))),
+        }
+    }
+
+    async fn deliver_now(&self, message: &outbox_message::Model) -> Result<(), DeliveryError> {
+        let id = message.id.to_string();
         match message.channel {
-            Channel::Sms => {
-                self.sms
-                    .send(&message.address, &message.body, &message.id.to_string())
-                    .await
-            }
+            Channel::Sms => self.sms.send(&message.address, &message.body, &id).await,
             Channel::Email => {
-                let to: Mailbox = message
-                    .address
-                    .parse()
-                    .map_err(|err| DeliveryError(format!("invalid recipient address: {err}")))?;
+                let to: Mailbox = message.address.parse().map_err(|err| {
+                    DeliveryError::permanent(format!("invalid recipient address: {err}"))
+                })?;
                 let email = Message::builder()
                     .from(self.from.clone())
                     .to(to)
                     .subject(message.subject.clone())
-                    // Lets a mail system drop a duplicate if a crash made us send twice.
-                    .message_id(Some(format!("<{}@storedesk>", message.id)))
+                    // Stable across attempts: when a server took a message but its answer
+                    // was lost, the copy a retry sends is recognisably the same message.
+                    .message_id(Some(format!("<{id}@storedesk>")))
                     .multipart(MultiPart::alternative_plain_html(
                         message.body.clone(),
                         super::templates::html_body(&message.body, &self.link_base),
                     ))
-                    .map_err(|err| DeliveryError(format!("cannot build the email: {err}")))?;
+                    .map_err(|err| {
+                        DeliveryError::permanent(format!("cannot build the email: {err}"))
+                    })?;
                 match self.mailer.as_ref() {
-                    Mailer::Smtp(smtp) => smtp
-                        .send(email)
-                        .await
-                        .map(|_| ())
-                        .map_err(|err| DeliveryError(format!("SMTP: {err}"))),
-                    Mailer::File(file, _) => file
-                        .send(email)
-                        .await
-                        .map(|_| ())
-                        .map_err(|err| DeliveryError(format!("mail file: {err}"))),
+                    Mailer::Smtp(smtp) => smtp.send(email).await.map(|_| ()).map_err(|err| {
+                        let reason = format!("SMTP: {err}");
+                        if err.is_permanent() {
+                            DeliveryError::permanent(reason)
+                        } else {
+                            DeliveryError::transient(reason)
+                        }
+                    }),
+                    Mailer::File(dir) => {
+                        write_atomically(dir, &format!("{id}.eml"), &email.formatted())
+                            .await
+                            .map_err(|err| DeliveryError::transient(format!("mail file: {err}")))
+                    }
                 }
             }
         }

@@ -216,7 +216,12 @@ impl TestApp {
     /// Another server on this app's database and clock, as a second instance behind a load
     /// balancer would be. Its database is dropped with the first app's.
     pub async fn sibling(&self) -> TestApp {
-        Self::start(&self.database_url, self.clock.clone(), |_| {}).await
+        self.sibling_with(|_| {}).await
+    }
+
+    /// Like [`TestApp::sibling`], with settings adjusted first.
+    pub async fn sibling_with(&self, adjust: impl FnOnce(&mut Settings)) -> TestApp {
+        Self::start(&self.database_url, self.clock.clone(), adjust).await
     }
 
     async fn start(

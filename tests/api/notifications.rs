@@ -2,8 +2,6 @@
 //! by email (SMTP or `.eml` files) and SMS with retries, exactly once across instances and
 //! restarts.
 
-use std::sync::{Arc, Mutex};
-
 use chrono::Duration;
 use entity::outbox_message::{self, OutboxStatus};
 use futures_util::future::join_all;
@@ -12,65 +10,11 @@ use serde_json::json;
 use storedesk::clock::Clock;
 use storedesk::config::{MailTransport, Settings};
 use storedesk::notifications::outbox::{claim, deliver_due};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tokio::net::TcpListener;
 
 use crate::engine_tests;
 use crate::helpers::{Engine, TestApp, run_with};
 use crate::shop::*;
-
-/// A minimal SMTP server that accepts every message and keeps its text.
-pub struct SmtpSink {
-    pub port: u16,
-    pub messages: Arc<Mutex<Vec<String>>>,
-}
-
-impl SmtpSink {
-    pub async fn start() -> SmtpSink {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let messages = Arc::new(Mutex::new(Vec::new()));
-        let store = messages.clone();
-        tokio::spawn(async move {
-            while let Ok((socket, _)) = listener.accept().await {
-                let store = store.clone();
-                tokio::spawn(async move {
-                    let (read, mut write) = socket.into_split();
-                    let mut lines = BufReader::new(read).lines();
-                    let _ = write.write_all(b"220 sink ESMTP\r\n").await;
-                    while let Ok(Some(line)) = lines.next_line().await {
-                        let command = line.to_ascii_uppercase();
-                        let reply: &[u8] =
-                            if command.starts_with("EHLO") || command.starts_with("HELO") {
-                                b"250 sink\r\n"
-                            } else if command.starts_with("DATA") {
-                                let _ = write.write_all(b"354 end with .\r\n").await;
-                                let mut text = String::new();
-                                while let Ok(Some(data)) = lines.next_line().await {
-                                    if data == "." {
-                                        break;
-                                    }
-                                    text.push_str(&data);
-                                    text.push_str("\r\n");
-                                }
-                                store.lock().unwrap().push(text);
-                                b"250 queued\r\n"
-                            } else if command.starts_with("QUIT") {
-                                let _ = write.write_all(b"221 bye\r\n").await;
-                                break;
-                            } else {
-                                b"250 OK\r\n"
-                            };
-                        if write.write_all(reply).await.is_err() {
-                            break;
-                        }
-                    }
-                });
-            }
-        });
-        SmtpSink { port, messages }
-    }
-}
+use crate::smtp::SmtpSink;
 
 async fn outbox(app: &TestApp) -> Vec<outbox_message::Model> {
     outbox_message::Entity::find()
