@@ -88,6 +88,10 @@ pub async fn connect_with(
                 .foreign_keys(true)
                 // Writers queue on SQLite's lock instead of failing at once.
                 .busy_timeout(Duration::from_secs(10))
+                // Readers that never pause keep a checkpoint from reaching the end of the
+                // WAL, which then grows; this truncates it back after each checkpoint that
+                // does, so it stays bounded under constant load.
+                .pragma("journal_size_limit", "67108864")
         });
     } else {
         options

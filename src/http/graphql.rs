@@ -110,6 +110,9 @@ fn error_answer(
     if code == ErrorCode::Unauthenticated {
         response.insert_header((header::WWW_AUTHENTICATE, r#"Bearer error="invalid_token""#));
     }
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        response.insert_header((header::RETRY_AFTER, "1"));
+    }
     response.body(
         json!({ "errors": [{ "message": message, "extensions": { "code": code.as_str() } }] })
             .to_string(),
@@ -189,13 +192,16 @@ pub(crate) async fn auth_context(
     match accounts::authenticate(state, token).await {
         Ok((auth, account)) => Ok((auth, Some(account))),
         Err(ApiError::Unauthenticated(_)) => Err(refused()),
+        // The session check reads the database: failing here means it is away (or too
+        // slow), which is temporary, so `503` with `Retry-After` tells clients and load
+        // balancers to come back rather than that the request was wrong.
         Err(err) => {
             tracing::error!(error = ?err, "could not check an access token");
             Err(error_answer(
                 media,
-                StatusCode::INTERNAL_SERVER_ERROR,
+                StatusCode::SERVICE_UNAVAILABLE,
                 ErrorCode::Internal,
-                "Internal error.",
+                "Temporarily unavailable; try again shortly.",
             ))
         }
     }

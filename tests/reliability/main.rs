@@ -1,0 +1,686 @@
+//! Reliability scenarios against the real `storedesk` binary (RELIABILITY.md): a write load
+//! while the server is killed with SIGKILL again and again, and a graceful stop under load.
+//! The counts are small in the test suite; `scripts/reliability.sh` runs the full ones.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+mod checks;
+mod faults;
+mod load;
+mod server;
+#[allow(dead_code)]
+#[path = "../api/smtp.rs"]
+mod smtp;
+mod soak;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use futures_util::{SinkExt, StreamExt};
+use rand::{Rng, SeedableRng};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+use load::{Account, Client, Ledger, Load, PASSWORD};
+use server::{Server, ServerConfig};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+/// A database of the run's own: an SQLite file in the data dir, or a new PostgreSQL
+/// database on the test server (dropped at the end).
+struct RunDatabase {
+    url: String,
+    pg: Option<(String, String)>,
+}
+
+impl RunDatabase {
+    async fn create(engine: Engine, dir: &std::path::Path) -> Self {
+        match engine {
+            Engine::Sqlite => Self {
+                url: format!("sqlite://{}", dir.join("storedesk.db").display()),
+                pg: None,
+            },
+            Engine::Postgres => {
+                let admin = std::env::var("STOREDESK_TEST_POSTGRES_URL").expect(
+                    "STOREDESK_TEST_POSTGRES_URL is not set, so the PostgreSQL scenario cannot run",
+                );
+                let name = format!(
+                    "sdr_{}_{}",
+                    std::process::id(),
+                    uuid::Uuid::now_v7().simple()
+                );
+                let db = Database::connect(&admin).await.unwrap();
+                db.execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                    .await
+                    .unwrap();
+                db.close().await.unwrap();
+                let cut = admin.rfind('/').unwrap();
+                Self {
+                    url: format!("{}/{name}", &admin[..cut]),
+                    pg: Some((admin, name)),
+                }
+            }
+        }
+    }
+
+    async fn drop_database(self) {
+        if let Some((admin, name)) = self.pg {
+            let db = Database::connect(&admin).await.unwrap();
+            let _ = db
+                .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                .await;
+        }
+    }
+}
+
+fn kills() -> u32 {
+    std::env::var("STOREDESK_RELIABILITY_KILLS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(5)
+}
+
+/// Sellers with stores, buyers, and an agent made with `create-staff`.
+struct Cast {
+    stores: Vec<String>,
+    buyers: Vec<Account>,
+    agent: Account,
+}
+
+async fn cast(config: &ServerConfig, client: &Client, buyers: usize) -> Cast {
+    let mut stores = Vec::new();
+    for i in 0..2 {
+        let seller = client
+            .register(
+                &format!("seller{i}@load.test"),
+                "SELLER",
+                Some(&format!("부하상점{i}")),
+            )
+            .await;
+        let me = client
+            .must(Some(&seller.token), "{ me { store { id } } }", json!({}))
+            .await;
+        stores.push(me["me"]["store"]["id"].as_str().unwrap().to_owned());
+    }
+    let mut accounts = Vec::new();
+    for i in 0..buyers {
+        accounts.push(
+            client
+                .register(&format!("buyer{i}@load.test"), "BUYER", None)
+                .await,
+        );
+    }
+    let _ = config;
+    Cast {
+        stores,
+        buyers: accounts,
+        agent: client.login("agent@load.test").await,
+    }
+}
+
+fn create_agent(config: &ServerConfig) {
+    config.run_once(
+        &[
+            "create-staff",
+            "--email",
+            "agent@load.test",
+            "--name",
+            "김상담",
+            "--role",
+            "AGENT",
+        ],
+        PASSWORD,
+    );
+}
+
+/// Waits until the outbox has nothing left to send (the worker polls every 100 ms, and a
+/// message a killed worker held comes back when its 3-second lease ends).
+async fn until_drained(db: &DatabaseConnection) {
+    let started = Instant::now();
+    while checks::pending_messages(db).await > 0 {
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "the outbox does not drain"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// SIGKILL at random moments under a write load; after every restart, everything
+/// acknowledged is there as answered, money adds up, every change is audited; at the end
+/// every message was delivered once.
+async fn crash_durability(engine: Engine) {
+    let kills = kills();
+    let dir = tempfile::tempdir().unwrap();
+    let database = RunDatabase::create(engine, dir.path()).await;
+    let mut config = ServerConfig::new(dir.path(), database.url.clone());
+    // SQLite: mail as .eml files; PostgreSQL: over SMTP to a server that outlives the kills.
+    let sink = match engine {
+        Engine::Sqlite => None,
+        Engine::Postgres => Some(smtp::SmtpSink::start().await),
+    };
+    if let Some(sink) = &sink {
+        config = config.with("STOREDESK_MAIL_TRANSPORT", "smtp").with(
+            "STOREDESK_SMTP_URL",
+            format!("smtp://127.0.0.1:{}", sink.port),
+        );
+    }
+    create_agent(&config);
+    let mut server = Server::start(&config, 0).await;
+    let client = Arc::new(Client::new(&config.base_url()));
+    let cast = cast(&config, &client, 6).await;
+    let load = Load {
+        client: client.clone(),
+        agent: cast.agent.clone(),
+        ledger: Arc::new(Mutex::new(Ledger::default())),
+        stop: Arc::new(AtomicBool::new(false)),
+        gate: Arc::new(tokio::sync::RwLock::new(())),
+    };
+    let (ledger, stop, gate) = (load.ledger.clone(), load.stop.clone(), load.gate.clone());
+    let loops: Vec<_> = cast
+        .buyers
+        .iter()
+        .enumerate()
+        .map(|(i, buyer)| {
+            let store = cast.stores[i % cast.stores.len()].clone();
+            tokio::spawn(load::buyer_loop(
+                load.clone(),
+                buyer.clone(),
+                store,
+                i as u64,
+            ))
+        })
+        .collect();
+    let db = Database::connect(&database.url).await.unwrap();
+    let mut rng = rand::rngs::StdRng::seed_from_u64(u64::from(kills));
+    let started = Instant::now();
+    let mut checked = checks::Checked::default();
+    for kill in 1..=kills {
+        tokio::time::sleep(Duration::from_millis(rng.random_range(300..1500))).await;
+        let log = server.kill();
+        assert!(!log.contains("panicked"), "{log}");
+        server = Server::start(&config, kill).await;
+        // The load pauses while the database is read, so the ledger and the rows agree.
+        let _paused = gate.write().await;
+        let snapshot = ledger.lock().unwrap().clone();
+        checked = checks::invariants(&db, &snapshot).await;
+    }
+    stop.store(true, Ordering::Relaxed);
+    for handle in loops {
+        handle.await.unwrap();
+    }
+    until_drained(&db).await;
+    let ledger = ledger.lock().unwrap().clone();
+    assert!(
+        ledger.errors.is_empty(),
+        "refused requests: {:?}",
+        ledger.errors
+    );
+    let final_check = checks::invariants(&db, &ledger).await;
+    let delivered = checks::deliveries(
+        &db,
+        dir.path(),
+        sink.as_ref().map(smtp::SmtpSink::message_ids),
+    )
+    .await;
+    assert!(
+        delivered.duplicates <= kills as usize,
+        "more copies than kills: {delivered:?}"
+    );
+    let (exit, log) = server.terminate();
+    assert!(exit.success(), "exit {exit}: {log}");
+    assert!(!log.contains("panicked"), "{log}");
+    eprintln!(
+        "RELIABILITY crash {engine:?}: kills survived {kills}, acknowledged writes checked {} \
+         (after every restart; last mid-run check {}), payments {}, audit events {}, \
+         answers lost to kills {}, messages delivered {} (copies: {}, failed: {}), {:.0} s",
+        final_check.acknowledged,
+        checked.acknowledged,
+        final_check.payments,
+        final_check.audit_events,
+        ledger.lost_answers,
+        delivered.messages,
+        delivered.duplicates,
+        delivered.failed,
+        started.elapsed().as_secs_f64()
+    );
+    drop(db);
+    database.drop_database().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn acknowledged_writes_survive_sigkill_on_sqlite() {
+    crash_durability(Engine::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn acknowledged_writes_survive_sigkill_on_postgres() {
+    crash_durability(Engine::Postgres).await;
+}
+
+/// A graphql-transport-ws client subscribed to a ticket.
+async fn subscribe(
+    config: &ServerConfig,
+    token: &str,
+    query: &str,
+    variables: Value,
+) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>> {
+    let url = format!("ws://127.0.0.1:{}/graphql/ws", config.port);
+    let mut request = url.into_client_request().unwrap();
+    request.headers_mut().insert(
+        "sec-websocket-protocol",
+        "graphql-transport-ws".parse().unwrap(),
+    );
+    let (mut socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    let init = json!({ "type": "connection_init", "payload": { "authorization": format!("Bearer {token}") } });
+    socket.send(Message::text(init.to_string())).await.unwrap();
+    let ack = loop {
+        match socket.next().await.unwrap().unwrap() {
+            Message::Text(text) => break text,
+            _ => continue,
+        }
+    };
+    assert!(ack.contains("connection_ack"), "{ack}");
+    let subscribe = json!({ "id": "1", "type": "subscribe", "payload": {
+        "query": query, "variables": variables } });
+    socket
+        .send(Message::text(subscribe.to_string()))
+        .await
+        .unwrap();
+    socket
+}
+
+/// SIGTERM with requests and subscriptions in flight: the requests finish, new connections
+/// are refused, subscribers get a close frame, the outbox holds no claim, the exit is 0.
+async fn graceful_stop(engine: Engine) {
+    let dir = tempfile::tempdir().unwrap();
+    let database = RunDatabase::create(engine, dir.path()).await;
+    // One hash at a time: the logins below queue, so they are in flight when the signal comes.
+    let config =
+        ServerConfig::new(dir.path(), database.url.clone()).with("STOREDESK_HASH_CONCURRENCY", 1);
+    create_agent(&config);
+    let server = Server::start(&config, 0).await;
+    let client = Client::new(&config.base_url());
+    let cast = cast(&config, &client, 1).await;
+    let buyer = &cast.buyers[0];
+    let ticket = client
+        .must(
+            Some(&buyer.token),
+            "mutation { createTicket(input: { category: OTHER, subject: \"종료 시험\", body: \"본문\" }) { ticket { id } } }",
+            json!({}),
+        )
+        .await["createTicket"]["ticket"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut subscriber = subscribe(
+        &config,
+        &buyer.token,
+        "subscription($id: ID!) { ticketUpdated(ticketId: $id) { kind } }",
+        json!({ "id": ticket }),
+    )
+    .await;
+    // Mail waiting in the outbox while the worker runs.
+    for _ in 0..3 {
+        client
+            .must(
+                None,
+                "mutation($e: String!) { requestPasswordReset(email: $e) }",
+                json!({ "e": buyer.email }),
+            )
+            .await;
+    }
+    let url = format!("{}/graphql", config.base_url());
+    let logins: Vec<_> = (0..24)
+        .map(|_| {
+            let url = url.clone();
+            tokio::spawn(async move {
+                let body = json!({ "query": "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }",
+                    "variables": { "e": "agent@load.test", "p": PASSWORD } });
+                let response = reqwest::Client::new().post(url).json(&body).send().await;
+                let response = response.expect("an in-flight request is answered");
+                (response.status().as_u16(), response.json::<Value>().await.unwrap())
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let pid = server.pid();
+    let stopping = tokio::task::spawn_blocking(move || server.terminate());
+    // New connections are refused while the queued logins finish.
+    let mut refused = false;
+    for _ in 0..50 {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        let attempt = reqwest::Client::new()
+            .get(format!("{}/healthz", config.base_url()))
+            .timeout(Duration::from_secs(2))
+            .send()
+            .await;
+        if attempt.is_err() {
+            refused = true;
+            break;
+        }
+    }
+    assert!(
+        refused,
+        "the server kept accepting connections after SIGTERM (pid {pid})"
+    );
+    let close = loop {
+        match subscriber.next().await {
+            Some(Ok(Message::Close(frame))) => break frame,
+            Some(Ok(_)) => continue,
+            other => panic!("the subscriber got no close frame: {other:?}"),
+        }
+    };
+    let close = close.expect("a close frame with a code");
+    assert_eq!(u16::from(close.code), 1001, "{close:?}");
+    let mut answered = 0;
+    for login in logins {
+        let (status, body) = login.await.unwrap();
+        assert_eq!(status, 200, "{body}");
+        assert!(body["data"]["login"]["accessToken"].is_string(), "{body}");
+        answered += 1;
+    }
+    let (exit, log) = stopping.await.unwrap();
+    assert!(exit.success(), "exit {exit}: {log}");
+    assert!(!log.contains("panicked"), "{log}");
+    let db = Database::connect(&database.url).await.unwrap();
+    let claimed = db
+        .query_one_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            "SELECT COUNT(*) AS n FROM outbox_messages WHERE claim_token IS NOT NULL",
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get::<i64>("", "n")
+        .unwrap();
+    assert_eq!(claimed, 0, "the stopped worker left claims behind");
+    eprintln!(
+        "RELIABILITY graceful stop {engine:?}: {answered} in-flight logins answered 200, subscriber closed with 1001, exit 0, no claims left"
+    );
+    db.close().await.unwrap();
+    database.drop_database().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_finishes_in_flight_work_on_sqlite() {
+    graceful_stop(Engine::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_finishes_in_flight_work_on_postgres() {
+    graceful_stop(Engine::Postgres).await;
+}
+
+/// The load's loops, one per buyer.
+fn start_load(client: &Arc<Client>, cast: &Cast) -> (Load, Vec<tokio::task::JoinHandle<()>>) {
+    let load = Load {
+        client: client.clone(),
+        agent: cast.agent.clone(),
+        ledger: Arc::new(Mutex::new(Ledger::default())),
+        stop: Arc::new(AtomicBool::new(false)),
+        gate: Arc::new(tokio::sync::RwLock::new(())),
+    };
+    let loops = cast
+        .buyers
+        .iter()
+        .enumerate()
+        .map(|(i, buyer)| {
+            let store = cast.stores[i % cast.stores.len()].clone();
+            tokio::spawn(load::buyer_loop(
+                load.clone(),
+                buyer.clone(),
+                store,
+                i as u64,
+            ))
+        })
+        .collect();
+    (load, loops)
+}
+
+/// PostgreSQL stops for several seconds under load: requests fail fast, `/readyz` turns
+/// unready, the outbox worker backs off, nothing is half-written, and the same process
+/// serves again once the database is back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_postgres_outage_fails_fast_and_heals_without_a_restart() {
+    let pg = tokio::task::spawn_blocking(faults::OwnPostgres::start)
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let acquire_timeout = Duration::from_secs(2);
+    let config = ServerConfig::new(dir.path(), pg.url()).with(
+        "STOREDESK_DATABASE_ACQUIRE_TIMEOUT_SECS",
+        acquire_timeout.as_secs(),
+    );
+    create_agent(&config);
+    let mut server = Server::start(&config, 0).await;
+    let client = Arc::new(Client::new(&config.base_url()));
+    let cast = cast(&config, &client, 4).await;
+    let (load, loops) = start_load(&client, &cast);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let before = load.ledger.lock().unwrap().acknowledged();
+
+    let pg = Arc::new(pg);
+    let down = pg.clone();
+    tokio::task::spawn_blocking(move || down.down())
+        .await
+        .unwrap();
+    let outage = Instant::now();
+    let log_before = server.log_text().matches("outbox round failed").count();
+    let mut probes = Vec::new();
+    let mut unready = 0;
+    while outage.elapsed() < Duration::from_secs(5) {
+        probes
+            .push(faults::probe(&config.base_url(), &cast.buyers[0].token, "{ me { id } }").await);
+        if faults::readiness(&config.base_url()).await == 503 {
+            unready += 1;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let outbox_failures = server.log_text().matches("outbox round failed").count() - log_before;
+    let up = pg.clone();
+    tokio::task::spawn_blocking(move || up.up()).await.unwrap();
+    let back = Instant::now();
+    while faults::readiness(&config.base_url()).await != 200 {
+        assert!(
+            back.elapsed() < Duration::from_secs(60),
+            "the server did not recover:\n{}",
+            server.log_text()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let recovered_in = back.elapsed();
+    assert!(
+        server.is_running(),
+        "the server exited:\n{}",
+        server.log_text()
+    );
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    load.stop.store(true, Ordering::Relaxed);
+    for handle in loops {
+        handle.await.unwrap();
+    }
+    let ledger = load.ledger.lock().unwrap().clone();
+    assert!(
+        ledger.errors.is_empty(),
+        "refused requests: {:?}",
+        ledger.errors
+    );
+    assert!(
+        ledger.acknowledged() > before,
+        "writes go through again after the outage"
+    );
+
+    let slowest = probes.iter().map(|p| p.took).max().unwrap();
+    assert!(
+        slowest < acquire_timeout + Duration::from_secs(3),
+        "a request hung for {slowest:?} while the database was away: {probes:?}"
+    );
+    let failed: Vec<&faults::Probe> = probes
+        .iter()
+        .filter(|p| p.status == 503 || p.code.as_deref() == Some("INTERNAL"))
+        .collect();
+    assert!(
+        failed.len() * 2 >= probes.len(),
+        "requests failed cleanly: {probes:?}"
+    );
+    assert!(
+        probes.iter().all(|p| p.status == 200 || p.status == 503),
+        "{probes:?}"
+    );
+    assert!(unready > 0, "/readyz never said unready");
+    // The worker backs off (100 ms, doubling) instead of polling every 100 ms.
+    assert!(
+        outbox_failures <= 10,
+        "{outbox_failures} failed outbox rounds in 5 s"
+    );
+    let log = server.log_text();
+    assert!(!log.contains("panicked"), "{log}");
+    let (db, _) = storedesk::db::connect(&pg.url()).await.unwrap();
+    let checked = checks::invariants(&db, &ledger).await;
+    until_drained(&db).await;
+    checks::deliveries(&db, dir.path(), None).await;
+    let (exit, log) = server.terminate();
+    assert!(exit.success(), "{log}");
+    eprintln!(
+        "RELIABILITY postgres outage: 5 s down; {} probes, slowest {:.2} s, {} failed cleanly, \
+         /readyz unready {unready} times; outbox rounds failed {outbox_failures}; ready again {:.2} s \
+         after the database; {} acknowledged writes checked, {} answers lost",
+        probes.len(),
+        slowest.as_secs_f64(),
+        failed.len(),
+        recovered_in.as_secs_f64(),
+        checked.acknowledged,
+        ledger.lost_answers
+    );
+}
+
+fn soak_secs() -> u64 {
+    std::env::var("STOREDESK_SOAK_SECS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(30)
+}
+
+const QUEUE: &str = "{ tickets(first: 50, filter: { status: OPEN }) { edges { node { id number subject
+    requester { displayName } assignee { displayName } order { orderNumber } lastMessage { body } } } } }";
+
+/// The mixed load for `STOREDESK_SOAK_SECS` (30 s in the suite, 600 in the full run):
+/// no errors, and memory, descriptors, connections and the WAL flat from the second
+/// interval to the last.
+async fn soak_run(engine: Engine) {
+    let secs = soak_secs();
+    let interval = Duration::from_secs(if secs >= 300 { 60 } else { 5 });
+    let dir = tempfile::tempdir().unwrap();
+    let database = RunDatabase::create(engine, dir.path()).await;
+    let config = ServerConfig::new(dir.path(), database.url.clone());
+    create_agent(&config);
+    let mut server = Server::start(&config, 0).await;
+    let client = Arc::new(Client::new(&config.base_url()));
+    let cast = cast(&config, &client, 4).await;
+    client.take_stats();
+    let (load, mut tasks) = start_load(&client, &cast);
+    for _ in 0..2 {
+        let (client, agent, stop) = (client.clone(), cast.agent.clone(), load.stop.clone());
+        tasks.push(tokio::spawn(async move {
+            while !stop.load(Ordering::Relaxed) {
+                client.call(Some(&agent.token), QUEUE, json!({})).await;
+            }
+        }));
+    }
+    let mut live = subscribe(
+        &config,
+        &cast.agent.token,
+        "subscription { ticketQueueChanged { id } }",
+        json!({}),
+    )
+    .await;
+    let events = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let heard = events.clone();
+    let listener = tokio::spawn(async move {
+        while let Some(Ok(frame)) = live.next().await {
+            if let Message::Text(text) = frame
+                && text.contains("\"next\"")
+            {
+                heard.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    });
+    let db = Database::connect(&database.url).await.unwrap();
+    let started = Instant::now();
+    let mut samples = Vec::new();
+    for _ in 0..(secs / interval.as_secs()).max(2) {
+        tokio::time::sleep(interval).await;
+        let stats = client.take_stats();
+        let pid = server.pid();
+        let (fds, sqlite_files) = soak::fds(pid);
+        samples.push(soak::Sample {
+            at_secs: started.elapsed().as_secs(),
+            requests: stats.requests,
+            errors: stats.errors,
+            p50_ms: stats.latency.value_at_quantile(0.5) as f64 / 1000.0,
+            p99_ms: stats.latency.value_at_quantile(0.99) as f64 / 1000.0,
+            rss_mb: soak::rss_mb(pid),
+            fds,
+            db_connections: soak::db_connections(&db, sqlite_files).await,
+            wal_mb: soak::wal_mb(dir.path()),
+        });
+    }
+    load.stop.store(true, Ordering::Relaxed);
+    for task in tasks {
+        task.await.unwrap();
+    }
+    listener.abort();
+    let table = soak::table(&samples, interval);
+    eprintln!(
+        "RELIABILITY soak {engine:?}, {secs} s, {} live events:\n{table}",
+        events.load(Ordering::Relaxed)
+    );
+    let ledger = load.ledger.lock().unwrap().clone();
+    assert!(ledger.errors.is_empty(), "{:?}", ledger.errors);
+    assert!(
+        samples.iter().all(|s| s.errors == 0 && s.requests > 0),
+        "{table}"
+    );
+    assert!(
+        events.load(Ordering::Relaxed) > 0,
+        "the subscriber heard nothing"
+    );
+    let (second, last) = (&samples[1], samples.last().unwrap());
+    assert!(last.fds <= second.fds + 16, "descriptors grow:\n{table}");
+    assert!(
+        last.rss_mb <= second.rss_mb + 48.0,
+        "memory grows:\n{table}"
+    );
+    assert!(
+        last.db_connections <= second.db_connections + 4,
+        "connections grow:\n{table}"
+    );
+    assert!(
+        samples.iter().all(|s| s.wal_mb < 80.0),
+        "the WAL grows:\n{table}"
+    );
+    assert!(server.is_running());
+    checks::invariants(&db, &ledger).await;
+    let (exit, log) = server.terminate();
+    assert!(exit.success(), "{log}");
+    db.close().await.unwrap();
+    database.drop_database().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mixed_load_stays_flat_on_sqlite() {
+    soak_run(Engine::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mixed_load_stays_flat_on_postgres() {
+    soak_run(Engine::Postgres).await;
+}
