@@ -203,6 +203,8 @@ pub struct Settings {
     /// On SIGTERM, how long in-flight requests may take to finish before the process ends
     /// anyway (seconds).
     pub shutdown_timeout_secs: u64,
+    /// Where attachment content is kept (`auto`, `files` or `database`).
+    pub attachment_storage: AttachmentStorage,
     /// Largest attachment accepted, in bytes.
     pub attachment_max_bytes: usize,
     /// Most attachments on one message.
@@ -230,6 +232,19 @@ pub enum OverdueDecisionAction {
     Flag,
     /// Approve it on the seller's behalf, recorded as a system decision.
     AutoApprove,
+}
+
+/// Where attachment content is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AttachmentStorage {
+    /// `database` on PostgreSQL (instances may run on several machines), `files` on SQLite
+    /// (one machine).
+    Auto,
+    /// Files under `<data dir>/attachments/`: every instance must share that directory.
+    Files,
+    /// Rows of the `attachment_blobs` table: every instance sees them.
+    Database,
 }
 
 /// How email is sent.
@@ -339,6 +354,7 @@ impl Default for Settings {
             max_in_flight_requests: 256,
             request_timeout_secs: 60,
             shutdown_timeout_secs: 30,
+            attachment_storage: AttachmentStorage::Auto,
             attachment_max_bytes: 10 * 1024 * 1024,
             attachment_max_files: 5,
         }

@@ -77,7 +77,7 @@ impl AppState {
         let throttle = ThrottlePolicy::from_settings(&settings);
         let calendar = BusinessCalendar::from_settings(&settings);
         let notifier = Notifier::from_settings(&settings)?;
-        let attachments = AttachmentStore::new(&settings.data_dir);
+        let attachments = AttachmentStore::from_settings(&settings, &db);
         let limits = crate::limits::AbuseLimits::from_settings(&settings);
         let in_flight = Arc::new(tokio::sync::Semaphore::new(settings.max_in_flight_requests));
         Ok(Self {

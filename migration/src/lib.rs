@@ -22,6 +22,7 @@ mod m20261201_000011_unverified_reports;
 mod m20261201_000012_one_pending_payment;
 mod m20261202_000013_desk;
 mod m20261203_000014_outbox_claims;
+mod m20261203_000015_attachment_blobs;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000012_one_pending_payment::Migration),
             Box::new(m20261202_000013_desk::Migration),
             Box::new(m20261203_000014_outbox_claims::Migration),
+            Box::new(m20261203_000015_attachment_blobs::Migration),
         ]
     }
 }

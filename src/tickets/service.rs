@@ -427,7 +427,7 @@ pub async fn create_ticket(
             .ok_or(ApiError::NotFound("Order"))?;
     }
     let now = state.clock.now();
-    state.attachments.put_all(&input.attachments).await?;
+    state.attachments.put_all(&input.attachments, now).await?;
     let txn = db::begin_write(&state.db).await?;
     let ticket = insert_ticket(
         &txn,
@@ -582,7 +582,7 @@ pub async fn reply_to_ticket(
     }
     let extra = optional_text("body", Some(&body), 10_000)?;
     let now = state.clock.now();
-    state.attachments.put_all(&files).await?;
+    state.attachments.put_all(&files, now).await?;
     let txn = db::begin_write(&state.db).await?;
     let ticket = lock_visible_ticket(&txn, caller, ticket_id).await?;
     if ticket.status == TicketStatus::Closed {

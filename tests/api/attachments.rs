@@ -3,8 +3,9 @@
 //! downloads only for those who may see the message, always as a download.
 
 use reqwest::multipart::{Form, Part};
-use sea_orm::{EntityTrait, PaginatorTrait};
+use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait, Statement};
 use serde_json::{Value, json};
+use storedesk::config::{AttachmentStorage, Settings};
 
 use crate::engine_tests;
 use crate::helpers::{Session, TestApp, error_code, error_field};
@@ -72,9 +73,22 @@ async fn download(app: &TestApp, who: Option<&Session>, url: &str) -> reqwest::R
     request.send().await.unwrap()
 }
 
+/// Contents stored: files, and rows when the store is the database.
 async fn stored_files(app: &TestApp) -> usize {
     let root = app.state.settings.data_dir.join("attachments");
-    let mut count = 0;
+    let rows = app
+        .state
+        .db
+        .query_one_raw(Statement::from_string(
+            app.state.db.get_database_backend(),
+            "SELECT COUNT(*) AS n FROM attachment_blobs",
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get::<i64>("", "n")
+        .unwrap();
+    let mut count = usize::try_from(rows).unwrap();
     if let Ok(dirs) = std::fs::read_dir(root) {
         for dir in dirs.flatten() {
             count += std::fs::read_dir(dir.path()).map_or(0, |files| files.count());
@@ -319,7 +333,61 @@ pub async fn bad_files_are_refused_and_nothing_is_saved(app: TestApp) {
     assert_eq!(stored_files(&app).await, 0);
 }
 
+/// Two instances on one database whose data dirs differ (two machines): a file uploaded
+/// through one downloads through the other, because its content is in the database.
+pub async fn a_file_uploaded_through_one_instance_downloads_through_another(app: TestApp) {
+    let other = app.sibling_with(in_the_database).await;
+    assert_ne!(other.state.settings.data_dir, app.state.settings.data_dir);
+    let shop = Shop::open(&app).await;
+    let (status, body) = upload(
+        &app,
+        &shop.buyer_a,
+        CREATE,
+        ticket_input(1),
+        vec![("variables.i.attachments.0", "영수증.png", PNG.to_vec())],
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let url = body["data"]["createTicket"]["ticket"]["messages"]["edges"][0]["node"]["attachments"]
+        [0]["url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let response = download(&other, Some(&shop.buyer_a), &url).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.bytes().await.unwrap().as_ref(), PNG);
+    assert!(
+        !app.state.settings.data_dir.join("attachments").exists(),
+        "nothing on the local disk"
+    );
+    assert_eq!(stored_files(&app).await, 1);
+    other.teardown().await;
+}
+
+fn in_the_database(settings: &mut Settings) {
+    settings.attachment_storage = AttachmentStorage::Database;
+}
+
 engine_tests!(
     files_go_with_messages_and_download_only_for_those_who_may_see_them,
     bad_files_are_refused_and_nothing_is_saved,
+    a_file_uploaded_through_one_instance_downloads_through_another with in_the_database,
 );
+
+/// On PostgreSQL the default keeps content in the database: instances there are expected
+/// to run on several machines.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_keeps_attachments_in_the_database_by_default() {
+    crate::helpers::run_with(
+        crate::helpers::Engine::Postgres,
+        |_| {},
+        |app| async move {
+            assert_eq!(
+                app.state.settings.attachment_storage,
+                AttachmentStorage::Auto
+            );
+            a_file_uploaded_through_one_instance_downloads_through_another(app).await;
+        },
+    )
+    .await;
+}
