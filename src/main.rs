@@ -1,4 +1,5 @@
-//! The `storedesk` command: serve, migrate, seed, export the schema, create staff.
+//! The `storedesk` command: serve, migrate, seed, back up and restore, copy to another
+//! database, export the schema, create staff.
 
 use std::io::Read as _;
 use std::path::PathBuf;
@@ -7,10 +8,12 @@ use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use entity::account::Role;
 use sea_orm::ActiveEnum;
+use sea_orm::DbBackend;
 use secrecy::SecretString;
 use storedesk::auth::RequestMeta;
-use storedesk::config::Settings;
+use storedesk::config::{AttachmentStorage, Settings};
 use storedesk::{Application, accounts, graphql, prepare_state, seed, system_clock, telemetry};
+use storedesk::{backup, db};
 
 #[derive(Parser)]
 #[command(
@@ -37,6 +40,25 @@ enum Command {
         /// Demo accounts (and, later, orders, tickets and FAQ).
         #[arg(long)]
         demo: bool,
+    },
+    /// Write a consistent copy of the SQLite database to a new file (safe while the server
+    /// runs). PostgreSQL: use pg_dump (see RELIABILITY.md).
+    Backup {
+        /// The file to write (must not exist).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Put an SQLite backup in place in an empty data dir, check it, and migrate it.
+    Restore {
+        /// The backup file.
+        file: PathBuf,
+    },
+    /// Copy every row of the configured database into an empty other one (e.g. SQLite to
+    /// PostgreSQL), attachments included, then compare every table.
+    CopyDatabase {
+        /// The target database URL, e.g. postgres://user@host/storedesk.
+        #[arg(long)]
+        to: String,
     },
     /// Print the GraphQL schema (SDL).
     ExportSchema {
@@ -113,6 +135,12 @@ fn main() -> anyhow::Result<()> {
 }
 
 async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
+    match &command {
+        Command::Backup { out } => return backup(&settings, out).await,
+        Command::Restore { file } => return restore(&settings, file).await,
+        Command::CopyDatabase { to } => return copy_database(&settings, to).await,
+        _ => {}
+    }
     let mode = settings.mode;
     let state = prepare_state(settings, system_clock()).await?;
     match command {
@@ -158,7 +186,80 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
                 .map_err(|err| anyhow::anyhow!(err.message()))?;
             println!("created {} {}", account.role.to_value(), account.email);
         }
-        Command::ExportSchema { .. } => {}
+        Command::ExportSchema { .. }
+        | Command::Backup { .. }
+        | Command::Restore { .. }
+        | Command::CopyDatabase { .. } => {}
     }
+    Ok(())
+}
+
+async fn backup(settings: &Settings, out: &std::path::Path) -> anyhow::Result<()> {
+    let (db, _) = db::connect(&settings.effective_database_url()).await?;
+    backup::backup_sqlite(&db, out).await?;
+    println!("backed up to {}", out.display());
+    if settings.attachment_storage != AttachmentStorage::Database {
+        println!(
+            "attachment files are not in the database: copy {} as well",
+            settings.data_dir.join("attachments").display()
+        );
+    }
+    Ok(())
+}
+
+async fn restore(settings: &Settings, file: &std::path::Path) -> anyhow::Result<()> {
+    let url = settings.effective_database_url();
+    let Some(path) = url.strip_prefix("sqlite://") else {
+        bail!(
+            "storedesk restore puts SQLite backups in place; for PostgreSQL use pg_restore (see RELIABILITY.md)"
+        );
+    };
+    let path = std::path::Path::new(path.split('?').next().unwrap_or(path));
+    backup::restore_sqlite(file, path).await?;
+    let (db, _) = db::connect(&url).await?;
+    db::migrate(&db).await?;
+    let files = settings.data_dir.join("attachments");
+    let missing = backup::missing_attachments(&db, Some(&files)).await?;
+    println!("restored {} into {}", file.display(), path.display());
+    if !missing.is_empty() {
+        println!(
+            "{} attachment file(s) are missing: copy the old data dir's attachments/ into {}",
+            missing.len(),
+            files.display()
+        );
+    }
+    Ok(())
+}
+
+async fn copy_database(settings: &Settings, to: &str) -> anyhow::Result<()> {
+    let (from, _) = db::connect(&settings.effective_database_url()).await?;
+    db::migrate(&from).await?;
+    let (target, _) = db::connect(to).await?;
+    db::migrate(&target).await?;
+    let in_database = match settings.attachment_storage {
+        AttachmentStorage::Database => true,
+        AttachmentStorage::Files => false,
+        AttachmentStorage::Auto => target.get_database_backend() == DbBackend::Postgres,
+    };
+    let attachments = settings.data_dir.join("attachments");
+    let copied = backup::copy_database(&from, &target, &attachments, in_database).await?;
+    let compared = backup::compare(&from, &target).await?;
+    for (copy, check) in copied.iter().zip(&compared) {
+        println!("{:<24} {:>9} rows", copy.table, copy.right);
+        // Files of the source became rows of the target: checked below instead.
+        let moved_files = in_database && check.table == "attachment_blobs";
+        if !check.equal && !moved_files {
+            bail!(
+                "{} differs after the copy ({} vs {} rows)",
+                check.table,
+                check.left,
+                check.right
+            );
+        }
+    }
+    println!(
+        "copied into {}; every table compared equal",
+        db::redact_url(to)
+    );
     Ok(())
 }

@@ -17,6 +17,8 @@ pub struct ServerConfig {
     pub database_url: String,
     /// `STOREDESK_*` settings beyond the ones every run uses.
     pub env: Vec<(String, String)>,
+    /// Serve with `--demo` (the demo world on an empty database).
+    pub demo: bool,
 }
 
 impl ServerConfig {
@@ -26,6 +28,7 @@ impl ServerConfig {
             data_dir: data_dir.to_path_buf(),
             database_url,
             env: Vec::new(),
+            demo: false,
         }
     }
 
@@ -66,13 +69,15 @@ impl ServerConfig {
         command
     }
 
-    /// Runs a one-off command of the binary (e.g. `create-staff`) with `stdin`.
-    pub fn run_once(&self, args: &[&str], stdin: &str) {
+    /// Runs a one-off command of the binary (e.g. `create-staff`) with `stdin`; returns
+    /// what it printed.
+    pub fn run_once(&self, args: &[&str], stdin: &str) -> String {
         let mut child = self
             .command()
             .args(args)
             .stdin(Stdio::piped())
-            .stdout(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
             .spawn()
             .expect("run storedesk");
         child
@@ -81,8 +86,14 @@ impl ServerConfig {
             .unwrap()
             .write_all(stdin.as_bytes())
             .unwrap();
-        let status = child.wait().unwrap();
-        assert!(status.success(), "storedesk {args:?} failed: {status}");
+        let output = child.wait_with_output().unwrap();
+        assert!(
+            output.status.success(),
+            "storedesk {args:?} failed: {}\n{}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout).into_owned()
     }
 }
 
@@ -101,6 +112,7 @@ impl Server {
         let child = config
             .command()
             .args(["serve", "--bind", &format!("127.0.0.1:{}", config.port)])
+            .args(config.demo.then_some("--demo"))
             .stdout(Stdio::null())
             .stderr(file)
             .spawn()
