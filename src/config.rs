@@ -203,6 +203,9 @@ pub struct Settings {
     /// On SIGTERM, how long in-flight requests may take to finish before the process ends
     /// anyway (seconds).
     pub shutdown_timeout_secs: u64,
+    /// On SQLite, `/readyz` answers `503` when the database's file system has less than
+    /// this many MiB free (or is read-only): writes are about to fail there.
+    pub readiness_min_free_mb: u64,
     /// Where attachment content is kept (`auto`, `files` or `database`).
     pub attachment_storage: AttachmentStorage,
     /// Largest attachment accepted, in bytes.
@@ -354,6 +357,7 @@ impl Default for Settings {
             max_in_flight_requests: 256,
             request_timeout_secs: 60,
             shutdown_timeout_secs: 30,
+            readiness_min_free_mb: 64,
             attachment_storage: AttachmentStorage::Auto,
             attachment_max_bytes: 10 * 1024 * 1024,
             attachment_max_files: 5,
@@ -506,6 +510,17 @@ impl Settings {
     }
 
     /// The database URL, defaulting to `<data_dir>/storedesk.db`.
+    /// The SQLite database file, when the database is SQLite.
+    pub fn sqlite_file(&self) -> Option<PathBuf> {
+        let url = self.effective_database_url();
+        let path = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))?;
+        let path = path.split('?').next().unwrap_or(path);
+        (path != ":memory:").then(|| PathBuf::from(path))
+    }
+
+    /// The database URL in use (the SQLite file in the data dir unless one is configured).
     pub fn effective_database_url(&self) -> String {
         match &self.database_url {
             Some(url) => url.clone(),

@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use anyhow::Context;
+use anyhow::{Context, bail};
 use migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
@@ -78,6 +78,9 @@ pub async fn connect_with(
         // a request gets it, so the pool heals by itself once the database is back.
         .test_before_acquire(true);
     if url.starts_with("sqlite:") {
+        if let Some(refused) = read_only_disk(&sqlite_dir(url)) {
+            bail!("cannot open the database: {refused}");
+        }
         options
             .max_connections(pool.max_connections.unwrap_or(8))
             .min_connections(1);
@@ -93,10 +96,22 @@ pub async fn connect_with(
                 // does, so it stays bounded under constant load.
                 .pragma("journal_size_limit", "67108864")
         });
+        let dir = Arc::new(sqlite_dir(url));
+        options.map_sqlx_sqlite_pool_opts(move |pool| {
+            let dir = dir.clone();
+            pool.before_acquire(|conn, _| Box::pin(async move { Ok(outside_transaction(conn)) }))
+                .after_connect(move |_, _| {
+                    let refused = read_only_disk(&dir);
+                    Box::pin(async move { refused.map_or(Ok(()), Err) })
+                })
+        });
     } else {
         options
             .max_connections(pool.max_connections.unwrap_or(16))
             .min_connections(1);
+        options.map_sqlx_postgres_pool_opts(|pool| {
+            pool.before_acquire(|conn, _| Box::pin(async move { Ok(outside_transaction(conn)) }))
+        });
         if let Some(timeout) = pool.statement_timeout {
             let millis = timeout.as_millis().to_string();
             options.map_sqlx_postgres_opts(move |opts| {
@@ -113,6 +128,56 @@ pub async fn connect_with(
         count.fetch_add(1, Ordering::Relaxed);
     });
     Ok((db, counter))
+}
+
+/// Whether a pooled connection is outside any transaction, as it must be when handed out.
+///
+/// A failed write can leave the driver's idea of the transaction apart from the database's:
+/// SQLite rolls a transaction back by itself on a full disk, the ROLLBACK sent when the
+/// request gives up then fails ("no transaction is active"), and the driver still counts the
+/// transaction open. Reused, such a connection turns the next request's BEGIN into a
+/// SAVEPOINT of a transaction that is not there: its reads come from an old snapshot (rows
+/// just written look missing) and its writes fail as busy. It is closed instead; the pool
+/// opens a fresh one.
+fn outside_transaction<C: sea_orm::sqlx::Connection>(conn: &mut C) -> bool {
+    let clean = !conn.is_in_transaction();
+    if !clean {
+        tracing::warn!("closing a pooled connection left inside a transaction");
+    }
+    clean
+}
+
+/// The directory of an SQLite database URL's file.
+fn sqlite_dir(url: &str) -> std::path::PathBuf {
+    let path = url
+        .trim_start_matches("sqlite://")
+        .trim_start_matches("sqlite:");
+    let file = std::path::Path::new(path.split('?').next().unwrap_or(path));
+    file.parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."))
+        .to_path_buf()
+}
+
+/// Refuses a new SQLite connection while the database's disk is read-only.
+///
+/// SQLite would open the file read-only instead, and such a handle never becomes writable;
+/// worse, connections of one process share the WAL index, so one read-only handle makes the
+/// ones opened after it read-only too, and writes would fail long after the disk is repaired.
+/// Refused, the pool keeps the connections it has (they fail writes while the disk is
+/// read-only and work again afterwards) and a server does not start on such a disk.
+fn read_only_disk(dir: &std::path::Path) -> Option<sea_orm::sqlx::Error> {
+    let read_only = rustix::fs::statvfs(dir)
+        .is_ok_and(|fs| fs.f_flag.contains(rustix::fs::StatVfsMountFlags::RDONLY));
+    read_only.then(|| {
+        sea_orm::sqlx::Error::Configuration(
+            format!(
+                "the disk holding the database ({}) is read-only",
+                dir.display()
+            )
+            .into(),
+        )
+    })
 }
 
 /// Opens the pool, waiting out SQLite's "database is locked" at connect time: switching a

@@ -911,3 +911,241 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
         }
     }
 }
+
+/// A tmpfs mounted for a scenario (unmounted at the end): a disk that can be filled or
+/// turned read-only without touching the machine's own.
+struct SmallDisk {
+    path: std::path::PathBuf,
+    _parent: tempfile::TempDir,
+}
+
+impl SmallDisk {
+    fn mount(megabytes: u32) -> SmallDisk {
+        let parent = tempfile::tempdir().unwrap();
+        let path = parent.path().join("disk");
+        std::fs::create_dir(&path).unwrap();
+        mount(
+            &["-t", "tmpfs", "-o", &format!("size={megabytes}m"), "tmpfs"],
+            &path,
+        );
+        SmallDisk {
+            path,
+            _parent: parent,
+        }
+    }
+
+    fn remount(&self, mode: &str) {
+        mount(&["-o", &format!("remount,{mode}")], &self.path);
+    }
+
+    /// Writes a file until the disk refuses more.
+    fn fill(&self) -> std::path::PathBuf {
+        use std::io::Write as _;
+        let filler = self.path.join("filler");
+        let mut file = std::fs::File::create(&filler).unwrap();
+        let chunk = vec![0u8; 256 * 1024];
+        while file
+            .write_all(&chunk)
+            .and_then(|()| file.sync_all())
+            .is_ok()
+        {}
+        filler
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg("-l")
+            .arg(&self.path)
+            .status();
+    }
+}
+
+fn mount(args: &[&str], path: &std::path::Path) {
+    let output = std::process::Command::new("mount")
+        .args(args)
+        .arg(path)
+        .output()
+        .expect("mount");
+    assert!(
+        output.status.success(),
+        "this scenario mounts a small tmpfs (it needs root, as the CI machine has): {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// Waits until `/readyz` answers `status`, and returns its body.
+async fn until_readiness(config: &ServerConfig, status: u16) -> String {
+    let started = Instant::now();
+    loop {
+        let response = reqwest::Client::new()
+            .get(format!("{}/readyz", config.base_url()))
+            .send()
+            .await;
+        if let Ok(response) = response
+            && response.status().as_u16() == status
+        {
+            return response.text().await.unwrap();
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "/readyz never answered {status}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Writes until the disk refuses one (SQLite reuses WAL pages it already has, so the first
+/// writes after the disk fills may still succeed, durably), and returns how that refusal
+/// was answered and how many writes went through before it. A refusal must be an error,
+/// quick, that names nothing inside.
+async fn write_until_refused(
+    config: &ServerConfig,
+    buyer: &Account,
+    store: &str,
+) -> (u16, String, u32) {
+    let started = Instant::now();
+    let mut accepted = 0;
+    loop {
+        let attempt = Instant::now();
+        let response = reqwest::Client::new()
+            .post(format!("{}/graphql", config.base_url()))
+            .bearer_auth(&buyer.token)
+            .json(&json!({ "query": "mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id } }",
+                "variables": { "input": { "storeId": store, "items": [
+                    { "productName": "텀블러 (큰 용량 설명을 붙여 기록을 늘립니다)", "quantity": 1, "unitPrice": 9000 } ] } } }))
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            attempt.elapsed() < Duration::from_secs(15),
+            "a write hung on a bad disk"
+        );
+        let status = response.status().as_u16();
+        let body: Value = response.json().await.unwrap();
+        if body["data"]["placeOrder"]["id"].is_string() {
+            accepted += 1;
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "the disk never refused a write"
+            );
+            continue;
+        }
+        let code = body["errors"][0]["extensions"]["code"]
+            .as_str()
+            .unwrap_or("")
+            .to_owned();
+        let message = body["errors"][0]["message"].as_str().unwrap_or("");
+        assert!(
+            !message.contains("SQL") && !message.contains('/'),
+            "leaks: {message}"
+        );
+        return (status, code, accepted);
+    }
+}
+
+/// SQLite on a disk that fills up, then turns read-only: writes fail cleanly, `/readyz`
+/// says why, nothing panics or corrupts, and the same process recovers when the disk does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_or_read_only_disk_fails_writes_cleanly_and_recovers() {
+    let disk = SmallDisk::mount(48);
+    let logs = tempfile::tempdir().unwrap();
+    let database = RunDatabase::create(Engine::Sqlite, &disk.path).await;
+    let mut config = ServerConfig::new(&disk.path, database.url.clone())
+        .with("STOREDESK_READINESS_MIN_FREE_MB", 4);
+    config.log_dir = logs.path().to_path_buf();
+    create_agent(&config);
+    let mut server = Server::start(&config, 0).await;
+    let client = Arc::new(Client::new(&config.base_url()));
+    let cast = cast(&config, &client, 3).await;
+    let (load, loops) = start_load(&client, &cast);
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+
+    let filler = disk.fill();
+    let full = until_readiness(&config, 503).await;
+    assert!(full.contains("full"), "{full}");
+    let during_full = write_until_refused(&config, &cast.buyers[0], &cast.stores[0]).await;
+    assert!(server.is_running());
+    std::fs::remove_file(&filler).unwrap();
+    until_readiness(&config, 200).await;
+    let acknowledged = load.ledger.lock().unwrap().acknowledged();
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    assert!(
+        load.ledger.lock().unwrap().acknowledged() > acknowledged,
+        "writes resume"
+    );
+
+    load.stop.store(true, Ordering::Relaxed);
+    for handle in loops {
+        handle.await.unwrap();
+    }
+    let ledger = load.ledger.lock().unwrap().clone();
+    assert!(
+        ledger.errors.is_empty(),
+        "{:?}\n{}",
+        ledger.errors,
+        server.log_text()
+    );
+    let (exit, log) = server.terminate();
+    assert!(exit.success(), "{log}");
+    assert!(!log.contains("panicked"), "{log}");
+
+    // The disk comes back read-only (as after the kernel remounts a failing disk; a disk
+    // in use cannot be remounted read-only here, so the server meets it at start): the
+    // server refuses to start and says why, and starts once the disk is writable.
+    disk.remount("ro");
+    let (refused, log) = Server::start_refused(&config, 1);
+    assert!(!refused.success(), "{log}");
+    assert!(!log.contains("panicked"), "{log}");
+    assert!(log.contains("is read-only"), "the refusal says why: {log}");
+    let read_only = log
+        .lines()
+        .find(|l| l.starts_with("Error:"))
+        .unwrap_or_default()
+        .trim()
+        .to_owned();
+    disk.remount("rw");
+    let server = Server::start(&config, 2).await;
+    let (load, loops) = start_load(&client, &cast);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(
+        load.ledger.lock().unwrap().acknowledged() > 0,
+        "writes resume once the disk is writable:\n{}",
+        server.log_text()
+    );
+
+    load.stop.store(true, Ordering::Relaxed);
+    for handle in loops {
+        handle.await.unwrap();
+    }
+    let after = load.ledger.lock().unwrap().clone();
+    assert!(after.errors.is_empty(), "{:?}", after.errors);
+    let db = Database::connect(&database.url).await.unwrap();
+    checks::invariants(&db, &ledger).await;
+    checks::invariants(&db, &after).await;
+    until_drained(&db).await;
+    checks::deliveries(&db, &disk.path, None).await;
+    let (exit, log) = server.terminate();
+    assert!(exit.success(), "{log}");
+    assert!(!log.contains("panicked"), "{log}");
+    let integrity = db
+        .query_one_raw(sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Sqlite,
+            "PRAGMA integrity_check",
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get_by_index::<String>(0)
+        .unwrap();
+    assert_eq!(integrity, "ok");
+    eprintln!(
+        "RELIABILITY sqlite disk: full disk answered (status, code, writes that still fit) \
+         {during_full:?} and /readyz said \"{full}\", recovered without a restart; on a \
+         read-only disk the server refused to start with \"{read_only}\" and started once it \
+         was writable; {} acknowledged writes checked, integrity ok",
+        ledger.acknowledged() + after.acknowledged()
+    );
+    db.close().await.unwrap();
+}

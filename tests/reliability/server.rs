@@ -19,6 +19,8 @@ pub struct ServerConfig {
     pub env: Vec<(String, String)>,
     /// Serve with `--demo` (the demo world on an empty database).
     pub demo: bool,
+    /// Where the server's log goes (the data dir unless a scenario fills that disk).
+    pub log_dir: PathBuf,
 }
 
 impl ServerConfig {
@@ -29,6 +31,7 @@ impl ServerConfig {
             database_url,
             env: Vec::new(),
             demo: false,
+            log_dir: data_dir.to_path_buf(),
         }
     }
 
@@ -107,7 +110,14 @@ impl Server {
     /// Starts the server and waits until `/readyz` answers 200 (the start must be clean:
     /// a process that exits instead fails the run, with its log).
     pub async fn start(config: &ServerConfig, generation: u32) -> Server {
-        let log = config.data_dir.join(format!("server-{generation}.log"));
+        let mut server = Self::spawn(config, generation);
+        server.until_ready(config).await;
+        server
+    }
+
+    /// Starts the server without waiting for it to be ready.
+    pub fn spawn(config: &ServerConfig, generation: u32) -> Server {
+        let log = config.log_dir.join(format!("server-{generation}.log"));
         let file = std::fs::File::create(&log).unwrap();
         let child = config
             .command()
@@ -117,9 +127,14 @@ impl Server {
             .stderr(file)
             .spawn()
             .expect("start storedesk");
-        let mut server = Server { child, log };
-        server.until_ready(config).await;
-        server
+        Server { child, log }
+    }
+
+    /// Starts the server where it must refuse to start; returns its exit and log.
+    pub fn start_refused(config: &ServerConfig, generation: u32) -> (ExitStatus, String) {
+        let mut server = Self::spawn(config, generation);
+        let status = server.child.wait().unwrap();
+        (status, server.log_text())
     }
 
     async fn until_ready(&mut self, config: &ServerConfig) {
