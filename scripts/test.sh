@@ -2,8 +2,10 @@
 # Runs every test of storedesk: the console's checks (ESLint, tsc with the operations checked
 # against schema.graphql, Vitest, the bundle budget), unit tests, the integration suite on the
 # embedded SQLite and on PostgreSQL (the local server unless STOREDESK_TEST_POSTGRES_URL says
-# otherwise), the browser tests in headless Chromium against the real binary (every flow on
-# SQLite, the sign-in and queue smoke on PostgreSQL), and the fuzz targets for a bounded time
+# otherwise), the short reliability scenarios against the real binary (RELIABILITY.md; one
+# mounts a tmpfs and one runs its own PostgreSQL, so they need root), the browser tests in
+# headless Chromium against the real binary (every flow on SQLite, the sign-in and queue
+# smoke on PostgreSQL), and the fuzz targets for a bounded time
 # (FUZZ_SECONDS per target, default 60; 0 skips them). Arguments go to `cargo test`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
