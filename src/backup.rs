@@ -14,13 +14,15 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use futures_util::StreamExt;
-use sea_orm::sea_query::{Alias, OnConflict, Query};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{
     ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, IntoActiveModel, Iterable,
     PaginatorTrait, PrimaryKeyToColumn, QueryOrder, Statement, TransactionTrait,
 };
 
 use entity::*;
+
+use crate::tickets::attachments::insert_blob;
 
 /// Rows read and written per round trip.
 const BATCH: usize = 500;
@@ -261,6 +263,35 @@ async fn blob_rows(db: &impl ConnectionTrait) -> Result<Vec<(String, Vec<u8>)>, 
         .collect()
 }
 
+async fn blob_keys(
+    db: &impl ConnectionTrait,
+) -> Result<std::collections::BTreeSet<String>, sea_orm::DbErr> {
+    let select = Query::select()
+        .column(Alias::new("sha256"))
+        .from(Alias::new("attachment_blobs"))
+        .to_owned();
+    db.query_all(&select)
+        .await?
+        .into_iter()
+        .map(|row| row.try_get_by_index(0))
+        .collect()
+}
+
+async fn blob(
+    db: &impl ConnectionTrait,
+    key: &str,
+) -> Result<Option<(Vec<u8>, chrono::DateTime<chrono::Utc>)>, sea_orm::DbErr> {
+    let select = Query::select()
+        .columns([Alias::new("content"), Alias::new("created_at")])
+        .from(Alias::new("attachment_blobs"))
+        .and_where(Expr::col(Alias::new("sha256")).eq(key))
+        .to_owned();
+    db.query_one(&select)
+        .await?
+        .map(|row| Ok((row.try_get_by_index(0)?, row.try_get_by_index(1)?)))
+        .transpose()
+}
+
 async fn is_empty(db: &DatabaseConnection) -> Result<bool, sea_orm::DbErr> {
     Ok(account::Entity::find().count(db).await? == 0
         && order::Entity::find().count(db).await? == 0
@@ -311,53 +342,37 @@ pub async fn copy_database(
             equal: true,
         });
     }
-    let mut blobs = blob_rows(from).await?;
+    // One blob at a time, so a large store never sits in memory whole.
+    let mut copied_blobs = 0u64;
+    let stored = blob_keys(from).await?;
+    for key in &stored {
+        if let Some((content, created_at)) = blob(from, key).await? {
+            insert_blob(&txn, key, content, created_at).await?;
+            copied_blobs += 1;
+        }
+    }
     if blobs_in_target {
-        // Content the source kept as files comes along, so the new instances serve it.
-        let mut keys: Vec<String> = ticket_attachment::Entity::find()
-            .all(from)
-            .await?
-            .into_iter()
-            .map(|a| a.sha256)
-            .collect();
-        keys.sort();
-        keys.dedup();
-        for key in keys {
-            if blobs.iter().any(|(k, _)| *k == key) || key.len() != 64 {
+        // Content the source kept as files comes along, so the new instances serve it;
+        // it is dated by the first attachment that brought it.
+        let mut seen = stored;
+        let attachments = ordered::<ticket_attachment::Entity>().all(from).await?;
+        for attachment in attachments {
+            let key = attachment.sha256;
+            if key.len() != 64 || !seen.insert(key.clone()) {
                 continue;
             }
             let path = from_attachments.join(&key[..2]).join(&key);
-            match std::fs::read(&path) {
-                Ok(content) => blobs.push((key, content)),
-                Err(err) => bail!(
-                    "attachment {key} is not in {}: {err}",
-                    from_attachments.display()
-                ),
-            }
+            let content = std::fs::read(&path).with_context(|| {
+                format!("attachment {key} is not in {}", from_attachments.display())
+            })?;
+            insert_blob(&txn, &key, content, attachment.created_at).await?;
+            copied_blobs += 1;
         }
-    }
-    let now = chrono::Utc::now();
-    for (key, content) in &blobs {
-        let insert = Query::insert()
-            .into_table(Alias::new("attachment_blobs"))
-            .columns([
-                Alias::new("sha256"),
-                Alias::new("content"),
-                Alias::new("created_at"),
-            ])
-            .values_panic([key.clone().into(), content.clone().into(), now.into()])
-            .on_conflict(
-                OnConflict::column(Alias::new("sha256"))
-                    .do_nothing()
-                    .to_owned(),
-            )
-            .to_owned();
-        txn.execute(&insert).await?;
     }
     report.push(TableReport {
         table: "attachment_blobs".to_owned(),
-        left: blobs.len() as u64,
-        right: blobs.len() as u64,
+        left: copied_blobs,
+        right: copied_blobs,
         equal: true,
     });
     txn.commit().await?;
@@ -397,8 +412,7 @@ pub async fn missing_attachments(
     db: &DatabaseConnection,
     files: Option<&Path>,
 ) -> anyhow::Result<Vec<String>> {
-    let stored: std::collections::HashSet<String> =
-        blob_rows(db).await?.into_iter().map(|(k, _)| k).collect();
+    let stored = blob_keys(db).await?;
     let mut missing = Vec::new();
     for attachment in ticket_attachment::Entity::find().all(db).await? {
         let key = attachment.sha256;

@@ -512,12 +512,7 @@ impl Settings {
     /// The database URL, defaulting to `<data_dir>/storedesk.db`.
     /// The SQLite database file, when the database is SQLite.
     pub fn sqlite_file(&self) -> Option<PathBuf> {
-        let url = self.effective_database_url();
-        let path = url
-            .strip_prefix("sqlite://")
-            .or_else(|| url.strip_prefix("sqlite:"))?;
-        let path = path.split('?').next().unwrap_or(path);
-        (path != ":memory:").then(|| PathBuf::from(path))
+        crate::db::sqlite_file(&self.effective_database_url())
     }
 
     /// The database URL in use (the SQLite file in the data dir unless one is configured).

@@ -149,14 +149,27 @@ fn outside_transaction<C: sea_orm::sqlx::Connection>(conn: &mut C) -> bool {
 
 /// The directory of an SQLite database URL's file.
 fn sqlite_dir(url: &str) -> std::path::PathBuf {
-    let path = url
-        .trim_start_matches("sqlite://")
-        .trim_start_matches("sqlite:");
-    let file = std::path::Path::new(path.split('?').next().unwrap_or(path));
-    file.parent()
+    sqlite_file(url)
+        .as_deref()
+        .and_then(std::path::Path::parent)
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(std::path::Path::new("."))
         .to_path_buf()
+}
+
+/// The file of an SQLite database URL (`None` for other engines and in-memory databases).
+pub fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+    let path = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = path.split('?').next().unwrap_or(path);
+    (path != ":memory:").then(|| std::path::PathBuf::from(path))
+}
+
+/// Whether the file system holding `dir` is mounted read-only.
+pub fn is_read_only(dir: &std::path::Path) -> bool {
+    rustix::fs::statvfs(dir)
+        .is_ok_and(|fs| fs.f_flag.contains(rustix::fs::StatVfsMountFlags::RDONLY))
 }
 
 /// Refuses a new SQLite connection while the database's disk is read-only.
@@ -167,9 +180,7 @@ fn sqlite_dir(url: &str) -> std::path::PathBuf {
 /// Refused, the pool keeps the connections it has (they fail writes while the disk is
 /// read-only and work again afterwards) and a server does not start on such a disk.
 fn read_only_disk(dir: &std::path::Path) -> Option<sea_orm::sqlx::Error> {
-    let read_only = rustix::fs::statvfs(dir)
-        .is_ok_and(|fs| fs.f_flag.contains(rustix::fs::StatVfsMountFlags::RDONLY));
-    read_only.then(|| {
+    is_read_only(dir).then(|| {
         sea_orm::sqlx::Error::Configuration(
             format!(
                 "the disk holding the database ({}) is read-only",

@@ -138,11 +138,7 @@ impl Application {
         jobs::spawn_housekeeping(state.clone());
         let outbox = state.settings.background_jobs.then(|| {
             jobs::spawn_sweeps(state.clone());
-            notifications::outbox::spawn_worker(
-                state.clone(),
-                state.notifier.clone(),
-                state.shutdown.clone(),
-            )
+            notifications::outbox::spawn_worker(state.clone(), state.notifier.clone())
         });
         let handle = self.server.handle();
         let stop = state.shutdown.clone();

@@ -209,13 +209,12 @@ async fn backup(settings: &Settings, out: &std::path::Path) -> anyhow::Result<()
 
 async fn restore(settings: &Settings, file: &std::path::Path) -> anyhow::Result<()> {
     let url = settings.effective_database_url();
-    let Some(path) = url.strip_prefix("sqlite://") else {
+    let Some(path) = settings.sqlite_file() else {
         bail!(
             "storedesk restore puts SQLite backups in place; for PostgreSQL use pg_restore (see RELIABILITY.md)"
         );
     };
-    let path = std::path::Path::new(path.split('?').next().unwrap_or(path));
-    backup::restore_sqlite(file, path).await?;
+    backup::restore_sqlite(file, &path).await?;
     let (db, _) = db::connect(&url).await?;
     db::migrate(&db).await?;
     let files = settings.data_dir.join("attachments");

@@ -38,10 +38,10 @@ fn unready(reason: &'static str) -> HttpResponse {
 /// the load balancer's rotation before its users find out.
 fn disk_problem(file: &std::path::Path, min_free_mb: u64) -> Option<&'static str> {
     let dir = file.parent().filter(|d| !d.as_os_str().is_empty())?;
-    let stats = rustix::fs::statvfs(dir).ok()?;
-    if stats.f_flag.contains(rustix::fs::StatVfsMountFlags::RDONLY) {
+    if crate::db::is_read_only(dir) {
         return Some("database disk is read-only");
     }
+    let stats = rustix::fs::statvfs(dir).ok()?;
     let free = stats.f_bavail.saturating_mul(stats.f_frsize);
     (free < min_free_mb.saturating_mul(1024 * 1024)).then_some("database disk is full")
 }

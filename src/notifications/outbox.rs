@@ -24,7 +24,6 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, Statement,
 };
-use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 use super::transport::{DeliveryError, Notifier};
@@ -144,7 +143,8 @@ fn lease_of(state: &AppState) -> Duration {
 /// run from several instances at once.
 pub async fn deliver_due(state: &AppState, notifier: &Notifier) -> Result<DeliveryReport, DbErr> {
     let mut report = DeliveryReport::default();
-    while report.handled() < BATCH {
+    // A stopping process finishes the message in hand, not the rest of the round.
+    while report.handled() < BATCH && !state.shutdown.is_cancelled() {
         let claimed = {
             let txn = db::begin_write(&state.db).await?;
             let rows = claim(&txn, state.clock.now(), lease_of(state), 1).await?;
@@ -274,16 +274,13 @@ async fn record(
     Ok(())
 }
 
-/// Delivers due messages until `stop` is cancelled, pausing when there is nothing to do.
-/// A stop lets the message in hand finish (the transport's timeout bounds it) and its
+/// Delivers due messages until `state.shutdown` is cancelled, pausing when there is nothing
+/// to do. A stop lets the message in hand finish (the transport's timeout bounds it) and its
 /// outcome be recorded, so the worker ends holding no claim.
-pub fn spawn_worker(
-    state: AppState,
-    notifier: Notifier,
-    stop: CancellationToken,
-) -> tokio::task::JoinHandle<()> {
+pub fn spawn_worker(state: AppState, notifier: Notifier) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let idle = StdDuration::from_millis(state.settings.outbox_poll_ms.max(50));
+        let stop = state.shutdown.clone();
         let mut failures = 0u32;
         while !stop.is_cancelled() {
             let pause = match deliver_due(&state, &notifier).await {
@@ -299,9 +296,11 @@ pub fn spawn_worker(
                 Err(err) => {
                     // The database is away: back off (up to a minute) instead of spinning.
                     failures = failures.saturating_add(1);
-                    let pause = idle.saturating_mul(2u32.saturating_pow(failures.min(6)));
+                    let pause = idle
+                        .saturating_mul(2u32.saturating_pow(failures.min(6)))
+                        .min(StdDuration::from_secs(60));
                     tracing::warn!(error = %err, retry_in_ms = pause.as_millis(), "outbox round failed; will retry");
-                    pause.min(StdDuration::from_secs(60))
+                    pause
                 }
             };
             tokio::select! {

@@ -256,6 +256,18 @@ async fn put_row(
     attachment: &NewAttachment,
     now: DateTime<Utc>,
 ) -> ApiResult<()> {
+    insert_blob(db, &attachment.sha256, attachment.bytes.to_vec(), now).await?;
+    Ok(())
+}
+
+/// Stores `content` under `sha256` in `attachment_blobs`; the same content stored twice (or
+/// by two instances at once) stays one row.
+pub async fn insert_blob(
+    db: &impl ConnectionTrait,
+    sha256: &str,
+    content: Vec<u8>,
+    created_at: DateTime<Utc>,
+) -> Result<(), sea_orm::DbErr> {
     let insert = Query::insert()
         .into_table(Alias::new("attachment_blobs"))
         .columns([
@@ -263,12 +275,7 @@ async fn put_row(
             Alias::new("content"),
             Alias::new("created_at"),
         ])
-        .values_panic([
-            attachment.sha256.clone().into(),
-            attachment.bytes.to_vec().into(),
-            now.into(),
-        ])
-        // The same content uploaded twice (or by two instances at once) is one row.
+        .values_panic([sha256.into(), content.into(), created_at.into()])
         .on_conflict(
             OnConflict::column(Alias::new("sha256"))
                 .do_nothing()

@@ -94,7 +94,7 @@ struct Cast {
     agent: Account,
 }
 
-async fn cast(config: &ServerConfig, client: &Client, buyers: usize) -> Cast {
+async fn cast(client: &Client, buyers: usize) -> Cast {
     let mut stores = Vec::new();
     for i in 0..2 {
         let seller = client
@@ -117,7 +117,6 @@ async fn cast(config: &ServerConfig, client: &Client, buyers: usize) -> Cast {
                 .await,
         );
     }
-    let _ = config;
     Cast {
         stores,
         buyers: accounts,
@@ -175,29 +174,9 @@ async fn crash_durability(engine: Engine) {
     create_agent(&config);
     let mut server = Server::start(&config, 0).await;
     let client = Arc::new(Client::new(&config.base_url()));
-    let cast = cast(&config, &client, 6).await;
-    let load = Load {
-        client: client.clone(),
-        agent: cast.agent.clone(),
-        ledger: Arc::new(Mutex::new(Ledger::default())),
-        stop: Arc::new(AtomicBool::new(false)),
-        gate: Arc::new(tokio::sync::RwLock::new(())),
-    };
+    let cast = cast(&client, 6).await;
+    let (load, loops) = start_load(&client, &cast);
     let (ledger, stop, gate) = (load.ledger.clone(), load.stop.clone(), load.gate.clone());
-    let loops: Vec<_> = cast
-        .buyers
-        .iter()
-        .enumerate()
-        .map(|(i, buyer)| {
-            let store = cast.stores[i % cast.stores.len()].clone();
-            tokio::spawn(load::buyer_loop(
-                load.clone(),
-                buyer.clone(),
-                store,
-                i as u64,
-            ))
-        })
-        .collect();
     let db = Database::connect(&database.url).await.unwrap();
     let mut rng = rand::rngs::StdRng::seed_from_u64(u64::from(kills));
     let started = Instant::now();
@@ -308,7 +287,7 @@ async fn graceful_stop(engine: Engine) {
     create_agent(&config);
     let server = Server::start(&config, 0).await;
     let client = Client::new(&config.base_url());
-    let cast = cast(&config, &client, 1).await;
+    let cast = cast(&client, 1).await;
     let buyer = &cast.buyers[0];
     let ticket = client
         .must(
@@ -462,7 +441,7 @@ async fn a_postgres_outage_fails_fast_and_heals_without_a_restart() {
     create_agent(&config);
     let mut server = Server::start(&config, 0).await;
     let client = Arc::new(Client::new(&config.base_url()));
-    let cast = cast(&config, &client, 4).await;
+    let cast = cast(&client, 4).await;
     let (load, loops) = start_load(&client, &cast);
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let before = load.ledger.lock().unwrap().acknowledged();
@@ -584,7 +563,7 @@ async fn soak_run(engine: Engine) {
     create_agent(&config);
     let mut server = Server::start(&config, 0).await;
     let client = Arc::new(Client::new(&config.base_url()));
-    let cast = cast(&config, &client, 4).await;
+    let cast = cast(&client, 4).await;
     client.take_stats();
     let (load, mut tasks) = start_load(&client, &cast);
     for _ in 0..2 {
@@ -697,7 +676,7 @@ async fn a_shop_is_backed_up_under_load_restored_and_moved_to_postgres() {
     let server = Server::start(&config, 0).await;
     create_agent(&config);
     let client = Arc::new(Client::new(&config.base_url()));
-    let cast = cast(&config, &client, 4).await;
+    let cast = cast(&client, 4).await;
     let (load, loops) = start_load(&client, &cast);
     tokio::time::sleep(Duration::from_millis(1500)).await;
 
@@ -1053,7 +1032,7 @@ async fn a_full_or_read_only_disk_fails_writes_cleanly_and_recovers() {
     create_agent(&config);
     let mut server = Server::start(&config, 0).await;
     let client = Arc::new(Client::new(&config.base_url()));
-    let cast = cast(&config, &client, 3).await;
+    let cast = cast(&client, 3).await;
     let (load, loops) = start_load(&client, &cast);
     tokio::time::sleep(Duration::from_millis(1000)).await;
 
