@@ -110,6 +110,9 @@ pub struct Settings {
     pub return_window_days: u32,
     /// A parcel in transit with no tracking event for this many hours counts as stalled.
     pub shipment_stall_hours: u32,
+    /// The agents' dashboard is computed at most once per this many seconds and shared by
+    /// every agent (0: computed for every request).
+    pub dashboard_max_age_secs: u64,
     /// How mail leaves: `file` writes `.eml` files under `<data dir>/mail/`, `smtp` uses
     /// `smtp_url`.
     pub mail_transport: MailTransport,
@@ -309,6 +312,7 @@ impl Default for Settings {
             refund_business_days: 3,
             return_window_days: 7,
             shipment_stall_hours: 72,
+            dashboard_max_age_secs: 5,
             mail_transport: MailTransport::File,
             smtp_url: None,
             mail_from: "storedesk <no-reply@storedesk.invalid>".into(),

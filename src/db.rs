@@ -83,7 +83,11 @@ pub async fn connect_with(
         }
         options
             .max_connections(pool.max_connections.unwrap_or(8))
-            .min_connections(1);
+            .min_connections(1)
+            // An SQLite connection is a file in this process: nothing can drop it the way a
+            // restarted server drops a socket. The ping would be a round trip to the
+            // connection's worker thread before every statement (BENCHMARKS.md).
+            .test_before_acquire(false);
         options.map_sqlx_sqlite_opts(|opts| {
             opts.create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)

@@ -1,5 +1,7 @@
 //! Schema assembly: per-domain query and mutation parts, limits and access control.
 
+pub mod admission;
+pub mod documents;
 pub mod loaders;
 pub mod nul_guard;
 pub mod pagination;
@@ -60,26 +62,49 @@ pub struct MutationRoot(AccountsMutation, CommerceMutation, SupportMutation);
 pub struct SubscriptionRoot(TicketsSubscription);
 
 /// The storedesk schema type.
-pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
+pub type AppSchema =
+    Schema<permissions::Guarded<QueryRoot>, permissions::Guarded<MutationRoot>, SubscriptionRoot>;
 
 /// Builds the schema once per process, with the limits and the permission matrix.
 pub fn build_schema(settings: &Settings) -> AppSchema {
+    schema_builder(settings)
+        .extension(permissions::AccessControl)
+        .extension(permissions::AliasLimit { max: MAX_ALIASES })
+        .extension(nul_guard::NulGuard)
+        .finish()
+}
+
+/// The schema `POST /graphql` and `GET /graphql` execute: the same schema without the
+/// checking extensions, because the HTTP handler runs the same checks once per document
+/// ([`admission`]) instead of around every field; the root objects apply the permission
+/// matrix in both.
+pub fn build_http_schema(settings: &Settings) -> HttpSchema {
+    HttpSchema(schema_builder(settings).finish())
+}
+
+/// The schema of HTTP requests; documents must pass [`admission::admit`] first.
+pub struct HttpSchema(pub AppSchema);
+
+fn schema_builder(
+    settings: &Settings,
+) -> async_graphql::SchemaBuilder<
+    permissions::Guarded<QueryRoot>,
+    permissions::Guarded<MutationRoot>,
+    SubscriptionRoot,
+> {
     let mut builder = Schema::build(
-        QueryRoot::default(),
-        MutationRoot::default(),
+        permissions::Guarded(QueryRoot::default()),
+        permissions::Guarded(MutationRoot::default()),
         SubscriptionRoot::default(),
     )
     .limit_depth(MAX_DEPTH)
     .limit_complexity(MAX_COMPLEXITY)
     .limit_recursive_depth(32)
-    .limit_directives(MAX_DIRECTIVES)
-    .extension(permissions::AccessControl)
-    .extension(permissions::AliasLimit { max: MAX_ALIASES })
-    .extension(nul_guard::NulGuard);
+    .limit_directives(MAX_DIRECTIVES);
     if !settings.introspection_enabled() {
         builder = builder.disable_introspection().disable_suggestions();
     }
-    builder.finish()
+    builder
 }
 
 /// The schema in SDL, as committed in `schema.graphql`.

@@ -4,6 +4,8 @@
 pub mod attachments;
 pub mod client_ip;
 pub mod console;
+#[cfg(feature = "bench-floor")]
+pub mod floor;
 pub mod graphql;
 pub mod health;
 pub mod metrics;
@@ -36,7 +38,16 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route(web::post().to(graphql::post))
                 .route(web::get().to(graphql::get)),
         )
+        .configure(bench_routes)
         .default_service(web::to(console::serve));
+}
+
+/// The benchmark floor's routes, in a build made for benchmarks (`--features bench-floor`).
+fn bench_routes(cfg: &mut web::ServiceConfig) {
+    #[cfg(feature = "bench-floor")]
+    floor::routes(cfg);
+    #[cfg(not(feature = "bench-floor"))]
+    let _ = cfg;
 }
 
 /// CORS for the configured origins only; no origin is allowed by default.

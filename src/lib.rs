@@ -11,6 +11,7 @@ pub mod calendar;
 pub mod cancellations;
 pub mod clock;
 pub mod config;
+pub mod dataset;
 pub mod db;
 pub mod error;
 pub mod events;
@@ -86,6 +87,7 @@ impl Application {
         let port = listener.local_addr()?.port();
         // Built once: building it inside the worker factory would build it per worker.
         let schema = web::Data::new(graphql::build_schema(&state.settings));
+        let http_schema = web::Data::new(graphql::build_http_schema(&state.settings));
         let data = web::Data::new(state.clone());
         let workers = state
             .settings
@@ -102,6 +104,7 @@ impl Application {
                 .wrap(TracingLogger::<telemetry::RequestSpan>::new())
                 .app_data(data.clone())
                 .app_data(schema.clone())
+                .app_data(http_schema.clone())
                 .configure(http::routes)
         })
         .workers(workers.max(1))

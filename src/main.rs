@@ -15,6 +15,14 @@ use storedesk::config::{AttachmentStorage, Settings};
 use storedesk::{Application, accounts, graphql, prepare_state, seed, system_clock, telemetry};
 use storedesk::{backup, db};
 
+/// mimalloc instead of glibc's malloc: profiles of the server under load spent a quarter of
+/// their time in glibc's malloc and free, and glibc keeps an arena per thread that grows
+/// with the threads a login storm wakes (BENCHMARKS.md). Built without transparent huge
+/// pages (`no_thp`): with them, the arenas it commits up front cost 45 MiB of resident
+/// memory at rest.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "storedesk",
@@ -66,6 +74,9 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Load-test tools (BENCHMARKS.md).
+    #[command(subcommand)]
+    Bench(BenchCommand),
     /// Create an agent or admin; the password is read from standard input.
     CreateStaff {
         /// Email.
@@ -78,6 +89,35 @@ enum Command {
         #[arg(long, value_enum)]
         role: StaffRole,
     },
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// Fill an empty database with a large, deterministic dataset (every account's password
+    /// is `bench password 2026`).
+    Seed(BenchSeedArgs),
+}
+
+#[derive(Args)]
+struct BenchSeedArgs {
+    /// Orders, in every state, over the last year.
+    #[arg(long, default_value_t = 2_000)]
+    orders: usize,
+    /// Tickets, in every category and status, over the last two years.
+    #[arg(long, default_value_t = 2_000)]
+    tickets: usize,
+    /// FAQ entries, half Korean, half English.
+    #[arg(long, default_value_t = 200)]
+    faq: usize,
+    /// Buyers and sellers (one seller per 200); 40 agents and an admin come on top.
+    #[arg(long, default_value_t = 1_000)]
+    accounts: usize,
+    /// Database URL (overrides DATABASE_URL).
+    #[arg(long)]
+    database_url: Option<String>,
+    /// The random seed: the same seed gives the same rows.
+    #[arg(long, default_value_t = 2026)]
+    seed: u64,
 }
 
 #[derive(Args, Default)]
@@ -117,6 +157,11 @@ fn main() -> anyhow::Result<()> {
         if let Some(dir) = &args.data_dir {
             settings.data_dir = dir.clone();
         }
+    }
+    if let Command::Bench(BenchCommand::Seed(args)) = &command
+        && let Some(url) = &args.database_url
+    {
+        settings.database_url = Some(url.clone());
     }
     if let Command::ExportSchema { out } = &command {
         let sdl = graphql::sdl();
@@ -185,6 +230,26 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
                 .await
                 .map_err(|err| anyhow::anyhow!(err.message()))?;
             println!("created {} {}", account.role.to_value(), account.email);
+        }
+        Command::Bench(BenchCommand::Seed(args)) => {
+            let size = storedesk::dataset::Size {
+                orders: args.orders,
+                tickets: args.tickets,
+                faq: args.faq,
+                accounts: args.accounts,
+            };
+            let report = storedesk::dataset::build(&state, size, args.seed).await?;
+            for (table, rows) in &report.rows {
+                println!("{table:<24} {rows:>10} rows");
+            }
+            println!(
+                "dataset built in {:.1} s ({} sellers, {} buyers, {} agents; password: {})",
+                report.seconds,
+                report.sellers,
+                report.buyers,
+                storedesk::dataset::AGENTS,
+                storedesk::dataset::PASSWORD
+            );
         }
         Command::ExportSchema { .. }
         | Command::Backup { .. }

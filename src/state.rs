@@ -55,6 +55,12 @@ pub struct AppState {
     /// Cancelled when the process is asked to stop: open WebSockets close with "going
     /// away" and background workers finish what they hold.
     pub shutdown: tokio_util::sync::CancellationToken,
+    /// Parsed GraphQL documents by their text.
+    pub documents: crate::graphql::documents::DocumentCache,
+    /// The agents' dashboard, shared for a few seconds.
+    pub dashboard: crate::tickets::dashboard::DashboardCache,
+    /// The loaders every subscription shares.
+    pub live_loaders: crate::graphql::loaders::SharedLoaders,
 }
 
 impl AppState {
@@ -97,6 +103,9 @@ impl AppState {
             limits,
             in_flight,
             shutdown: tokio_util::sync::CancellationToken::new(),
+            documents: Default::default(),
+            dashboard: Default::default(),
+            live_loaders: crate::graphql::loaders::SharedLoaders::new(&db),
             db,
         })
     }

@@ -76,15 +76,55 @@ pub enum Verified {
     YesRehash,
 }
 
-/// Hashes and verifies passwords on the blocking pool with bounded concurrency and a bounded
-/// queue: past `max_waiting` callers, more work is refused at once (`RATE_LIMITED`) instead
-/// of making every login wait longer and longer.
+/// Hashes and verifies passwords on threads of their own with bounded concurrency and a
+/// bounded queue: past `max_waiting` callers, more work is refused at once (`RATE_LIMITED`)
+/// instead of making every login wait longer and longer.
 #[derive(Clone)]
 pub struct PasswordHasher {
     permits: Arc<Semaphore>,
     waiting: Arc<AtomicUsize>,
     max_waiting: usize,
     dummy_hash: Arc<OnceCell<String>>,
+    pool: HashPool,
+}
+
+type Job = Box<dyn FnOnce() + Send>;
+
+/// The threads that compute hashes, as many as hashes may run at once; they end when the
+/// last handle to the hasher is dropped. Each hash needs 19 MiB: on tokio's blocking pool a
+/// login storm spread hashes over many threads, each keeping that memory in an allocator
+/// arena of its own, so the server's memory grew with the storm (BENCHMARKS.md). A fixed
+/// set of threads reuses the same few buffers.
+#[derive(Clone)]
+struct HashPool(std::sync::mpsc::Sender<Job>);
+
+impl HashPool {
+    fn start(threads: usize) -> Self {
+        let (sender, receiver) = std::sync::mpsc::channel::<Job>();
+        let receiver = Arc::new(std::sync::Mutex::new(receiver));
+        for n in 0..threads {
+            let receiver = receiver.clone();
+            let started = std::thread::Builder::new()
+                .name(format!("password-hash-{n}"))
+                .spawn(move || {
+                    loop {
+                        let job = match receiver.lock() {
+                            Ok(jobs) => jobs.recv(),
+                            Err(_) => return,
+                        };
+                        match job {
+                            Ok(job) => job(),
+                            // Every hasher handle is gone.
+                            Err(_) => return,
+                        }
+                    }
+                });
+            if let Err(err) = started {
+                tracing::error!(error = %err, "cannot start a password hashing thread");
+            }
+        }
+        Self(sender)
+    }
 }
 
 /// Counts a caller as waiting until it is dropped (also when its request is cancelled).
@@ -104,6 +144,7 @@ impl PasswordHasher {
             waiting: Arc::new(AtomicUsize::new(0)),
             max_waiting,
             dummy_hash: Arc::new(OnceCell::new()),
+            pool: HashPool::start(concurrency.max(1)),
         }
     }
 
@@ -126,9 +167,14 @@ impl PasswordHasher {
                 self.permits.acquire().await.map_err(ApiError::internal)?
             }
         };
-        tokio::task::spawn_blocking(work)
-            .await
-            .map_err(ApiError::internal)
+        let (done, result) = tokio::sync::oneshot::channel();
+        self.pool
+            .0
+            .send(Box::new(move || {
+                let _ = done.send(work());
+            }))
+            .map_err(|_| ApiError::internal(anyhow::anyhow!("no password hashing thread runs")))?;
+        result.await.map_err(ApiError::internal)
     }
 
     /// A PHC string (`$argon2id$v=19$...`) for `password`.

@@ -81,7 +81,8 @@ impl AccountsQuery {
         before: Option<String>,
     ) -> ApiResult<Connection<String, Account, ConnectionFields>> {
         let (state, _, _) = request_parts(ctx)?;
-        let page = pagination::PageArgs::parse(first, after.as_deref(), last, before.as_deref())?;
+        let page = pagination::PageArgs::parse(first, after.as_deref(), last, before.as_deref())?
+            .counting_for(ctx);
         if search.as_ref().is_some_and(|s| s.chars().count() > 100) {
             return Err(ApiError::validation("search", "At most 100 characters."));
         }
@@ -122,7 +123,8 @@ impl AccountsQuery {
         let (state, auth, _) = request_parts(ctx)?;
         let caller = auth.caller()?;
         let account_id = parse_id("accountId", &account_id)?;
-        let page = pagination::PageArgs::parse(first, after.as_deref(), last, before.as_deref())?;
+        let page = pagination::PageArgs::parse(first, after.as_deref(), last, before.as_deref())?
+            .counting_for(ctx);
         let (rows, total) = security::account_events(&state.db, &caller, account_id, &page).await?;
         Ok(pagination::connection(rows, total, |row| {
             (row.id, AuditEvent(row))
@@ -159,7 +161,8 @@ impl AccountsQuery {
     ) -> ApiResult<Connection<String, SecurityEvent, ConnectionFields>> {
         let (state, auth, _) = request_parts(ctx)?;
         let caller = auth.caller()?;
-        let page = pagination::PageArgs::parse(first, after.as_deref(), None, None)?;
+        let page =
+            pagination::PageArgs::parse(first, after.as_deref(), None, None)?.counting_for(ctx);
         let (rows, total) = security::own_events(&state.db, &caller, &page).await?;
         Ok(pagination::connection(rows, total, |row| {
             (row.id, SecurityEvent(row))

@@ -667,19 +667,27 @@ pub async fn authenticate_until(
 /// account still active. Long-lived connections (subscriptions) ask before every message, so
 /// a logout, lock or password reset silences them at once.
 pub async fn session_is_live(state: &AppState, caller: &Caller) -> ApiResult<bool> {
-    let now = state.clock.now();
     let found = session::Entity::find_by_id(caller.session_id)
         .find_also_related(account::Entity)
         .one(&state.db)
         .await?;
-    Ok(matches!(
+    Ok(session_allows(found.as_ref(), caller, state.clock.now()))
+}
+
+/// Whether a session row (with its account) still lets `caller` in at `now`.
+pub fn session_allows(
+    found: Option<&(session::Model, Option<account::Model>)>,
+    caller: &Caller,
+    now: DateTime<Utc>,
+) -> bool {
+    matches!(
         found,
         Some((session, Some(account)))
             if session.account_id == caller.account_id
                 && session.revoked_at.is_none()
                 && now < session.absolute_expires_at
                 && account.status == AccountStatus::Active
-    ))
+    )
 }
 
 /// Changes the caller's password and ends every other session.

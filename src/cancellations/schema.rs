@@ -35,7 +35,8 @@ impl CancellationsQuery {
     ) -> ApiResult<Connection<String, CancellationRequest, ConnectionFields>> {
         let (state, auth, _) = request_parts(ctx)?;
         let caller = auth.caller()?;
-        let page = pagination::PageArgs::parse(first, after.as_deref(), last, before.as_deref())?;
+        let page = pagination::PageArgs::parse(first, after.as_deref(), last, before.as_deref())?
+            .counting_for(ctx);
         let filter = filter.unwrap_or_default();
         let filter = RequestFilter {
             status: filter.status.map(Into::into),

@@ -835,8 +835,13 @@ pub async fn list_requests(
         )
         .await?);
     }
-    let total =
-        pagination::count_rows(&state.db, select.clone(), cancellation_request::Column::Id).await?;
+    let total = pagination::count_if_asked(
+        &state.db,
+        page,
+        select.clone(),
+        cancellation_request::Column::Id,
+    )
+    .await?;
     let cursor = match page.cursor {
         Some(id) => {
             let row = cancellation_request::Entity::find_by_id(id)

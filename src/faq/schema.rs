@@ -29,7 +29,8 @@ impl FaqQuery {
         after: Option<String>,
     ) -> ApiResult<Connection<String, FaqEntry, ConnectionFields>> {
         let (state, auth, _) = request_parts(ctx)?;
-        let page = pagination::PageArgs::parse(first, after.as_deref(), None, None)?;
+        let page =
+            pagination::PageArgs::parse(first, after.as_deref(), None, None)?.counting_for(ctx);
         let filter = EntryFilter {
             category: category.map(Into::into),
             audience: audience.map(Into::into),

@@ -4,10 +4,10 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::Context;
-use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
+use async_graphql::dataloader::Loader;
 use entity::{
-    account, cancellation_request, order, order_item, payment, refund, shipment, shipment_event,
-    store, ticket, ticket_attachment, ticket_message,
+    account, cancellation_request, order, order_item, payment, refund, session, shipment,
+    shipment_event, store, ticket, ticket_attachment, ticket_message,
 };
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
@@ -15,7 +15,134 @@ use uuid::Uuid;
 use crate::error::{ApiError, ApiResult};
 
 /// The loader type every request carries.
-pub type RequestLoader<L> = DataLoader<L, HashMapCache>;
+pub type RequestLoader<L> = Batcher<L>;
+
+/// Batches the loads of one request through a [`Loader`], and remembers what it loaded.
+///
+/// async-graphql's own `DataLoader` waits for a `futures-timer` delay (1 ms by default)
+/// before each batch: every batch then costs two wake-ups across threads (to the timer
+/// thread and back) and at least a millisecond, which profiles of `order(id)` under load
+/// showed as a quarter of the server's CPU in the kernel. Resolvers of one level run in the
+/// same task (async-graphql joins sibling fields and list items), so a batch only needs the
+/// other resolvers of that level to be polled once: the first load of a batch yields once
+/// (`yield_now`), then takes every key registered meanwhile and loads them, in its own task,
+/// with no timer and no other thread.
+///
+/// Clones share their batches: subscriptions use one process-wide batcher per relation
+/// without a cache ([`SharedLoaders`]), so the two hundred agents woken by one ticket event
+/// load its relations in a statement or two instead of one each.
+pub struct Batcher<L: Loader<Uuid>>(Arc<BatcherInner<L>>);
+
+struct BatcherInner<L: Loader<Uuid>> {
+    loader: L,
+    cache: bool,
+    state: std::sync::Mutex<BatchState<L::Value>>,
+}
+
+impl<L: Loader<Uuid>> Clone for Batcher<L> {
+    fn clone(&self) -> Self {
+        Self(self.0.clone())
+    }
+}
+
+type Loaded<V> = Result<Arc<HashMap<Uuid, V>>, Arc<DbErr>>;
+
+struct BatchState<V> {
+    /// Values loaded so far (`None`: no row), when caching.
+    cache: HashMap<Uuid, Option<V>>,
+    /// Keys waiting for the open batch, and where its result will be told.
+    keys: Vec<Uuid>,
+    result: Option<tokio::sync::watch::Receiver<Option<Loaded<V>>>>,
+}
+
+impl<L> Batcher<L>
+where
+    L: Loader<Uuid, Error = Arc<DbErr>> + Send + Sync + 'static,
+    L::Value: Clone + Send + Sync,
+{
+    /// A batcher over `loader`; with `cache`, a key is loaded at most once.
+    pub fn new(loader: L, cache: bool) -> Self {
+        Self(Arc::new(BatcherInner {
+            loader,
+            cache,
+            state: std::sync::Mutex::new(BatchState {
+                cache: HashMap::new(),
+                keys: Vec::new(),
+                result: None,
+            }),
+        }))
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, BatchState<L::Value>> {
+        // A panic while holding the lock leaves plain data behind: still usable.
+        self.0
+            .state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Remembers `value` for `key` (the caller's own account, already read).
+    pub fn feed_one(&self, key: Uuid, value: L::Value) {
+        if self.0.cache {
+            self.lock().cache.insert(key, Some(value));
+        }
+    }
+
+    /// The value for `key`, loaded with the other keys asked for in the same round.
+    pub async fn load_one(&self, key: Uuid) -> Result<Option<L::Value>, Arc<DbErr>> {
+        loop {
+            let (leader, mut result) = {
+                let mut state = self.lock();
+                if let Some(hit) = state.cache.get(&key) {
+                    return Ok(hit.clone());
+                }
+                if !state.keys.contains(&key) {
+                    state.keys.push(key);
+                }
+                // A batch whose leader was dropped (its channel closed) is not joined.
+                let open = state
+                    .result
+                    .as_ref()
+                    .filter(|receiver| receiver.has_changed().is_ok())
+                    .cloned();
+                match open {
+                    Some(receiver) => (None, receiver),
+                    None => {
+                        let (sender, receiver) = tokio::sync::watch::channel(None);
+                        state.result = Some(receiver.clone());
+                        (Some(sender), receiver)
+                    }
+                }
+            };
+            if let Some(sender) = leader {
+                // Let the other resolvers of this level add their keys.
+                tokio::task::yield_now().await;
+                let keys = {
+                    let mut state = self.lock();
+                    state.result = None;
+                    std::mem::take(&mut state.keys)
+                };
+                let loaded = self.0.loader.load(&keys).await.map(Arc::new);
+                if let (true, Ok(values)) = (self.0.cache, &loaded) {
+                    let mut state = self.lock();
+                    for key in &keys {
+                        state.cache.insert(*key, values.get(key).cloned());
+                    }
+                }
+                let answer = loaded.clone().map(|values| values.get(&key).cloned());
+                let _ = sender.send(Some(loaded));
+                return answer;
+            }
+            // A leader dropped before it answered (its part of the document was cancelled)
+            // closes the channel: this key then goes into a new batch.
+            if let Ok(done) = result.wait_for(Option::is_some).await
+                && let Some(loaded) = done.as_ref()
+            {
+                return loaded.clone().map(|values| values.get(&key).cloned());
+            }
+        }
+    }
+}
 
 /// Accounts by id.
 pub struct AccountById(pub DatabaseConnection);
@@ -103,6 +230,33 @@ one_per_key!(
     /// Stores by id.
     StoreById, store, Id, id
 );
+one_per_key!(
+    /// Tickets by id, for staff (who may see every ticket): the live queue's reload of a
+    /// changed ticket, shared by every agent the change wakes.
+    TicketById, ticket, Id, id
+);
+
+/// Sessions by id with their account: the check a subscription makes before each message,
+/// shared by every subscriber a ticket event wakes (each still reads the database after the
+/// event; none relies on an earlier answer).
+pub struct SessionById(pub DatabaseConnection);
+
+impl Loader<Uuid> for SessionById {
+    type Value = (session::Model, Option<account::Model>);
+    type Error = Arc<DbErr>;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let rows = session::Entity::find()
+            .filter(session::Column::Id.is_in(keys.iter().copied()))
+            .find_also_related(account::Entity)
+            .all(&self.0)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(session, account)| (session.id, (session, account)))
+            .collect())
+    }
+}
 one_per_key!(
     /// Orders by id (callers reach them only through objects already scoped to them).
     OrderById, order, Id, id
@@ -219,72 +373,144 @@ impl Loader<Uuid> for TicketsByOrder {
 ///
 /// The caller's own account, already read by the authentication check, is seeded into the
 /// account loader, so `me` costs no second query.
-pub async fn register(
+pub fn register(
     mut request: async_graphql::Request,
     db: &DatabaseConnection,
     caller: Option<account::Model>,
 ) -> async_graphql::Request {
-    insert(&mut request.data, db, caller, true).await;
+    insert(&mut request.data, db, caller);
     request
 }
 
-/// Adds the loaders to `data`. A subscription's loaders live as long as its connection, so
-/// they batch but never cache (`cache: false`): each event must show the current state.
-pub async fn insert(
-    data: &mut async_graphql::Data,
-    db: &DatabaseConnection,
-    caller: Option<account::Model>,
-    cache: bool,
-) {
-    let tickets = cached(TicketsByOrder {
-        db: db.clone(),
-        requester: caller.as_ref().map(|c| c.id),
-        staff: caller
-            .as_ref()
-            .is_some_and(|c| matches!(c.role, account::Role::Agent | account::Role::Admin)),
-    });
-    let accounts = cached(AccountById(db.clone()));
-    if let Some(caller) = caller {
-        accounts.feed_one(caller.id, caller).await;
+/// The loaders every subscription of this process shares: they never cache (each event
+/// must show the current state) and batch across connections, so one ticket event costs a
+/// statement per relation, not one per subscriber. Only loaders that do not depend on the
+/// caller are shared; what a caller may see is decided where the root object is read.
+#[derive(Clone)]
+pub struct SharedLoaders {
+    /// Sessions with their accounts (the check before each message).
+    pub sessions: Batcher<SessionById>,
+    /// Tickets by id, for staff subscribers.
+    pub tickets: Batcher<TicketById>,
+    accounts: Batcher<AccountById>,
+    store_by_owner: Batcher<StoreByOwner>,
+    store_by_id: Batcher<StoreById>,
+    order_by_id: Batcher<OrderById>,
+    payment_by_order: Batcher<PaymentByOrder>,
+    shipment_by_order: Batcher<ShipmentByOrder>,
+    refund_by_id: Batcher<RefundById>,
+    items_by_order: Batcher<ItemsByOrder>,
+    events_by_shipment: Batcher<EventsByShipment>,
+    requests_by_order: Batcher<RequestsByOrder>,
+    refunds_by_order: Batcher<RefundsByOrder>,
+    last_message: Batcher<LastMessageByTicket>,
+    last_public_message: Batcher<LastPublicMessageByTicket>,
+    attachments: Batcher<AttachmentsByMessage>,
+}
+
+impl SharedLoaders {
+    /// The shared loaders over `db`.
+    pub fn new(db: &DatabaseConnection) -> Self {
+        Self {
+            sessions: Batcher::new(SessionById(db.clone()), false),
+            tickets: Batcher::new(TicketById(db.clone()), false),
+            accounts: Batcher::new(AccountById(db.clone()), false),
+            store_by_owner: Batcher::new(StoreByOwner(db.clone()), false),
+            store_by_id: Batcher::new(StoreById(db.clone()), false),
+            order_by_id: Batcher::new(OrderById(db.clone()), false),
+            payment_by_order: Batcher::new(PaymentByOrder(db.clone()), false),
+            shipment_by_order: Batcher::new(ShipmentByOrder(db.clone()), false),
+            refund_by_id: Batcher::new(RefundById(db.clone()), false),
+            items_by_order: Batcher::new(ItemsByOrder(db.clone()), false),
+            events_by_shipment: Batcher::new(EventsByShipment(db.clone()), false),
+            requests_by_order: Batcher::new(RequestsByOrder(db.clone()), false),
+            refunds_by_order: Batcher::new(RefundsByOrder(db.clone()), false),
+            last_message: Batcher::new(LastMessageByTicket(db.clone()), false),
+            last_public_message: Batcher::new(LastPublicMessageByTicket(db.clone()), false),
+            attachments: Batcher::new(AttachmentsByMessage(db.clone()), false),
+        }
     }
+
+    /// Adds a subscription's loaders to `data`: the shared ones, and the caller's own view
+    /// of an order's tickets.
+    pub fn insert(
+        &self,
+        data: &mut async_graphql::Data,
+        db: &DatabaseConnection,
+        caller: Option<&account::Model>,
+    ) {
+        data.insert(tickets_by_order(db, caller, false));
+        data.insert(self.accounts.clone());
+        data.insert(self.store_by_owner.clone());
+        data.insert(self.store_by_id.clone());
+        data.insert(self.order_by_id.clone());
+        data.insert(self.payment_by_order.clone());
+        data.insert(self.shipment_by_order.clone());
+        data.insert(self.refund_by_id.clone());
+        data.insert(self.items_by_order.clone());
+        data.insert(self.events_by_shipment.clone());
+        data.insert(self.requests_by_order.clone());
+        data.insert(self.refunds_by_order.clone());
+        data.insert(self.last_message.clone());
+        data.insert(self.last_public_message.clone());
+        data.insert(self.attachments.clone());
+    }
+}
+
+fn tickets_by_order(
+    db: &DatabaseConnection,
+    caller: Option<&account::Model>,
+    cache: bool,
+) -> Batcher<TicketsByOrder> {
+    Batcher::new(
+        TicketsByOrder {
+            db: db.clone(),
+            requester: caller.map(|c| c.id),
+            staff: caller
+                .is_some_and(|c| matches!(c.role, account::Role::Agent | account::Role::Admin)),
+        },
+        cache,
+    )
+}
+
+/// Adds a request's loaders to `data`; they batch, and remember what they loaded for the
+/// rest of the request (never longer: the next request sees fresh data), so a relation
+/// reached twice in one document is fetched once. The caller's own account, already read
+/// by the authentication check, is fed to the account loader.
+fn insert(data: &mut async_graphql::Data, db: &DatabaseConnection, caller: Option<account::Model>) {
+    data.insert(tickets_by_order(db, caller.as_ref(), true));
+    let accounts = Batcher::new(AccountById(db.clone()), true);
+    if let Some(caller) = caller {
+        accounts.feed_one(caller.id, caller);
+    }
+    data.insert(accounts);
     macro_rules! add {
         ($($loader:expr),* $(,)?) => {
-            $({
-                let loader = $loader;
-                loader.enable_all_cache(cache);
-                data.insert(loader);
-            })*
+            $(data.insert(Batcher::new($loader, true));)*
         };
     }
     add!(
-        accounts,
-        tickets,
-        cached(StoreByOwner(db.clone())),
-        cached(StoreById(db.clone())),
-        cached(OrderById(db.clone())),
-        cached(PaymentByOrder(db.clone())),
-        cached(ShipmentByOrder(db.clone())),
-        cached(RefundById(db.clone())),
-        cached(ItemsByOrder(db.clone())),
-        cached(EventsByShipment(db.clone())),
-        cached(RequestsByOrder(db.clone())),
-        cached(RefundsByOrder(db.clone())),
-        cached(LastMessageByTicket(db.clone())),
-        cached(LastPublicMessageByTicket(db.clone())),
-        cached(AttachmentsByMessage(db.clone())),
+        StoreByOwner(db.clone()),
+        StoreById(db.clone()),
+        OrderById(db.clone()),
+        PaymentByOrder(db.clone()),
+        ShipmentByOrder(db.clone()),
+        RefundById(db.clone()),
+        ItemsByOrder(db.clone()),
+        EventsByShipment(db.clone()),
+        RequestsByOrder(db.clone()),
+        RefundsByOrder(db.clone()),
+        LastMessageByTicket(db.clone()),
+        LastPublicMessageByTicket(db.clone()),
+        AttachmentsByMessage(db.clone()),
     );
-}
-
-/// A loader that remembers what it loaded for the rest of the request (never longer: the next
-/// request sees fresh data), so a relation reached twice in one document is fetched once.
-fn cached<L: Loader<Uuid>>(loader: L) -> RequestLoader<L> {
-    DataLoader::with_cache(loader, tokio::spawn, HashMapCache::default())
 }
 
 /// Loads one value through the request's loader `L`.
 pub async fn load_one<L>(ctx: &Context<'_>, key: Uuid) -> ApiResult<Option<L::Value>>
 where
     L: Loader<Uuid, Error = Arc<DbErr>> + Send + Sync + 'static,
+    L::Value: Clone + Send + Sync,
 {
     let loader = ctx
         .data::<RequestLoader<L>>()

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery};
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
-use async_graphql::{ServerResult, Value, Variables};
+use async_graphql::{ServerError, ServerResult, Value, Variables};
 
 use super::permissions::to_server_error;
 use crate::error::ApiError;
@@ -111,6 +111,16 @@ fn field_with_nul(doc: &ExecutableDocument, variables: &Variables) -> Option<Str
         })
 }
 
+/// The `VALIDATION` error for a NUL in `doc` (with `variables`), if it holds one.
+pub(crate) fn nul_error(doc: &ExecutableDocument, variables: &Variables) -> Option<ServerError> {
+    field_with_nul(doc, variables).map(|field| {
+        to_server_error(ApiError::validation(
+            field,
+            "Text may not contain NUL characters.",
+        ))
+    })
+}
+
 #[async_graphql::async_trait::async_trait]
 impl Extension for NulGuardExtension {
     async fn parse_query(
@@ -121,12 +131,9 @@ impl Extension for NulGuardExtension {
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
         let doc = next.run(ctx, query, variables).await?;
-        if let Some(field) = field_with_nul(&doc, variables) {
-            return Err(to_server_error(ApiError::validation(
-                field,
-                "Text may not contain NUL characters.",
-            )));
+        match nul_error(&doc, variables) {
+            Some(error) => Err(error),
+            None => Ok(doc),
         }
-        Ok(doc)
     }
 }

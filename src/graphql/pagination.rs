@@ -42,6 +42,10 @@ pub struct PageArgs {
     pub cursor: Option<Uuid>,
     /// Direction.
     pub direction: Direction,
+    /// Whether the total is wanted: a `COUNT` over every matching row costs as much as the
+    /// rows (a million orders, for an agent's unfiltered list), while the page itself costs
+    /// the same at any depth, so it is counted only when the document selects `totalCount`.
+    pub count: bool,
 }
 
 fn page_size(field: &'static str, n: i32) -> ApiResult<u64> {
@@ -80,6 +84,7 @@ impl PageArgs {
                     .unwrap_or(DEFAULT_PAGE),
                 cursor: before.map(|c| decode_cursor("before", c)).transpose()?,
                 direction: Direction::Backward,
+                count: true,
             })
         } else {
             Ok(Self {
@@ -89,8 +94,16 @@ impl PageArgs {
                     .unwrap_or(DEFAULT_PAGE),
                 cursor: after.map(|c| decode_cursor("after", c)).transpose()?,
                 direction: Direction::Forward,
+                count: true,
             })
         }
+    }
+
+    /// The same page, counting all matching rows only when the connection in `ctx` selects
+    /// `totalCount` (0 stands for "not asked").
+    pub fn counting_for(mut self, ctx: &async_graphql::Context<'_>) -> Self {
+        self.count = ctx.look_ahead().field("totalCount").exists();
+        self
     }
 }
 
@@ -233,9 +246,26 @@ where
     E: EntityTrait,
     E::Model: Sync,
 {
-    let total = count_rows(conn, select.clone(), id).await?;
+    let total = count_if_asked(conn, args, select.clone(), id).await?;
     let page = fetch_newest_first(conn, select, id, args).await?;
     Ok((page, total))
+}
+
+/// [`count_rows`] when `args` asks for the total, else 0.
+pub async fn count_if_asked<E>(
+    conn: &impl ConnectionTrait,
+    args: &PageArgs,
+    select: Select<E>,
+    id: E::Column,
+) -> Result<u64, DbErr>
+where
+    E: EntityTrait,
+{
+    if args.count {
+        count_rows(conn, select, id).await
+    } else {
+        Ok(0)
+    }
 }
 
 /// How many rows `select` matches.

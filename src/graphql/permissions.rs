@@ -4,13 +4,20 @@
 //! permission test fails until it is listed. Object-level checks (whose order, whose ticket)
 //! happen in the services, in SQL; this layer only decides who may call an operation at all.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use async_graphql::extensions::{
     Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextResolve, ResolveInfo,
 };
+use async_graphql::parser::types::Field;
 use async_graphql::parser::types::{ExecutableDocument, OperationType, Selection, SelectionSet};
-use async_graphql::{ServerError, ServerResult, Value, Variables};
+use async_graphql::registry::Registry;
+use async_graphql::resolver_utils::{ContainerType, resolve_container};
+use async_graphql::{
+    Context, ContextSelectionSet, ObjectType, OutputType, Positioned, ServerError, ServerResult,
+    Value, Variables,
+};
 use entity::account::Role;
 
 use crate::auth::{AuthCtx, SIGN_IN_FIRST};
@@ -161,6 +168,76 @@ impl Access {
     }
 }
 
+/// A root object whose fields each pass [`MATRIX`] before they resolve (after the document
+/// was validated, so a malformed document is still a validation error whoever sends it).
+/// A root field missing from the matrix is denied to everyone. Introspection (`__schema`,
+/// `__type`) is answered before this, and `__typename` never reaches it.
+pub struct Guarded<T>(pub T);
+
+impl<T: Default> Default for Guarded<T> {
+    fn default() -> Self {
+        Self(T::default())
+    }
+}
+
+impl<T: ContainerType> OutputType for Guarded<T> {
+    fn type_name() -> Cow<'static, str> {
+        T::type_name()
+    }
+
+    fn create_type_info(registry: &mut Registry) -> String {
+        T::create_type_info(registry)
+    }
+
+    async fn resolve(
+        &self,
+        ctx: &ContextSelectionSet<'_>,
+        _field: &Positioned<Field>,
+    ) -> ServerResult<Value> {
+        resolve_container(ctx, self).await
+    }
+}
+
+impl<T: ContainerType> ContainerType for Guarded<T> {
+    fn is_empty() -> bool {
+        T::is_empty()
+    }
+
+    async fn resolve_field(&self, ctx: &Context<'_>) -> ServerResult<Option<Value>> {
+        let name = ctx.item.node.name.node.as_str();
+        if !name.starts_with("__") {
+            let parent = T::type_name();
+            let auth = ctx
+                .data_opt::<AuthCtx>()
+                .copied()
+                .unwrap_or(AuthCtx::Anonymous);
+            let denied = match access_for(&parent, name) {
+                Some(access) => access.check(&auth).err(),
+                None => {
+                    tracing::error!(
+                        parent = %parent,
+                        field = name,
+                        "root field missing from the permission matrix: denied"
+                    );
+                    Some(ApiError::Forbidden)
+                }
+            };
+            if let Some(err) = denied {
+                let mut error = ctx.set_error_path(to_server_error(err));
+                error.locations = vec![ctx.item.pos];
+                return Err(error);
+            }
+        }
+        self.0.resolve_field(ctx).await
+    }
+
+    async fn find_entity(&self, ctx: &Context<'_>, params: &Value) -> ServerResult<Option<Value>> {
+        self.0.find_entity(ctx, params).await
+    }
+}
+
+impl<T: ObjectType> ObjectType for Guarded<T> {}
+
 /// An [`ApiError`] as the error of a parse-time extension.
 pub(crate) fn to_server_error(err: ApiError) -> ServerError {
     let err: async_graphql::Error = err.into();
@@ -191,6 +268,18 @@ fn subscription_fields(doc: &ExecutableDocument) -> Vec<&str> {
         .collect()
 }
 
+/// Whether `auth` may start every subscription of `doc`.
+pub(crate) fn check_subscriptions(doc: &ExecutableDocument, auth: &AuthCtx) -> ServerResult<()> {
+    for field in subscription_fields(doc) {
+        match access_for("Subscription", field) {
+            Some(access) => access.check(auth).map_err(to_server_error)?,
+            None if field.starts_with("__") => {}
+            None => return Err(to_server_error(ApiError::Forbidden)),
+        }
+    }
+    Ok(())
+}
+
 #[async_graphql::async_trait::async_trait]
 impl Extension for AccessControlExtension {
     /// Subscriptions are checked before their stream starts: the resolve hook below only
@@ -207,13 +296,7 @@ impl Extension for AccessControlExtension {
             .data_opt::<AuthCtx>()
             .copied()
             .unwrap_or(AuthCtx::Anonymous);
-        for field in subscription_fields(&doc) {
-            match access_for("Subscription", field) {
-                Some(access) => access.check(&auth).map_err(to_server_error)?,
-                None if field.starts_with("__") => {}
-                None => return Err(to_server_error(ApiError::Forbidden)),
-            }
-        }
+        check_subscriptions(&doc, &auth)?;
         Ok(doc)
     }
 
@@ -296,6 +379,20 @@ fn document_aliases(doc: &ExecutableDocument) -> usize {
     operations + fragments
 }
 
+/// The `LIMIT_EXCEEDED` error for a document with more than `max` aliases.
+fn aliases_over(doc: &ExecutableDocument, max: usize) -> Option<ServerError> {
+    (document_aliases(doc) > max).then(|| {
+        to_server_error(ApiError::LimitExceeded(format!(
+            "A document may use at most {max} aliases."
+        )))
+    })
+}
+
+/// The `LIMIT_EXCEEDED` error for a document with more than [`MAX_ALIASES`] aliases.
+pub(crate) fn alias_error(doc: &ExecutableDocument) -> Option<ServerError> {
+    aliases_over(doc, super::MAX_ALIASES)
+}
+
 #[async_graphql::async_trait::async_trait]
 impl Extension for AliasLimitExtension {
     async fn parse_query(
@@ -306,12 +403,9 @@ impl Extension for AliasLimitExtension {
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
         let doc = next.run(ctx, query, variables).await?;
-        if document_aliases(&doc) > self.max {
-            return Err(to_server_error(ApiError::LimitExceeded(format!(
-                "A document may use at most {} aliases.",
-                self.max
-            ))));
+        match aliases_over(&doc, self.max) {
+            Some(error) => Err(error),
+            None => Ok(doc),
         }
-        Ok(doc)
     }
 }

@@ -26,7 +26,7 @@ use crate::accounts::service as accounts;
 use crate::auth::{AuthCtx, RequestMeta};
 use crate::config::Mode;
 use crate::error::{ApiError, ErrorCode, classify_server_error};
-use crate::graphql::{AppSchema, loaders};
+use crate::graphql::{HttpSchema, admission, loaders};
 use crate::http::client_ip;
 use crate::state::AppState;
 
@@ -241,7 +241,7 @@ pub fn graphql_request(
 async fn execute(
     req: &HttpRequest,
     state: &AppState,
-    schema: &AppSchema,
+    schema: &HttpSchema,
     media: MediaType,
     request: async_graphql::Request,
 ) -> HttpResponse {
@@ -257,8 +257,21 @@ async fn execute(
         Ok(found) => found,
         Err(response) => return response,
     };
+    let mut request = request;
+    state.documents.prepare(&mut request);
+    // The document is checked apart from its variables (the parsed document borrows the
+    // request).
+    let variables = std::mem::take(&mut request.variables);
+    let admitted = match request.parsed_query() {
+        Ok(document) => admission::admit(document, &variables, &auth),
+        // A document that does not parse is answered by the executor, as always.
+        Err(_) => Ok(()),
+    };
+    request.variables = variables;
+    if let Err(error) = admitted {
+        return answer(media, async_graphql::Response::from_errors(vec![error]));
+    }
     let request = loaders::register(request, &state.db, caller)
-        .await
         .data(state.clone())
         .data(auth)
         .data(request_meta(req, state));
@@ -267,8 +280,8 @@ async fn execute(
     let timeout =
         chrono::Duration::seconds(i64::try_from(state.settings.request_timeout_secs).unwrap_or(60));
     let deadline = state.clock.sleep_until(state.clock.now() + timeout);
-    let mut response = tokio::select! {
-        response = schema.execute(request) => response,
+    let response = tokio::select! {
+        response = schema.0.execute(request) => response,
         () = deadline => {
             metrics::counter!("storedesk_requests_shed_total", "reason" => "timeout").increment(1);
             tracing::warn!("GraphQL request took longer than request_timeout_secs; dropped");
@@ -279,6 +292,11 @@ async fn execute(
             );
         }
     };
+    answer(media, response)
+}
+
+/// The HTTP answer to a GraphQL response.
+fn answer(media: MediaType, mut response: async_graphql::Response) -> HttpResponse {
     let mut retry_after = None;
     for error in &mut response.errors {
         let code = classify_server_error(error);
@@ -307,14 +325,16 @@ async fn execute(
     if let Some(secs) = retry_after {
         answer.insert_header((header::RETRY_AFTER, secs));
     }
-    let mut body = serde_json::to_value(&response).unwrap_or_else(|_| json!({}));
-    if media == MediaType::GraphqlResponse
-        && never_ran
-        && let Some(object) = body.as_object_mut()
-    {
-        object.remove("data");
+    // The answer is written in one pass; only a request that never ran (a small answer)
+    // goes through a JSON tree to lose its `data` entry.
+    if media == MediaType::GraphqlResponse && never_ran {
+        let mut body = serde_json::to_value(&response).unwrap_or_else(|_| json!({}));
+        if let Some(object) = body.as_object_mut() {
+            object.remove("data");
+        }
+        return answer.body(body.to_string());
     }
-    answer.body(body.to_string())
+    answer.body(serde_json::to_vec(&response).unwrap_or_else(|_| b"{}".to_vec()))
 }
 
 /// The answer to a request that accepts neither response type.
@@ -359,7 +379,7 @@ pub async fn post(
     req: HttpRequest,
     mut payload: web::Payload,
     state: web::Data<AppState>,
-    schema: web::Data<AppSchema>,
+    schema: web::Data<HttpSchema>,
 ) -> HttpResponse {
     let Some(media) = MediaType::of(&req) else {
         return not_acceptable();
@@ -461,7 +481,7 @@ fn changes_something(request: &async_graphql::Request) -> bool {
 pub async fn get(
     req: HttpRequest,
     state: web::Data<AppState>,
-    schema: web::Data<AppSchema>,
+    schema: web::Data<HttpSchema>,
 ) -> HttpResponse {
     let query_string = req.query_string();
     if query_string.is_empty() {

@@ -18,7 +18,7 @@ use crate::accounts::service as accounts;
 use crate::auth::AuthCtx;
 use crate::clock::SharedClock;
 use crate::error::{ApiError, ErrorCode};
-use crate::graphql::{AppSchema, loaders};
+use crate::graphql::AppSchema;
 use crate::state::AppState;
 
 /// The bearer token of a `connection_init` payload: `{ "authorization": "Bearer …" }` (the
@@ -99,7 +99,9 @@ pub async fn ws(
             },
         };
         let mut data = async_graphql::Data::default();
-        loaders::insert(&mut data, &state.db, caller, false).await;
+        state
+            .live_loaders
+            .insert(&mut data, &state.db, caller.as_ref());
         if let Some(expires) = expires {
             data.insert(TokenExpiry(expires));
             let _ = expiry_tx.send(Some(expires));

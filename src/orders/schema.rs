@@ -32,7 +32,8 @@ impl OrdersQuery {
     ) -> ApiResult<Connection<String, Order, ConnectionFields>> {
         let (state, auth, _) = request_parts(ctx)?;
         let caller = auth.caller()?;
-        let page = pagination::PageArgs::parse(first, after.as_deref(), last, before.as_deref())?;
+        let page = pagination::PageArgs::parse(first, after.as_deref(), last, before.as_deref())?
+            .counting_for(ctx);
         let filter = filter.unwrap_or_default();
         if filter
             .search

@@ -29,7 +29,8 @@ impl RefundsQuery {
     ) -> ApiResult<Connection<String, Refund, ConnectionFields>> {
         let (state, auth, _) = request_parts(ctx)?;
         let caller = auth.caller()?;
-        let page = pagination::PageArgs::parse(first, after.as_deref(), last, before.as_deref())?;
+        let page = pagination::PageArgs::parse(first, after.as_deref(), last, before.as_deref())?
+            .counting_for(ctx);
         let filter = filter.unwrap_or_default();
         let filter = service::RefundFilter {
             status: filter.status.map(Into::into),

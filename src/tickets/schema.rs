@@ -4,6 +4,7 @@ use async_graphql::connection::Connection;
 use async_graphql::{Context, ID, Object, Upload};
 
 use super::attachments::{self, NewAttachment};
+use super::dashboard::Dashboard;
 use super::macros;
 use super::presence::{self, Beat};
 use super::service::{self, NewReply, NewTicket};
@@ -42,7 +43,8 @@ impl TicketsQuery {
     ) -> ApiResult<Connection<String, Ticket, ConnectionFields>> {
         let (state, auth, _) = request_parts(ctx)?;
         let caller = auth.caller()?;
-        let page = pagination::PageArgs::parse(first, after.as_deref(), last, before.as_deref())?;
+        let page = pagination::PageArgs::parse(first, after.as_deref(), last, before.as_deref())?
+            .counting_for(ctx);
         let filter = filter.unwrap_or_default();
         if filter
             .search
@@ -92,9 +94,8 @@ impl TicketsQuery {
     /// Agents: the queue at a glance and what needs attention across orders and refunds.
     async fn support_dashboard(&self, ctx: &Context<'_>) -> ApiResult<SupportDashboard> {
         let (state, _, _) = request_parts(ctx)?;
-        Ok(SupportDashboard(
-            super::dashboard::support_dashboard(state).await?,
-        ))
+        let shared = super::dashboard::shared_dashboard(state).await?;
+        Ok(SupportDashboard(Dashboard::clone(&shared)))
     }
 
     /// One ticket, or null when the caller may not see it.

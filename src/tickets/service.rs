@@ -982,7 +982,8 @@ pub async fn list_tickets(
         }
         TicketSort::SlaDue => {
             let total =
-                pagination::count_rows(&state.db, select.clone(), ticket::Column::Id).await?;
+                pagination::count_if_asked(&state.db, page, select.clone(), ticket::Column::Id)
+                    .await?;
             let rows = fetch_by_due(&state.db, caller, select, page).await?;
             Ok((rows, total))
         }

@@ -199,7 +199,7 @@ impl Ticket {
         after: Option<String>,
     ) -> ApiResult<Connection<String, TicketMessage, ConnectionFields>> {
         let (state, _, _) = request_parts(ctx)?;
-        let page = PageArgs::parse(None, None, first, after.as_deref())?;
+        let page = PageArgs::parse(None, None, first, after.as_deref())?.counting_for(ctx);
         let mut select =
             ticket_message::Entity::find().filter(ticket_message::Column::TicketId.eq(self.0.id));
         if !is_staff(ctx)? {

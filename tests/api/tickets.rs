@@ -885,6 +885,38 @@ pub async fn the_dashboard_shows_the_queue_and_what_needs_attention(app: TestApp
     );
 }
 
+/// Agents share one dashboard for `dashboard_max_age_secs` (5): a ticket opened meanwhile
+/// shows once that age has passed, and a copy too old is never served.
+pub async fn the_dashboard_is_shared_for_a_few_seconds(app: TestApp) {
+    let shop = Shop::open(&app).await;
+    let query = "{ supportDashboard { byStatus { status count } } }";
+    let open = |dashboard: &Value| {
+        dashboard["byStatus"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["status"] == "OPEN")
+            .map_or(0, |e| e["count"].as_i64().unwrap())
+    };
+    simple_ticket(&app, &shop.buyer_a).await;
+    let first = ok(&app, &shop.agent, query, json!({}), "supportDashboard").await;
+    assert_eq!(open(&first), 1, "{first}");
+
+    simple_ticket(&app, &shop.buyer_b).await;
+    let before = app.state.statements.get();
+    let shared = ok(&app, &shop.agent, query, json!({}), "supportDashboard").await;
+    assert_eq!(open(&shared), 1, "served from the shared copy: {shared}");
+    assert!(
+        app.state.statements.get() - before <= 2,
+        "only the session check ran"
+    );
+
+    // Past six times the age the copy is not served at all: the request computes it.
+    app.clock.advance(Duration::seconds(31));
+    let fresh = ok(&app, &shop.agent, query, json!({}), "supportDashboard").await;
+    assert_eq!(open(&fresh), 2, "{fresh}");
+}
+
 pub async fn new_tickets_go_round_robin_to_available_agents_under_their_cap(app: TestApp) {
     let shop = Shop::open(&app).await;
     let second = app
@@ -977,6 +1009,7 @@ engine_tests!(
     support_desk_access_matrix,
     new_tickets_go_round_robin_to_available_agents_under_their_cap,
     the_dashboard_shows_the_queue_and_what_needs_attention,
+    the_dashboard_is_shared_for_a_few_seconds,
     macros_fill_placeholders_from_the_ticket_and_its_order,
     agents_see_the_resolution_that_fits_the_order,
     a_ticket_asks_for_what_its_category_needs,
