@@ -14,8 +14,7 @@ sizes=("$@")
 [ ${#sizes[@]} -eq 0 ] && sizes=(10000 100000 1000000)
 scenarios=queue,ticket,order-list,seller-orders,dashboard,faq-search
 target="${CARGO_TARGET_DIR:-$PWD/target}"
-cargo build --release --locked --features bench-floor --bin storedesk -p storedesk >&2
-cargo build --release --locked -p storedesk-load >&2
+cargo build --release --locked --features bench-floor -p storedesk -p storedesk-load >&2
 mkdir -p "$target/bench"
 for engine in sqlite postgres; do
   for size in "${sizes[@]}"; do

@@ -8,7 +8,8 @@
 #                    [any storedesk-load option, e.g. --scenarios queue,order --duration 20]
 #
 # PostgreSQL: a new database on $STOREDESK_BENCH_POSTGRES (default the local server), dropped
-# at the end. SQLite: a file in a temporary directory.
+# at the end. SQLite: a file in a temporary directory. STOREDESK_BENCH_NO_BUILD=1 skips the
+# build; STOREDESK_BIN names another server binary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -31,10 +32,12 @@ done
 
 target="${CARGO_TARGET_DIR:-$PWD/target}"
 if [ -z "${STOREDESK_BENCH_NO_BUILD:-}" ]; then
-  cargo build --release --locked --features bench-floor --bin storedesk -p storedesk >&2
-  cargo build --release --locked -p storedesk-load >&2
+  # One invocation for both: built apart, their features unify differently and each build
+  # would recompile the other's dependencies.
+  cargo build --release --locked --features bench-floor -p storedesk -p storedesk-load >&2
 fi
-bin="$target/release/storedesk"
+# STOREDESK_BIN runs another server binary (an older build, for a before-and-after table).
+bin="${STOREDESK_BIN:-$target/release/storedesk}"
 load="$target/release/storedesk-load"
 
 dir=$(mktemp -d)

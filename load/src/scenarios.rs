@@ -99,13 +99,12 @@ impl FromStr for Scenario {
     }
 }
 
-const ORDER_LIST: &str = "query($after: String) { orders(first: 50, after: $after) { totalCount
+const ORDER_LIST: &str = "query($after: String) { orders(first: 50, after: $after) {
     pageInfo { hasNextPage endCursor } edges { cursor node { id orderNumber status totalAmount placedAt
     buyer { displayName account { email } } items { productName quantity unitPrice }
     payment { status method cardLast4 } shipment { carrier trackingNumber status delayed stalled } } } } }";
 
-const SELLER_ORDERS: &str =
-    "query { orders(first: 50) { totalCount pageInfo { hasNextPage endCursor }
+const SELLER_ORDERS: &str = "query { orders(first: 50) { pageInfo { hasNextPage endCursor }
     edges { node { id orderNumber status totalAmount placedAt buyer { displayName }
     items { productName quantity unitPrice } payment { status method }
     shipment { trackingNumber status delayed stalled }
@@ -120,10 +119,10 @@ const ORDER_FIELDS: &str = "id orderNumber status totalAmount currency placedAt 
     cancellationRequests { id kind status reason requestedAt sellerDeadlineAt overdue refund { id status } }
     refunds { id amount status dueAt overdue }";
 
-const ACCOUNTS: &str = "query { accounts(first: 50) { totalCount edges { node {
+const ACCOUNTS: &str = "query { accounts(first: 50) { edges { node {
     id email name phone role status createdAt lastLoginAt } } } }";
 
-const QUEUE: &str = "query { tickets(first: 50, filter: { status: OPEN }) { totalCount
+const QUEUE: &str = "query { tickets(first: 50, filter: { status: OPEN }) {
     pageInfo { hasNextPage endCursor } edges { node { id number subject status priority category
     createdAt firstResponseDueAt slaBreached
     requester { displayName account { email } } assignee { displayName }

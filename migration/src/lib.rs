@@ -23,6 +23,7 @@ mod m20261201_000012_one_pending_payment;
 mod m20261202_000013_desk;
 mod m20261203_000014_outbox_claims;
 mod m20261203_000015_attachment_blobs;
+mod m20261206_000016_faq_freshness_index;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000013_desk::Migration),
             Box::new(m20261203_000014_outbox_claims::Migration),
             Box::new(m20261203_000015_attachment_blobs::Migration),
+            Box::new(m20261206_000016_faq_freshness_index::Migration),
         ]
     }
 }
