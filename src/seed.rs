@@ -525,6 +525,23 @@ async fn seed_orders(state: &AppState) -> Result<(), ApiError> {
         },
     )
     .await?;
+    // Two unanswered tickets about orders are past their first-response target whatever day
+    // the demo starts: as old as planned, or a day older at a time while a weekend (or a
+    // holiday) leaves too few business minutes since.
+    let sla = &demo.settings.sla_first_response_minutes;
+    let target = i64::from(sla.low.max(sla.normal).max(sla.high).max(sla.urgent));
+    let overdue = |planned: Duration| {
+        let mut ago = planned;
+        while demo
+            .calendar
+            .business_minutes_between(real_now - ago, real_now)
+            <= target
+            && ago < Duration::days(30)
+        {
+            ago += Duration::days(1);
+        }
+        ago
+    };
     ticket(
         minji,
         new_ticket(
@@ -533,7 +550,7 @@ async fn seed_orders(state: &AppState) -> Result<(), ApiError> {
             "도착 예정일이 지났는데 배송 조회가 멈춰 있습니다. 언제 받을 수 있나요?",
             Some(late.id),
         ),
-        Duration::days(2),
+        overdue(Duration::days(2)),
     )
     .await?;
     ticket(
@@ -544,7 +561,7 @@ async fn seed_orders(state: &AppState) -> Result<(), ApiError> {
             "The seller approved my return but I have not received the refund yet.",
             Some(returned.id),
         ),
-        Duration::hours(20),
+        overdue(Duration::hours(20)),
     )
     .await?;
     let resolved = ticket(

@@ -95,9 +95,38 @@ pub async fn seed_demo_fills_an_empty_database_once(app: TestApp) {
     assert!(!again.status.success());
 }
 
+/// Whatever day the demo starts (here a Monday at 02:00 in Seoul, after a weekend), its queue
+/// has tickets about orders past their first-response target, which the console's
+/// walkthrough and the browser tests open. Two days and 20 hours back fell on the weekend.
+pub async fn the_demo_queue_has_a_breaching_ticket_on_any_day(app: TestApp) {
+    use chrono::TimeZone;
+    app.clock
+        .set(chrono::Utc.with_ymd_and_hms(2026, 12, 6, 17, 0, 0).unwrap());
+    storedesk::seed::seed_demo(&app.state).await.unwrap();
+    let agent = app
+        .staff("agent.check@example.com", account::Role::Agent)
+        .await;
+    let body = app
+        .gql_as(
+            Some(&agent.access),
+            "{ tickets(filter: { slaBreached: true, status: OPEN }, first: 50) {
+                edges { node { order { orderNumber } } } } }",
+            serde_json::json!({}),
+        )
+        .await;
+    let edges = body["data"]["tickets"]["edges"].as_array().unwrap();
+    // Two: the browser tests answer one and open the other.
+    let about_orders = edges
+        .iter()
+        .filter(|edge| !edge["node"]["order"].is_null())
+        .count();
+    assert!(about_orders >= 2, "{body}");
+}
+
 engine_tests!(
     create_staff_reads_the_password_from_stdin,
-    seed_demo_fills_an_empty_database_once
+    seed_demo_fills_an_empty_database_once,
+    the_demo_queue_has_a_breaching_ticket_on_any_day
 );
 
 #[test]
