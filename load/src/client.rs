@@ -47,12 +47,7 @@ impl Client {
         if let Some(token) = token {
             request = request.bearer_auth(token);
         }
-        let response = request.send().await.map_err(|e| Failure(e.to_string()))?;
-        let status = response.status();
-        let bytes = response.bytes().await.map_err(|e| Failure(e.to_string()))?;
-        if status != reqwest::StatusCode::OK {
-            return Err(Failure(format!("HTTP {status}: {}", preview(&bytes))));
-        }
+        let bytes = answered(request).await?;
         if memchr_errors(&bytes) {
             return Err(Failure(preview(&bytes)));
         }
@@ -65,13 +60,7 @@ impl Client {
         if let Some(token) = token {
             request = request.bearer_auth(token);
         }
-        let response = request.send().await.map_err(|e| Failure(e.to_string()))?;
-        let status = response.status();
-        let bytes = response.bytes().await.map_err(|e| Failure(e.to_string()))?;
-        if status != reqwest::StatusCode::OK {
-            return Err(Failure(format!("HTTP {status}: {}", preview(&bytes))));
-        }
-        Ok(bytes)
+        answered(request).await
     }
 
     /// Sends one operation and parses the answer's `data` (for set-up, not for load).
@@ -108,6 +97,17 @@ impl Client {
             .map(str::to_owned)
             .context("login answered no token")
     }
+}
+
+/// The body of a `200` answer to `request`; anything else is a failure.
+async fn answered(request: reqwest::RequestBuilder) -> Result<bytes::Bytes, Failure> {
+    let response = request.send().await.map_err(|e| Failure(e.to_string()))?;
+    let status = response.status();
+    let bytes = response.bytes().await.map_err(|e| Failure(e.to_string()))?;
+    if status != reqwest::StatusCode::OK {
+        return Err(Failure(format!("HTTP {status}: {}", preview(&bytes))));
+    }
+    Ok(bytes)
 }
 
 /// Whether a GraphQL answer has a top-level `errors` entry. A field named `errors` in data

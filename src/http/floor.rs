@@ -66,6 +66,25 @@ async fn rows(
         })
 }
 
+/// Rows of `sql` (whose `{keys}` becomes the list of `keys`) by their `key` column; with
+/// several rows per key the last one stays.
+async fn keyed(
+    state: &AppState,
+    sql: &str,
+    keys: &[Uuid],
+    key: &str,
+) -> Result<HashMap<Uuid, QueryResult>, HttpResponse> {
+    if keys.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let sql = sql.replace("{keys}", &list(1, keys.len()));
+    let found = rows(state, &sql, keys.iter().map(|&u| u.into()).collect()).await?;
+    Ok(found
+        .into_iter()
+        .filter_map(|row| Some((get::<Uuid>(&row, key)?, row)))
+        .collect())
+}
+
 fn get<T: sea_orm::TryGetable>(row: &QueryResult, column: &str) -> Option<T> {
     row.try_get::<T>("", column).ok()
 }
@@ -322,66 +341,41 @@ async fn queue_json(req: &HttpRequest, state: &AppState) -> Result<Json, HttpRes
         .iter()
         .filter_map(|t| get::<Option<Uuid>>(t, "order_id").flatten())
         .collect();
-    let by_id = |found: Vec<QueryResult>, key: &str| -> HashMap<Uuid, QueryResult> {
-        found
-            .into_iter()
-            .filter_map(|r| Some((get::<Uuid>(&r, key)?, r)))
-            .collect()
-    };
-    let accounts = if people.is_empty() {
-        HashMap::new()
-    } else {
-        by_id(
-            rows(
-                state,
-                &format!(
-                    "SELECT id, name, email FROM accounts WHERE id IN {}",
-                    list(1, people.len())
-                ),
-                people.iter().map(|&u| u.into()).collect(),
-            )
-            .await?,
-            "id",
-        )
-    };
-    let (order_rows, payments, shipments) = if orders.is_empty() {
-        (HashMap::new(), HashMap::new(), HashMap::new())
-    } else {
-        let values = || orders.iter().map(|&u| u.into()).collect::<Vec<Value>>();
-        let marks = list(1, orders.len());
-        (
-            by_id(rows(state, &format!("SELECT id, order_number FROM orders WHERE id IN {marks}"), values()).await?, "id"),
-            by_id(
-                rows(state, &format!("SELECT order_id, status FROM payments WHERE order_id IN {marks} ORDER BY id"), values()).await?,
-                "order_id",
-            ),
-            by_id(
-                rows(
-                    state,
-                    &format!("SELECT order_id, expected_delivery_at, delivered_at FROM shipments WHERE order_id IN {marks}"),
-                    values(),
-                )
-                .await?,
-                "order_id",
-            ),
-        )
-    };
-    let messages = if ids.is_empty() {
-        HashMap::new()
-    } else {
-        by_id(
-            rows(
-                state,
-                &format!(
-                    "SELECT ticket_id, body, created_at, internal FROM ticket_messages WHERE ticket_id IN {} ORDER BY id",
-                    list(1, ids.len())
-                ),
-                ids.iter().map(|&u| u.into()).collect(),
-            )
-            .await?,
-            "ticket_id",
-        )
-    };
+    let accounts = keyed(
+        state,
+        "SELECT id, name, email FROM accounts WHERE id IN {keys}",
+        &people,
+        "id",
+    )
+    .await?;
+    let order_rows = keyed(
+        state,
+        "SELECT id, order_number FROM orders WHERE id IN {keys}",
+        &orders,
+        "id",
+    )
+    .await?;
+    let payments = keyed(
+        state,
+        "SELECT order_id, status FROM payments WHERE order_id IN {keys} ORDER BY id",
+        &orders,
+        "order_id",
+    )
+    .await?;
+    let shipments = keyed(
+        state,
+        "SELECT order_id, expected_delivery_at, delivered_at FROM shipments WHERE order_id IN {keys}",
+        &orders,
+        "order_id",
+    )
+    .await?;
+    let messages = keyed(
+        state,
+        "SELECT ticket_id, body, created_at, internal FROM ticket_messages WHERE ticket_id IN {keys} ORDER BY id",
+        &ids,
+        "ticket_id",
+    )
+    .await?;
     let person = |id: Option<Uuid>, email: bool| {
         id.and_then(|id| accounts.get(&id)).map(|a| {
             if email {
