@@ -123,12 +123,10 @@ pub async fn build(state: &AppState, size: Size, seed: u64) -> anyhow::Result<Re
     let orders = builder.orders(state, &people, size.orders, now).await?;
     builder.tickets(&people, &orders, size.tickets, now).await?;
     builder.faq(size.faq, now).await?;
-    if state.db.get_database_backend() == DbBackend::Postgres {
-        // What autovacuum would do after a while: without statistics the planner cannot
-        // tell a page of tickets from a table scan.
-        state.db.execute_unprepared("ANALYZE").await?;
-    } else {
-        state.db.execute_unprepared("ANALYZE").await?;
+    // What autovacuum would do after a while: without statistics the planner cannot tell a
+    // page of tickets from a table scan.
+    state.db.execute_unprepared("ANALYZE").await?;
+    if state.db.get_database_backend() == DbBackend::Sqlite {
         state
             .db
             .execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -171,6 +169,22 @@ fn id_at(rng: &mut StdRng, at: DateTime<Utc>) -> Uuid {
     rng.fill(&mut random);
     let millis = u64::try_from(at.timestamp_millis()).unwrap_or_default();
     uuid::Builder::from_unix_timestamp_millis(millis, &random).into_uuid()
+}
+
+/// The time of the `n`-th of `count` rows spread evenly over the `span` before `now`, with a
+/// little jitter: ids stay in time order, as real ones do.
+fn spread(
+    rng: &mut StdRng,
+    now: DateTime<Utc>,
+    span: Duration,
+    n: usize,
+    count: usize,
+) -> DateTime<Utc> {
+    let step_ms = span.num_milliseconds() / i64::try_from(count.max(1)).unwrap_or(1);
+    now - span
+        + Duration::milliseconds(
+            step_ms * i64::try_from(n).unwrap_or(0) + rng.random_range(0..step_ms.max(1)),
+        )
 }
 
 fn pick<T: Copy>(rng: &mut StdRng, items: &[T]) -> T {
@@ -307,19 +321,11 @@ impl Builder<'_> {
         count: usize,
         now: DateTime<Utc>,
     ) -> anyhow::Result<Vec<PlacedOrder>> {
-        let span = Duration::days(365);
-        let first = now - span;
-        let step_ms = span.num_milliseconds() / i64::try_from(count.max(1)).unwrap_or(1);
         let mut placed = Vec::with_capacity(count);
         let mut sequences: BTreeMap<String, i64> = BTreeMap::new();
         let mut batch = OrderBatch::default();
         for n in 0..count {
-            // Evenly spread with a little jitter: ids stay in time order like real ones.
-            let at = first
-                + Duration::milliseconds(
-                    step_ms * i64::try_from(n).unwrap_or(0)
-                        + self.rng.random_range(0..step_ms.max(1)),
-                );
+            let at = spread(&mut self.rng, now, Duration::days(365), n, count);
             let day = state.calendar.local_date(at).format("%Y%m%d").to_string();
             let sequence = sequences.entry(day.clone()).or_default();
             *sequence += 1;
@@ -661,17 +667,10 @@ impl Builder<'_> {
         count: usize,
         now: DateTime<Utc>,
     ) -> anyhow::Result<()> {
-        let span = Duration::days(730);
-        let first = now - span;
-        let step_ms = span.num_milliseconds() / i64::try_from(count.max(1)).unwrap_or(1);
         let mut tickets = Vec::new();
         let mut messages = Vec::new();
         for n in 0..count {
-            let at = first
-                + Duration::milliseconds(
-                    step_ms * i64::try_from(n).unwrap_or(0)
-                        + self.rng.random_range(0..step_ms.max(1)),
-                );
+            let at = spread(&mut self.rng, now, Duration::days(730), n, count);
             let number = 1_001 + i64::try_from(n).unwrap_or(0);
             self.ticket(people, orders, number, at, now, &mut tickets, &mut messages);
             if tickets.len() == TICKETS_PER_TRANSACTION {

@@ -663,18 +663,9 @@ pub async fn authenticate_until(
     }
 }
 
-/// Whether `caller`'s session still stands: not revoked, not past its absolute lifetime, the
-/// account still active. Long-lived connections (subscriptions) ask before every message, so
-/// a logout, lock or password reset silences them at once.
-pub async fn session_is_live(state: &AppState, caller: &Caller) -> ApiResult<bool> {
-    let found = session::Entity::find_by_id(caller.session_id)
-        .find_also_related(account::Entity)
-        .one(&state.db)
-        .await?;
-    Ok(session_allows(found.as_ref(), caller, state.clock.now()))
-}
-
-/// Whether a session row (with its account) still lets `caller` in at `now`.
+/// Whether a session row (with its account) still lets `caller` in at `now`: not revoked,
+/// not past its absolute lifetime, the account still active. Subscriptions ask before every
+/// message, so a logout, lock or password reset silences them at once.
 pub fn session_allows(
     found: Option<&(session::Model, Option<account::Model>)>,
     caller: &Caller,

@@ -382,6 +382,29 @@ pub fn register(
     request
 }
 
+/// Calls `$add!(Loader)` for every loader whose rows do not depend on the caller (and so
+/// may be shared by subscriptions), besides [`AccountById`].
+macro_rules! caller_independent {
+    ($add:ident) => {
+        $add!(StoreByOwner);
+        $add!(StoreById);
+        $add!(OrderById);
+        $add!(PaymentByOrder);
+        $add!(ShipmentByOrder);
+        $add!(RefundById);
+        $add!(ItemsByOrder);
+        $add!(EventsByShipment);
+        $add!(RequestsByOrder);
+        $add!(RefundsByOrder);
+        $add!(LastMessageByTicket);
+        $add!(LastPublicMessageByTicket);
+        $add!(AttachmentsByMessage);
+    };
+}
+
+/// Puts one loader into a request's or a subscription's data.
+type Inserter = Box<dyn Fn(&mut async_graphql::Data) + Send + Sync>;
+
 /// The loaders every subscription of this process shares: they never cache (each event
 /// must show the current state) and batch across connections, so one ticket event costs a
 /// statement per relation, not one per subscriber. Only loaders that do not depend on the
@@ -392,42 +415,25 @@ pub struct SharedLoaders {
     pub sessions: Batcher<SessionById>,
     /// Tickets by id, for staff subscribers.
     pub tickets: Batcher<TicketById>,
-    accounts: Batcher<AccountById>,
-    store_by_owner: Batcher<StoreByOwner>,
-    store_by_id: Batcher<StoreById>,
-    order_by_id: Batcher<OrderById>,
-    payment_by_order: Batcher<PaymentByOrder>,
-    shipment_by_order: Batcher<ShipmentByOrder>,
-    refund_by_id: Batcher<RefundById>,
-    items_by_order: Batcher<ItemsByOrder>,
-    events_by_shipment: Batcher<EventsByShipment>,
-    requests_by_order: Batcher<RequestsByOrder>,
-    refunds_by_order: Batcher<RefundsByOrder>,
-    last_message: Batcher<LastMessageByTicket>,
-    last_public_message: Batcher<LastPublicMessageByTicket>,
-    attachments: Batcher<AttachmentsByMessage>,
+    inserters: Arc<Vec<Inserter>>,
 }
 
 impl SharedLoaders {
     /// The shared loaders over `db`.
     pub fn new(db: &DatabaseConnection) -> Self {
+        let mut inserters: Vec<Inserter> = Vec::new();
+        macro_rules! share {
+            ($loader:ident) => {{
+                let shared = Batcher::new($loader(db.clone()), false);
+                inserters.push(Box::new(move |data| data.insert(shared.clone())));
+            }};
+        }
+        share!(AccountById);
+        caller_independent!(share);
         Self {
             sessions: Batcher::new(SessionById(db.clone()), false),
             tickets: Batcher::new(TicketById(db.clone()), false),
-            accounts: Batcher::new(AccountById(db.clone()), false),
-            store_by_owner: Batcher::new(StoreByOwner(db.clone()), false),
-            store_by_id: Batcher::new(StoreById(db.clone()), false),
-            order_by_id: Batcher::new(OrderById(db.clone()), false),
-            payment_by_order: Batcher::new(PaymentByOrder(db.clone()), false),
-            shipment_by_order: Batcher::new(ShipmentByOrder(db.clone()), false),
-            refund_by_id: Batcher::new(RefundById(db.clone()), false),
-            items_by_order: Batcher::new(ItemsByOrder(db.clone()), false),
-            events_by_shipment: Batcher::new(EventsByShipment(db.clone()), false),
-            requests_by_order: Batcher::new(RequestsByOrder(db.clone()), false),
-            refunds_by_order: Batcher::new(RefundsByOrder(db.clone()), false),
-            last_message: Batcher::new(LastMessageByTicket(db.clone()), false),
-            last_public_message: Batcher::new(LastPublicMessageByTicket(db.clone()), false),
-            attachments: Batcher::new(AttachmentsByMessage(db.clone()), false),
+            inserters: Arc::new(inserters),
         }
     }
 
@@ -440,20 +446,9 @@ impl SharedLoaders {
         caller: Option<&account::Model>,
     ) {
         data.insert(tickets_by_order(db, caller, false));
-        data.insert(self.accounts.clone());
-        data.insert(self.store_by_owner.clone());
-        data.insert(self.store_by_id.clone());
-        data.insert(self.order_by_id.clone());
-        data.insert(self.payment_by_order.clone());
-        data.insert(self.shipment_by_order.clone());
-        data.insert(self.refund_by_id.clone());
-        data.insert(self.items_by_order.clone());
-        data.insert(self.events_by_shipment.clone());
-        data.insert(self.requests_by_order.clone());
-        data.insert(self.refunds_by_order.clone());
-        data.insert(self.last_message.clone());
-        data.insert(self.last_public_message.clone());
-        data.insert(self.attachments.clone());
+        for insert in self.inserters.iter() {
+            insert(data);
+        }
     }
 }
 
@@ -485,25 +480,11 @@ fn insert(data: &mut async_graphql::Data, db: &DatabaseConnection, caller: Optio
     }
     data.insert(accounts);
     macro_rules! add {
-        ($($loader:expr),* $(,)?) => {
-            $(data.insert(Batcher::new($loader, true));)*
+        ($loader:ident) => {
+            data.insert(Batcher::new($loader(db.clone()), true))
         };
     }
-    add!(
-        StoreByOwner(db.clone()),
-        StoreById(db.clone()),
-        OrderById(db.clone()),
-        PaymentByOrder(db.clone()),
-        ShipmentByOrder(db.clone()),
-        RefundById(db.clone()),
-        ItemsByOrder(db.clone()),
-        EventsByShipment(db.clone()),
-        RequestsByOrder(db.clone()),
-        RefundsByOrder(db.clone()),
-        LastMessageByTicket(db.clone()),
-        LastPublicMessageByTicket(db.clone()),
-        AttachmentsByMessage(db.clone()),
-    );
+    caller_independent!(add);
 }
 
 /// Loads one value through the request's loader `L`.

@@ -244,7 +244,8 @@ pub(crate) fn to_server_error(err: ApiError) -> ServerError {
     err.into_server_error(Default::default())
 }
 
-/// Extension that applies [`MATRIX`] to every root field.
+/// Extension that applies [`MATRIX`] to subscriptions (the WebSocket schema's): when the
+/// document is parsed, and again when a subscription field first resolves.
 pub struct AccessControl;
 
 impl ExtensionFactory for AccessControl {
@@ -306,20 +307,20 @@ impl Extension for AccessControlExtension {
         info: ResolveInfo<'_>,
         next: NextResolve<'_>,
     ) -> ServerResult<Option<Value>> {
+        // Query and mutation fields are checked by their root objects ([`Guarded`]); the
+        // subscription root is not one of ours to wrap. Its fields report the merged part's
+        // own type (`TicketsSubscription`) as their parent, not the root's name.
         let is_root = info.path_node.parent.is_none();
-        if is_root && !info.is_for_introspection && !info.name.starts_with("__") {
+        if is_root
+            && info.parent_type.ends_with("Subscription")
+            && !info.is_for_introspection
+            && !info.name.starts_with("__")
+        {
             let auth = ctx
                 .data_opt::<AuthCtx>()
                 .copied()
                 .unwrap_or(AuthCtx::Anonymous);
-            // Subscription fields report the merged part's own type (`TicketsSubscription`)
-            // as their parent, not the root's name.
-            let parent = if info.parent_type.ends_with("Subscription") {
-                "Subscription"
-            } else {
-                info.parent_type
-            };
-            match access_for(parent, info.name) {
+            match access_for("Subscription", info.name) {
                 Some(access) => access.check(&auth).map_err(to_server_error)?,
                 None => {
                     tracing::error!(

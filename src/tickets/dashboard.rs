@@ -288,6 +288,15 @@ impl DashboardCache {
     }
 }
 
+/// Marks a background refresh under way until dropped.
+struct Refreshing<'a>(&'a AtomicBool);
+
+impl Drop for Refreshing<'_> {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::Release);
+    }
+}
+
 /// The dashboard, through the instance's [`DashboardCache`].
 pub async fn shared_dashboard(state: &AppState) -> Result<Arc<Dashboard>, DbErr> {
     let max_age = Duration::seconds(
@@ -304,12 +313,13 @@ pub async fn shared_dashboard(state: &AppState) -> Result<Arc<Dashboard>, DbErr>
             if !cache.0.refreshing.swap(true, Ordering::AcqRel) {
                 let state = state.clone();
                 tokio::spawn(async move {
+                    // Cleared however the task ends, so a failed refresh is tried again.
+                    let _refreshing = Refreshing(&state.dashboard.0.refreshing);
                     let started = state.clock.now();
                     match support_dashboard(&state).await {
                         Ok(fresh) => state.dashboard.store(started, Arc::new(fresh)),
                         Err(err) => tracing::warn!(error = %err, "could not refresh the dashboard"),
                     }
-                    state.dashboard.0.refreshing.store(false, Ordering::Release);
                 });
             }
             return Ok(dashboard);

@@ -4,7 +4,6 @@ use async_graphql::connection::Connection;
 use async_graphql::{Context, ID, Object, Upload};
 
 use super::attachments::{self, NewAttachment};
-use super::dashboard::Dashboard;
 use super::macros;
 use super::presence::{self, Beat};
 use super::service::{self, NewReply, NewTicket};
@@ -94,8 +93,9 @@ impl TicketsQuery {
     /// Agents: the queue at a glance and what needs attention across orders and refunds.
     async fn support_dashboard(&self, ctx: &Context<'_>) -> ApiResult<SupportDashboard> {
         let (state, _, _) = request_parts(ctx)?;
-        let shared = super::dashboard::shared_dashboard(state).await?;
-        Ok(SupportDashboard(Dashboard::clone(&shared)))
+        Ok(SupportDashboard(
+            super::dashboard::shared_dashboard(state).await?,
+        ))
     }
 
     /// One ticket, or null when the caller may not see it.

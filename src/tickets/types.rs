@@ -1,6 +1,8 @@
 //! GraphQL types of tickets. Internal notes are filtered in SQL for customers on every path
 //! (the message list, the last message, search).
 
+use std::sync::Arc;
+
 use async_graphql::connection::Connection;
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject, Upload};
 use chrono::{DateTime, Utc};
@@ -634,7 +636,7 @@ pub struct CategoryCsat {
 }
 
 /// The agents' dashboard.
-pub struct SupportDashboard(pub super::dashboard::Dashboard);
+pub struct SupportDashboard(pub Arc<super::dashboard::Dashboard>);
 
 #[Object]
 impl SupportDashboard {
