@@ -1,11 +1,13 @@
 //! Subscriptions to ticket changes: the bus says which ticket changed, and each subscriber
 //! reloads it with its own visibility rules before anything is sent.
 
+use std::collections::{HashSet, VecDeque};
+
 use async_graphql::futures_util::Stream;
 use async_graphql::{Context, ID, Subscription};
 use chrono::{DateTime, Utc};
 use tokio::sync::broadcast::Receiver;
-use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 use uuid::Uuid;
 
 use super::types::{Ticket, TicketViewer};
@@ -193,40 +195,91 @@ struct Watch {
     caller: Caller,
     /// The access token's expiry: nothing is sent after it (the socket closes then too).
     expires: Option<DateTime<Utc>>,
-    only: Option<Uuid>,
-    events: Receiver<TicketEvent>,
+    backlog: Backlog,
 }
 
-impl Watch {
-    /// The next event this subscriber may hear of.
-    async fn next_event(&mut self) -> Option<TicketEvent> {
-        loop {
-            let event = match self.events.recv().await {
-                Ok(event) => event,
-                // Fell behind: the ticket's current state still says everything.
-                Err(RecvError::Lagged(_)) => match self.only {
-                    Some(ticket_id) => TicketEvent {
-                        ticket_id,
-                        change: TicketChange::StatusChanged,
-                    },
-                    None => continue,
-                },
-                Err(RecvError::Closed) => return None,
-            };
-            if self.only.is_some_and(|id| id != event.ticket_id) {
-                continue;
-            }
-            // The ticket itself did not change; presence has its own subscription.
-            if event.change == TicketChange::PresenceChanged {
-                continue;
-            }
-            if !self.caller.is_staff() && !event.change.visible_to_customer() {
-                continue;
-            }
-            return Some(event);
+/// The tickets a subscriber has yet to be sent, fed by the bus.
+///
+/// What is sent is a ticket's state at the time of sending, so a subscriber that falls
+/// behind sends each changed ticket once rather than once per change: under a burst it
+/// catches up instead of falling further behind.
+struct Backlog {
+    events: Receiver<TicketEvent>,
+    /// The one ticket of a `ticketUpdated` subscription; `None` for the queue.
+    only: Option<Uuid>,
+    /// Whether internal changes (notes, escalations) count.
+    staff: bool,
+    /// Changed tickets, oldest change first.
+    pending: VecDeque<Uuid>,
+    /// The same tickets as `pending`, for the membership test.
+    queued: HashSet<Uuid>,
+}
+
+impl Backlog {
+    fn new(events: Receiver<TicketEvent>, only: Option<Uuid>, staff: bool) -> Self {
+        Self {
+            events,
+            only,
+            staff,
+            pending: VecDeque::new(),
+            queued: HashSet::new(),
         }
     }
 
+    /// The next ticket to send; `None` once the bus is gone and nothing is left.
+    async fn next(&mut self) -> Option<Uuid> {
+        loop {
+            // Take in everything already waiting before choosing what to send.
+            loop {
+                match self.events.try_recv() {
+                    Ok(event) => self.note(event),
+                    Err(TryRecvError::Lagged(_)) => self.lagged(),
+                    Err(TryRecvError::Empty | TryRecvError::Closed) => break,
+                }
+            }
+            if let Some(ticket_id) = self.pending.pop_front() {
+                self.queued.remove(&ticket_id);
+                return Some(ticket_id);
+            }
+            match self.events.recv().await {
+                Ok(event) => self.note(event),
+                Err(RecvError::Lagged(_)) => self.lagged(),
+                Err(RecvError::Closed) => return None,
+            }
+        }
+    }
+
+    /// Remembers the event's ticket if this subscriber may hear of the change.
+    fn note(&mut self, event: TicketEvent) {
+        if self.only.is_some_and(|id| id != event.ticket_id) {
+            return;
+        }
+        // The ticket itself did not change; presence has its own subscription.
+        if event.change == TicketChange::PresenceChanged {
+            return;
+        }
+        if !self.staff && !event.change.visible_to_customer() {
+            return;
+        }
+        if self.queued.insert(event.ticket_id) {
+            self.pending.push_back(event.ticket_id);
+        }
+    }
+
+    /// Fell behind the bus: a single ticket's current state still says everything; a queue
+    /// view misses the skipped tickets until they change again (the bus is not a durable
+    /// channel, and the console reloads its page when it reconnects).
+    fn lagged(&mut self) {
+        if let Some(ticket_id) = self.only {
+            self.note(TicketEvent {
+                ticket_id,
+                change: TicketChange::StatusChanged,
+            });
+        }
+    }
+}
+
+impl Watch {
     /// The ticket as the caller may see it now; `None` when they may not see it any more.
     async fn load(&self, ticket_id: Uuid) -> ApiResult<Option<Ticket>> {
         still_allowed(&self.state, &self.caller, self.expires).await?;
@@ -258,18 +311,18 @@ fn changes(
     only: Option<Uuid>,
     events: Receiver<TicketEvent>,
 ) -> impl Stream<Item = ApiResult<Ticket>> {
+    let backlog = Backlog::new(events, only, caller.is_staff());
     let watch = Watch {
         state,
         caller,
         expires,
-        only,
-        events,
+        backlog,
     };
     async_graphql::futures_util::stream::unfold(Some(watch), |watch| async move {
         let mut watch = watch?;
         loop {
-            let event = watch.next_event().await?;
-            match watch.load(event.ticket_id).await {
+            let ticket_id = watch.backlog.next().await?;
+            match watch.load(ticket_id).await {
                 Ok(Some(ticket)) => return Some((Ok(ticket), Some(watch))),
                 Ok(None) => continue,
                 // The error is the last message; the subscription ends with it.
@@ -277,4 +330,71 @@ fn changes(
             }
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use tokio::sync::broadcast;
+
+    use super::*;
+
+    fn event(ticket_id: Uuid, change: TicketChange) -> TicketEvent {
+        TicketEvent { ticket_id, change }
+    }
+
+    #[tokio::test]
+    async fn a_backlog_sends_each_changed_ticket_once_in_order_of_first_change() {
+        let (bus, events) = broadcast::channel(16);
+        let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
+        let mut backlog = Backlog::new(events, None, true);
+        for change in [
+            event(a, TicketChange::Created),
+            event(b, TicketChange::Created),
+            event(a, TicketChange::Replied),
+            event(a, TicketChange::PresenceChanged),
+            event(b, TicketChange::NoteAdded),
+        ] {
+            bus.send(change).expect("a receiver");
+        }
+        assert_eq!(backlog.next().await, Some(a));
+        assert_eq!(backlog.next().await, Some(b));
+        // Sent tickets are forgotten: a later change sends them again.
+        bus.send(event(a, TicketChange::StatusChanged))
+            .expect("a receiver");
+        assert_eq!(backlog.next().await, Some(a));
+        drop(bus);
+        assert_eq!(backlog.next().await, None);
+    }
+
+    #[tokio::test]
+    async fn a_customer_backlog_ignores_internal_changes_and_other_tickets() {
+        let (bus, events) = broadcast::channel(16);
+        let (mine, other) = (Uuid::now_v7(), Uuid::now_v7());
+        let mut backlog = Backlog::new(events, Some(mine), false);
+        bus.send(event(mine, TicketChange::NoteAdded))
+            .expect("a receiver");
+        bus.send(event(other, TicketChange::Replied))
+            .expect("a receiver");
+        bus.send(event(mine, TicketChange::Escalated))
+            .expect("a receiver");
+        bus.send(event(mine, TicketChange::Replied))
+            .expect("a receiver");
+        assert_eq!(backlog.next().await, Some(mine));
+        drop(bus);
+        assert_eq!(backlog.next().await, None);
+    }
+
+    #[tokio::test]
+    async fn a_ticket_subscription_that_fell_behind_sends_its_ticket_once() {
+        let (bus, events) = broadcast::channel(2);
+        let mine = Uuid::now_v7();
+        let mut backlog = Backlog::new(events, Some(mine), true);
+        for _ in 0..5 {
+            bus.send(event(Uuid::now_v7(), TicketChange::Replied))
+                .expect("a receiver");
+        }
+        assert_eq!(backlog.next().await, Some(mine));
+        drop(bus);
+        assert_eq!(backlog.next().await, None);
+    }
 }
