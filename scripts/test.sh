@@ -18,6 +18,15 @@ if command -v pg_isready >/dev/null 2>&1 && ! pg_isready -q -d "$STOREDESK_TEST_
   exit 1
 fi
 
+# The browser tests need Chromium and a Korean font (Hangul renders as boxes without one),
+# from Debian's packages.
+if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "noto sans cjk"; then
+  as_root=()
+  if [ "$(id -u)" -ne 0 ]; then as_root=(sudo); fi
+  "${as_root[@]}" apt-get update -q
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-noto-cjk
+fi
+
 # The console first: the cargo build below embeds admin-ui/dist.
 scripts/build-console.sh
 (cd admin-ui && npm run lint && npm run typecheck && npm test)

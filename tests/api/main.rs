@@ -21,6 +21,7 @@ mod commerce_access;
 mod compromise;
 mod console;
 mod delivery;
+mod docs;
 mod faq;
 mod faq_search;
 mod graphql_over_http;
