@@ -9,8 +9,9 @@ use uuid::Uuid;
 
 use crate::auth::RequestMeta;
 
-/// What happened. The dotted names are stable: reports and later issues filter on them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What happened. The dotted names are stable: reports and the console filter on them, and
+/// a snapshot test (`src/snapshots/`) shows any change to them in review.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sea_orm::EnumIter)]
 pub enum AuditAction {
     /// A buyer or seller signed up.
     AccountRegistered,
@@ -236,4 +237,17 @@ pub async fn record(
     .insert(conn)
     .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::Iterable;
+
+    use super::AuditAction;
+
+    #[test]
+    fn audit_action_names_are_stable() {
+        let names: Vec<&str> = AuditAction::iter().map(AuditAction::as_str).collect();
+        insta::assert_snapshot!(names.join("\n"));
+    }
 }

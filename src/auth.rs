@@ -1,13 +1,19 @@
 //! Who is calling: built once per request from the bearer token and checked against the
 //! session row and the account status, so revocation and locking take effect at once.
 
-use entity::account::Role;
+use chrono::{DateTime, Utc};
+use entity::account::{self, AccountStatus, Role};
+use entity::session;
 use uuid::Uuid;
 
 use crate::error::ApiError;
 
 /// The answer to an anonymous caller of something that needs an account.
 pub const SIGN_IN_FIRST: &str = "Sign in first.";
+
+/// The answer to a token that does not (or no longer does) name a live session: the same
+/// whatever the reason, so it tells a thief nothing.
+pub const ACCESS_FAILED: &str = "Invalid or expired access token.";
 
 /// The caller of one request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,4 +96,22 @@ impl RequestMeta {
             .as_deref()
             .map(crate::http::client_ip::throttle_network)
     }
+}
+
+/// Whether a session row (with its account) still lets `caller` in at `now`: not revoked,
+/// not past its absolute lifetime, the account still active. Subscriptions ask before every
+/// message, so a logout, lock or password reset silences them at once.
+pub fn session_allows(
+    found: Option<&(session::Model, Option<account::Model>)>,
+    caller: &Caller,
+    now: DateTime<Utc>,
+) -> bool {
+    matches!(
+        found,
+        Some((session, Some(account)))
+            if session.account_id == caller.account_id
+                && session.revoked_at.is_none()
+                && now < session.absolute_expires_at
+                && account.status == AccountStatus::Active
+    )
 }

@@ -22,7 +22,7 @@ use sea_orm::{
 
 use entity::*;
 
-use crate::tickets::attachments::insert_blob;
+use crate::attachment_store::insert_blob;
 
 /// Rows read and written per round trip.
 const BATCH: usize = 500;

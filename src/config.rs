@@ -29,7 +29,8 @@ pub struct Settings {
     pub bind: String,
     /// Database URL; `None` means an SQLite file in the data dir.
     pub database_url: Option<String>,
-    /// Where the SQLite file, the generated JWT key and (later) mail and uploads live.
+    /// Where the SQLite file, the generated development JWT key, mail and SMS files and
+    /// attachment files live.
     pub data_dir: PathBuf,
     /// Development or production.
     pub mode: Mode,

@@ -1,7 +1,12 @@
 //! The one place where failures become GraphQL errors with `extensions.code`.
 //!
-//! Domain modules return their own error enums; they convert into [`ApiError`], and only
-//! [`ApiError`] becomes an `async_graphql::Error`. Internal causes are logged (inside the
+//! Services return [`ApiError`] directly: an expected failure is built with its code
+//! ([`ApiError::validation`], [`ApiError::InvalidState`], …) where the rule is checked, and a
+//! database error converts into `INTERNAL` with `?` (a service that expects a unique
+//! violation maps it to `CONFLICT` itself, see `db::conflict_on_duplicate`). One enum rather
+//! than one per domain, because every domain's failures already fall into the closed list of
+//! codes the API documents, and a per-domain enum would only be mapped back onto it. Only
+//! [`ApiError`] becomes an `async_graphql::Error`; internal causes are logged (inside the
 //! request span, so with its request id) and never reach the client.
 
 use std::borrow::Cow;

@@ -138,3 +138,54 @@ pub fn parse_opt_id(
 ) -> ApiResult<Option<uuid::Uuid>> {
     id.map(|id| parse_id(field, id)).transpose()
 }
+
+#[cfg(test)]
+mod tests {
+    use async_graphql::{InputType, Name, Value};
+    use entity::ApiName;
+    use sea_orm::Iterable;
+
+    /// Checks, for every value of each stored enum, that its [`ApiName`] (used in audit
+    /// details, messages and index keys) is its name in the schema.
+    macro_rules! names_match {
+        ($($api:ty => $stored:ty),* $(,)?) => {$(
+            for value in <$stored>::iter() {
+                let in_schema = <$api>::from(value).to_value();
+                assert_eq!(
+                    in_schema,
+                    Value::Enum(Name::new(value.api_name())),
+                    "{}",
+                    stringify!($stored)
+                );
+            }
+        )*};
+    }
+
+    #[test]
+    fn stored_enum_names_are_their_schema_names() {
+        use crate::{accounts, cancellations, faq, orders, refunds, tickets};
+        use entity::{
+            account, cancellation_request, faq_entry, order, payment, refund, shipment, ticket,
+            ticket_message,
+        };
+        names_match!(
+            accounts::types::Role => account::Role,
+            accounts::types::AccountStatus => account::AccountStatus,
+            orders::types::OrderStatus => order::OrderStatus,
+            orders::types::PaymentMethod => payment::PaymentMethod,
+            orders::types::PaymentStatus => payment::PaymentStatus,
+            orders::types::PaymentFailureReason => payment::PaymentFailureReason,
+            orders::types::ShipmentStatus => shipment::ShipmentStatus,
+            cancellations::types::CancellationKind => cancellation_request::CancellationKind,
+            cancellations::types::CancellationReason => cancellation_request::CancellationReason,
+            cancellations::types::CancellationStatus => cancellation_request::CancellationStatus,
+            refunds::types::RefundStatus => refund::RefundStatus,
+            tickets::types::TicketCategory => ticket::TicketCategory,
+            tickets::types::TicketChannel => ticket::TicketChannel,
+            tickets::types::TicketStatus => ticket::TicketStatus,
+            tickets::types::TicketPriority => ticket::TicketPriority,
+            tickets::types::MessageOrigin => ticket_message::MessageOrigin,
+            faq::types::Audience => faq_entry::Audience,
+        );
+    }
+}

@@ -4,6 +4,7 @@
 //! only parses the command line. Tests build the same application on port 0.
 
 pub mod accounts;
+pub mod attachment_store;
 pub mod audit;
 pub mod auth;
 pub mod backup;
@@ -23,12 +24,14 @@ pub mod jobs;
 pub mod limits;
 pub mod notifications;
 pub mod orders;
+pub mod pagination;
 pub mod payments;
 pub mod refunds;
 pub mod search;
 pub mod seed;
 pub mod state;
 pub mod telemetry;
+pub mod texts;
 pub mod tickets;
 
 use std::net::TcpListener;

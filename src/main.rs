@@ -45,7 +45,8 @@ enum Command {
     Migrate,
     /// Fill an empty database with demo data.
     Seed {
-        /// Demo accounts (and, later, orders, tickets and FAQ).
+        /// The demo world (`src/seed/demo.toml`): accounts, orders in every state, a support
+        /// queue and the FAQ.
         #[arg(long)]
         demo: bool,
     },

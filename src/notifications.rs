@@ -12,8 +12,10 @@ use entity::outbox_message::{self, Channel, OutboxStatus};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, Set};
 use uuid::Uuid;
 
-/// Something a buyer is told.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Something a buyer is told. Each kind has a template per locale
+/// (`templates/notices/<locale>/<kind>.txt`) that sees the fields by name.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "notice")]
 pub enum Notice {
     /// The seller has a cancellation or return request to decide, by `deadline`.
     RequestReceived {
@@ -173,6 +175,18 @@ impl Notice {
     }
 }
 
+/// `notice` in `locale`. A template that fails to render is a defect that the tests of every
+/// notice in every locale catch; should one slip through, the change it reports fails rather
+/// than commit without its notification.
+fn rendered(notice: &Notice, locale: &str) -> Result<templates::Rendered, DbErr> {
+    templates::render(notice, locale).map_err(|err| {
+        DbErr::Custom(format!(
+            "the {} notice did not render in {locale}: {err:#}",
+            notice.kind()
+        ))
+    })
+}
+
 /// Queues `notice` for `recipient` with `conn` (the transaction of the change): an email,
 /// and a text message too when the account has a phone number.
 pub async fn enqueue(
@@ -181,7 +195,7 @@ pub async fn enqueue(
     recipient: &account::Model,
     notice: &Notice,
 ) -> Result<(), DbErr> {
-    let rendered = templates::render(notice, &recipient.locale);
+    let rendered = rendered(notice, &recipient.locale)?;
     insert(
         conn,
         now,
@@ -219,7 +233,7 @@ pub async fn enqueue_email(
     address: &str,
     notice: &Notice,
 ) -> Result<(), DbErr> {
-    let rendered = templates::render(notice, &recipient.locale);
+    let rendered = rendered(notice, &recipient.locale)?;
     insert(
         conn,
         now,

@@ -1,20 +1,27 @@
-//! Demo data for a newcomer's first run: staff, sellers with stores, buyers, and orders in
-//! every state (a failed payment, a late parcel, a stalled parcel, a cancellation near its
-//! deadline and an overdue one, a completed refund and a failed one).
+//! Demo data for a newcomer's first run: staff, sellers with stores, buyers, orders in every
+//! state (a failed payment, a late parcel, a stalled parcel, a cancellation near its deadline
+//! and an overdue one, a completed refund and a failed one) and the support queue they led
+//! to. The world itself is data, `seed/demo.toml`; this module plays it through the real
+//! services.
 
-use anyhow::bail;
-use entity::account::{self, Role};
-use rand::Rng;
-use rand::distr::Alphanumeric;
+use std::collections::HashMap;
 use std::sync::Arc;
 
-use chrono::Duration;
+use anyhow::bail;
+use chrono::{DateTime, Duration, Utc};
+use entity::account::{self, Role};
 use entity::cancellation_request::{CancellationKind, CancellationReason};
 use entity::payment::{PaymentFailureReason, PaymentMethod};
 use entity::shipment::ShipmentStatus;
 use entity::store;
+use entity::ticket::{TicketCategory, TicketChannel, TicketPriority, TicketStatus};
+use figment::Figment;
+use figment::providers::{Format, Toml};
+use rand::Rng;
+use rand::distr::Alphanumeric;
 use sea_orm::{ActiveEnum, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use secrecy::SecretString;
+use serde::{Deserialize, Deserializer};
 use uuid::Uuid;
 
 use crate::accounts::service::{self, NewStaff, Registration};
@@ -25,11 +32,11 @@ use crate::error::ApiError;
 use crate::orders::service::{self as orders, NewItem, PaymentInput};
 use crate::payments::SimulatedGateway;
 use crate::refunds::service::{self as refunds, NewRefund};
-mod faq_content;
-
 use crate::state::AppState;
+use crate::tickets::attachments::check_upload;
 use crate::tickets::service::{self as tickets, NewReply, NewTicket};
-use entity::ticket::{TicketCategory, TicketChannel, TicketPriority, TicketStatus};
+
+mod faq_content;
 
 /// One demo account and its password, shown once.
 #[derive(Debug, Clone)]
@@ -55,80 +62,48 @@ pub async fn is_empty(state: &AppState) -> anyhow::Result<bool> {
     Ok(account::Entity::find().count(&state.db).await? == 0)
 }
 
-/// Creates the demo accounts; refuses a database that already has accounts.
+/// Creates the demo world of `demo.toml`; refuses a database that already has accounts.
 pub async fn seed_demo(state: &AppState) -> anyhow::Result<Vec<DemoAccount>> {
     if !is_empty(state).await? {
         bail!("the database already has accounts; demo data goes into an empty database only");
     }
-    let meta = RequestMeta {
-        ip: None,
-        user_agent: Some("storedesk seed".into()),
-    };
+    let world: World = Figment::from(Toml::string(WORLD))
+        .extract()
+        .map_err(|err| anyhow::anyhow!("src/seed/demo.toml: {err}"))?;
+    let meta = seed_meta();
     let mut created = Vec::new();
-    let staff = [
-        (Role::Admin, "admin@storedesk.test", "관리자 Admin"),
-        (Role::Agent, "agent.kim@storedesk.test", "김상담 Agent Kim"),
-        (Role::Agent, "agent.lee@storedesk.test", "이지원 Agent Lee"),
-    ];
-    for (role, email, name) in staff {
+    for account in &world.account {
         let password = random_password();
-        let input = NewStaff {
-            email: email.into(),
-            name: name.into(),
-            role,
-            password: SecretString::from(password.clone()),
+        let secret = SecretString::from(password.clone());
+        let outcome = if matches!(account.role, Role::Agent | Role::Admin) {
+            let input = NewStaff {
+                email: account.email.clone(),
+                name: account.name.clone(),
+                role: account.role,
+                password: secret,
+            };
+            service::create_staff(state, &meta, None, input)
+                .await
+                .map(drop)
+        } else {
+            let input = Registration {
+                email: account.email.clone(),
+                password: secret,
+                name: account.name.clone(),
+                phone: None,
+                role: account.role,
+                store_name: account.store.clone(),
+            };
+            service::register(state, &meta, input).await.map(drop)
         };
-        service::create_staff(state, &meta, None, input)
-            .await
-            .map_err(to_anyhow)?;
+        outcome.map_err(to_anyhow)?;
         created.push(DemoAccount {
-            role,
-            email: email.into(),
+            role: account.role,
+            email: account.email.clone(),
             password,
         });
     }
-    let customers = [
-        (
-            Role::Seller,
-            "seller.haneul@storedesk.test",
-            "박하늘",
-            Some("하늘생활"),
-        ),
-        (
-            Role::Seller,
-            "seller.bada@storedesk.test",
-            "최바다",
-            Some("바다마켓"),
-        ),
-        (Role::Buyer, "buyer.minji@storedesk.test", "정민지", None),
-        (Role::Buyer, "buyer.junho@storedesk.test", "한준호", None),
-        (
-            Role::Buyer,
-            "buyer.alex@storedesk.test",
-            "Alex Morgan",
-            None,
-        ),
-    ];
-    for (role, email, name, store_name) in customers {
-        let password = random_password();
-        let input = Registration {
-            email: email.into(),
-            password: SecretString::from(password.clone()),
-            name: name.into(),
-            phone: None,
-            role,
-            store_name: store_name.map(str::to_owned),
-        };
-        service::register(state, &meta, input)
-            .await
-            .map_err(to_anyhow)?;
-        created.push(DemoAccount {
-            role,
-            email: email.into(),
-            password,
-        });
-    }
-    seed_orders(state).await.map_err(to_anyhow)?;
+    play(state, &world).await.map_err(to_anyhow)?;
     seed_faq(state).await.map_err(to_anyhow)?;
     Ok(created)
 }
@@ -157,529 +132,505 @@ pub async fn seed_faq(state: &AppState) -> Result<(), ApiError> {
     Ok(())
 }
 
-async fn caller(state: &AppState, email: &str) -> Result<Caller, ApiError> {
-    let account = account::Entity::find()
-        .filter(account::Column::Email.eq(email))
-        .one(&state.db)
-        .await?
-        .ok_or(ApiError::NotFound("Demo account"))?;
-    Ok(Caller {
-        account_id: account.id,
-        role: account.role,
-        session_id: Uuid::nil(),
-    })
+/// The demo world, as written in `demo.toml`.
+const WORLD: &str = include_str!("seed/demo.toml");
+
+/// Everything `demo.toml` describes.
+#[derive(Debug, Deserialize)]
+struct World {
+    account: Vec<AccountSpec>,
+    order: Vec<OrderSpec>,
+    ticket: Vec<TicketSpec>,
 }
 
-async fn store_of(state: &AppState, seller: &Caller) -> Result<Uuid, ApiError> {
-    Ok(store::Entity::find()
-        .filter(store::Column::OwnerId.eq(seller.account_id))
-        .one(&state.db)
-        .await?
-        .ok_or(ApiError::NotFound("Demo store"))?
-        .id)
+#[derive(Debug, Deserialize)]
+struct AccountSpec {
+    #[serde(deserialize_with = "api_name")]
+    role: Role,
+    email: String,
+    name: String,
+    store: Option<String>,
 }
 
-/// Walks demo orders through the real services on a clock set in the past, so every
-/// timestamp, deadline, notification and audit event is what production would record.
-async fn seed_orders(state: &AppState) -> Result<(), ApiError> {
-    let real_now = state.clock.now();
-    let clock = ManualClock::new(real_now);
-    let gateway = Arc::new(SimulatedGateway::default());
-    let demo = AppState {
-        clock: Arc::new(clock.clone()),
-        gateway: gateway.clone(),
-        ..state.clone()
-    };
-    let meta = RequestMeta {
+#[derive(Debug, Deserialize)]
+struct OrderSpec {
+    /// What tickets call it.
+    name: Option<String>,
+    buyer: String,
+    seller: String,
+    product: String,
+    #[serde(default = "one")]
+    quantity: i32,
+    price: i64,
+    placed: When,
+    #[serde(default)]
+    steps: Vec<Step<OrderAction>>,
+}
+
+fn one() -> i32 {
+    1
+}
+
+/// Something that happens at a time.
+#[derive(Debug, Deserialize)]
+struct Step<A> {
+    #[serde(default)]
+    at: When,
+    #[serde(flatten)]
+    action: A,
+}
+
+/// What happens to an order; each is done by the party who does it in real life.
+#[derive(Debug, Deserialize)]
+#[serde(tag = "do", rename_all = "snake_case")]
+enum OrderAction {
+    /// The buyer pays (by card unless `method` says otherwise); `refused` makes the
+    /// payment provider refuse.
+    Pay {
+        #[serde(default, deserialize_with = "some_api_name")]
+        method: Option<PaymentMethod>,
+        #[serde(default, deserialize_with = "some_api_name")]
+        refused: Option<PaymentFailureReason>,
+    },
+    /// The seller starts preparing it.
+    Prepare,
+    /// The seller hands it to the carrier, expected after `expected_in`.
+    Ship { expected_in: Span },
+    /// The carrier reports a tracking event.
+    Scan {
+        #[serde(deserialize_with = "api_name")]
+        status: ShipmentStatus,
+        description: String,
+    },
+    /// The carrier delivers it.
+    Deliver,
+    /// The buyer confirms the purchase.
+    Confirm,
+    /// The buyer asks to cancel.
+    Cancel {
+        #[serde(deserialize_with = "api_name")]
+        reason: CancellationReason,
+        details: Option<String>,
+    },
+    /// The buyer asks to return it.
+    Return {
+        #[serde(deserialize_with = "api_name")]
+        reason: CancellationReason,
+        details: Option<String>,
+    },
+    /// The seller refunds part of it.
+    Refund {
+        amount: i64,
+        reason: String,
+        key: String,
+    },
+    /// The seller approves the open request; `refund_fails` makes the provider refuse the
+    /// refund that follows.
+    Approve {
+        note: String,
+        #[serde(default)]
+        refund_fails: bool,
+    },
+}
+
+#[derive(Debug, Deserialize)]
+struct TicketSpec {
+    /// Who writes it: the customer, or the agent logging a call `for` a customer.
+    by: String,
+    #[serde(rename = "for")]
+    for_customer: Option<String>,
+    #[serde(deserialize_with = "api_name")]
+    category: TicketCategory,
+    #[serde(default, deserialize_with = "some_api_name")]
+    channel: Option<TicketChannel>,
+    #[serde(default, deserialize_with = "some_api_name")]
+    priority: Option<TicketPriority>,
+    subject: String,
+    body: String,
+    /// The `name` of an order above.
+    order: Option<String>,
+    opened: When,
+    /// Moved back a day at a time until it is past its first-response target.
+    #[serde(default)]
+    breaching: bool,
+    #[serde(default)]
+    attachments: Vec<AttachmentSpec>,
+    #[serde(default)]
+    steps: Vec<Step<TicketAction>>,
+}
+
+/// A file on a ticket: `text`, or the demo screenshot when there is none.
+#[derive(Debug, Deserialize)]
+struct AttachmentSpec {
+    name: String,
+    text: Option<String>,
+}
+
+/// What happens on a ticket: the agent's work, then the customer's answer.
+#[derive(Debug, Deserialize)]
+#[serde(tag = "do", rename_all = "snake_case")]
+enum TicketAction {
+    /// The agent adds an internal note.
+    Note { text: String },
+    /// The agent replies.
+    Reply { text: String },
+    /// The agent sets the status.
+    Status {
+        #[serde(deserialize_with = "api_name")]
+        status: TicketStatus,
+    },
+    /// The customer sets the status (confirms it is fixed, or reopens).
+    CustomerStatus {
+        #[serde(deserialize_with = "api_name")]
+        status: TicketStatus,
+    },
+    /// The customer rates it.
+    Rate { score: i32, comment: Option<String> },
+}
+
+/// When something happens: `"2d ago"`, `"+30m"` after the step before, or at once.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+enum When {
+    /// This long before the demo starts.
+    Ago(Duration),
+    /// This long after the step before (zero: at once).
+    Later(Duration),
+    /// At the same time as the step before.
+    #[default]
+    AtOnce,
+}
+
+impl<'de> Deserialize<'de> for When {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        let span = |span: &str| parse_span(span).map_err(serde::de::Error::custom);
+        match (text.strip_suffix(" ago"), text.strip_prefix('+')) {
+            (Some(ago), _) => Ok(When::Ago(span(ago)?)),
+            (None, Some(later)) => Ok(When::Later(span(later)?)),
+            _ => Err(serde::de::Error::custom(format!(
+                "`{text}` is neither \"<span> ago\" nor \"+<span>\""
+            ))),
+        }
+    }
+}
+
+/// A length of time such as `30m`, `5h` or `6d 6h`.
+#[derive(Debug, Clone, Copy)]
+struct Span(Duration);
+
+impl<'de> Deserialize<'de> for Span {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        parse_span(&text)
+            .map(Span)
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+fn parse_span(text: &str) -> Result<Duration, String> {
+    let span = humantime::parse_duration(text).map_err(|err| format!("`{text}`: {err}"))?;
+    Duration::from_std(span).map_err(|err| format!("`{text}`: {err}"))
+}
+
+/// An enum value by its API name (`CARD_EXPIRED`).
+fn api_name<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: ActiveEnum<Value = String>,
+{
+    let name = String::deserialize(deserializer)?;
+    T::try_from_value(&name).map_err(|_| serde::de::Error::custom(format!("unknown name `{name}`")))
+}
+
+fn some_api_name<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: ActiveEnum<Value = String>,
+{
+    api_name(deserializer).map(Some)
+}
+
+fn seed_meta() -> RequestMeta {
+    RequestMeta {
         ip: None,
         user_agent: Some("storedesk seed".into()),
-    };
-    let haneul = caller(&demo, "seller.haneul@storedesk.test").await?;
-    let bada = caller(&demo, "seller.bada@storedesk.test").await?;
-    let minji = caller(&demo, "buyer.minji@storedesk.test").await?;
-    let junho = caller(&demo, "buyer.junho@storedesk.test").await?;
-    let alex = caller(&demo, "buyer.alex@storedesk.test").await?;
-    let agent = caller(&demo, "agent.kim@storedesk.test").await?;
-    let haneul_store = store_of(&demo, &haneul).await?;
-    let bada_store = store_of(&demo, &bada).await?;
-    let ago = |d: Duration| clock.set(real_now - d);
-    let card = |simulate| PaymentInput {
-        method: PaymentMethod::Card,
-        card_brand: Some("신한카드".into()),
-        card_last4: Some("4821".into()),
-        simulate,
-    };
-    let item = |name: &str, quantity, unit_price| NewItem {
-        product_name: name.into(),
-        quantity,
-        unit_price,
-    };
-    let place = |buyer: Caller, store: Uuid, items: Vec<NewItem>| {
-        let demo = demo.clone();
-        let meta = meta.clone();
-        async move { orders::place_order(&demo, &meta, &buyer, store, &items).await }
-    };
+    }
+}
 
-    // Waiting for payment, and a card that expired (the buyer can retry with another method).
-    ago(Duration::hours(3));
-    place(
-        minji,
-        haneul_store,
-        vec![item("스테인리스 텀블러 500ml", 1, 18_900)],
-    )
-    .await?;
-    let failed = place(junho, bada_store, vec![item("제주 감귤 5kg", 1, 32_000)]).await?;
-    orders::pay_order(
-        &demo,
-        &meta,
-        &junho,
-        failed.id,
-        card(Some(PaymentFailureReason::CardExpired)),
-    )
-    .await?;
+/// Plays the world's orders and tickets through the real services, on a clock that walks from
+/// the past to now.
+struct Player {
+    state: AppState,
+    clock: ManualClock,
+    gateway: Arc<SimulatedGateway>,
+    meta: RequestMeta,
+    /// When the demo starts: every `ago` counts back from it.
+    start: DateTime<Utc>,
+    /// Demo people by short name (`minji`), and sellers' stores by the seller's short name.
+    people: HashMap<String, Caller>,
+    stores: HashMap<String, Uuid>,
+    /// Orders by the name tickets use.
+    orders: HashMap<String, Uuid>,
+}
 
-    // Paid, and being prepared.
-    ago(Duration::hours(5));
-    let paid = place(
-        alex,
-        haneul_store,
-        vec![item("Linen bath towel set", 2, 24_500)],
-    )
-    .await?;
-    orders::pay_order(&demo, &meta, &alex, paid.id, card(None)).await?;
-    let preparing = place(minji, bada_store, vec![item("손질 고등어 10팩", 1, 27_800)]).await?;
-    orders::pay_order(&demo, &meta, &minji, preparing.id, card(None)).await?;
-    orders::mark_preparing(&demo, &meta, &bada, preparing.id).await?;
+async fn play(state: &AppState, world: &World) -> Result<(), ApiError> {
+    let start = state.clock.now();
+    let clock = ManualClock::new(start);
+    let gateway = Arc::new(SimulatedGateway::default());
+    let mut player = Player {
+        state: AppState {
+            clock: Arc::new(clock.clone()),
+            gateway: gateway.clone(),
+            ..state.clone()
+        },
+        clock,
+        gateway,
+        meta: seed_meta(),
+        start,
+        people: HashMap::new(),
+        stores: HashMap::new(),
+        orders: HashMap::new(),
+    };
+    for account in &world.account {
+        player.meet(&account.email).await?;
+    }
+    for order in &world.order {
+        player.order(order).await?;
+    }
+    for ticket in &world.ticket {
+        player.ticket(ticket).await?;
+    }
+    Ok(())
+}
 
-    // A cancellation the seller must decide soon, and one that is already overdue.
-    let mut waiting_for_seller = Vec::new();
-    for (buyer, at, name) in [
-        (junho, Duration::hours(20), "무선 가습기"),
-        (minji, Duration::days(5), "원목 도마 세트"),
-    ] {
-        ago(at);
-        let order = place(buyer, haneul_store, vec![item(name, 1, 45_000)]).await?;
-        waiting_for_seller.push(order.id);
-        orders::pay_order(&demo, &meta, &buyer, order.id, card(None)).await?;
-        orders::mark_preparing(&demo, &meta, &haneul, order.id).await?;
-        clock.advance(Duration::minutes(30));
-        cancellations::request_cancellation(
-            &demo,
-            &meta,
-            &buyer,
-            NewRequest {
-                order_id: order.id,
-                kind: CancellationKind::Cancel,
-                reason: CancellationReason::ChangeOfMind,
-                details: Some("다른 상품으로 다시 주문할게요.".into()),
-                override_reason: None,
-            },
-        )
-        .await?;
+impl Player {
+    /// Learns a demo account's caller (and store) under its short name: `minji` for
+    /// `buyer.minji@…`, `kim` for `agent.kim@…`, `admin` for `admin@…`.
+    async fn meet(&mut self, email: &str) -> Result<(), ApiError> {
+        let account = account::Entity::find()
+            .filter(account::Column::Email.eq(email))
+            .one(&self.state.db)
+            .await?
+            .ok_or(ApiError::NotFound("Demo account"))?;
+        let local = email.split('@').next().unwrap_or(email);
+        let short = local.rsplit('.').next().unwrap_or(local).to_owned();
+        if account.role == Role::Seller {
+            let store = store::Entity::find()
+                .filter(store::Column::OwnerId.eq(account.id))
+                .one(&self.state.db)
+                .await?
+                .ok_or(ApiError::NotFound("Demo store"))?;
+            self.stores.insert(short.clone(), store.id);
+        }
+        let caller = Caller {
+            account_id: account.id,
+            role: account.role,
+            session_id: Uuid::nil(),
+        };
+        self.people.insert(short, caller);
+        Ok(())
     }
 
-    // In transit on time, late (the expected date passed), and stalled (no scan for days).
-    let shipped = |buyer: Caller,
-                   seller: Caller,
-                   store: Uuid,
-                   name: &'static str,
-                   shipped_ago: Duration,
-                   expected_in: Duration| {
-        let demo = demo.clone();
-        let meta = meta.clone();
-        let clock = clock.clone();
-        async move {
-            clock.set(real_now - shipped_ago - Duration::hours(6));
-            let order = orders::place_order(
-                &demo,
-                &meta,
-                &buyer,
-                store,
-                &[NewItem {
-                    product_name: name.into(),
-                    quantity: 1,
-                    unit_price: 39_000,
-                }],
-            )
-            .await?;
-            orders::pay_order(
-                &demo,
-                &meta,
-                &buyer,
-                order.id,
-                PaymentInput {
-                    method: PaymentMethod::BankTransfer,
-                    card_brand: None,
-                    card_last4: None,
-                    simulate: None,
-                },
-            )
-            .await?;
-            orders::mark_preparing(&demo, &meta, &seller, order.id).await?;
-            clock.set(real_now - shipped_ago);
-            let expected = real_now - shipped_ago + expected_in;
-            orders::ship_order(
-                &demo,
-                &meta,
-                &seller,
-                order.id,
-                "CJ대한통운",
-                &format!("6301{}", &order.id.simple().to_string()[20..28]),
-                expected.max(clock.now()),
-            )
-            .await?;
-            Ok::<_, ApiError>(order)
+    fn person(&self, name: &str) -> Result<Caller, ApiError> {
+        self.people
+            .get(name)
+            .copied()
+            .ok_or(ApiError::NotFound("Demo person"))
+    }
+
+    fn move_clock(&self, when: When) {
+        match when {
+            When::Ago(ago) => self.clock.set(self.start - ago),
+            When::Later(later) => self.clock.advance(later),
+            When::AtOnce => {}
         }
-    };
-    shipped(
-        alex,
-        bada,
-        bada_store,
-        "블루투스 스피커",
-        Duration::days(1),
-        Duration::days(3),
-    )
-    .await?;
-    let late = shipped(
-        minji,
-        bada,
-        bada_store,
-        "캠핑 의자 2개",
-        Duration::days(6),
-        Duration::days(3),
-    )
-    .await?;
-    clock.set(real_now - Duration::hours(8));
-    orders::add_shipment_event(
-        &demo,
-        &meta,
-        &bada,
-        late.id,
-        ShipmentStatus::Exception,
-        "물량 증가로 배송 지연 (옥천HUB)",
-        None,
-    )
-    .await?;
-    shipped(
-        junho,
-        haneul,
-        haneul_store,
-        "세라믹 머그컵 세트",
-        Duration::days(5),
-        Duration::days(6),
-    )
-    .await?;
+    }
 
-    // Delivered (a partial refund for a damaged box), confirmed, canceled with its refund
-    // completed, and a return whose refund the gateway refused.
-    let delivered = shipped(
-        alex,
-        haneul,
-        haneul_store,
-        "Cotton bedding set",
-        Duration::days(4),
-        Duration::days(2),
-    )
-    .await?;
-    clock.set(real_now - Duration::days(2));
-    orders::mark_delivered(&demo, &meta, &haneul, delivered.id).await?;
-    clock.advance(Duration::hours(5));
-    refunds::create_refund(
-        &demo,
-        &meta,
-        &haneul,
-        NewRefund {
-            order_id: delivered.id,
-            amount: 5_000,
-            reason: "상자 파손 보상".into(),
-            idempotency_key: "demo-damaged-box".into(),
-        },
-    )
-    .await?;
-    let confirmed = shipped(
-        minji,
-        haneul,
-        haneul_store,
-        "유기농 현미 10kg",
-        Duration::days(9),
-        Duration::days(2),
-    )
-    .await?;
-    clock.set(real_now - Duration::days(7));
-    orders::mark_delivered(&demo, &meta, &haneul, confirmed.id).await?;
-    orders::confirm_purchase(&demo, &meta, &minji, confirmed.id).await?;
-
-    ago(Duration::days(2));
-    let canceled = place(junho, bada_store, vec![item("전동 칫솔", 1, 59_000)]).await?;
-    orders::pay_order(&demo, &meta, &junho, canceled.id, card(None)).await?;
-    clock.advance(Duration::minutes(20));
-    cancellations::request_cancellation(
-        &demo,
-        &meta,
-        &junho,
-        NewRequest {
-            order_id: canceled.id,
-            kind: CancellationKind::Cancel,
-            reason: CancellationReason::WrongPaymentInfo,
-            details: None,
-            override_reason: None,
-        },
-    )
-    .await?;
-
-    let returned = shipped(
-        alex,
-        bada,
-        bada_store,
-        "Running shoes 270mm",
-        Duration::days(5),
-        Duration::days(2),
-    )
-    .await?;
-    clock.set(real_now - Duration::days(3));
-    orders::mark_delivered(&demo, &meta, &bada, returned.id).await?;
-    clock.advance(Duration::hours(20));
-    let request = cancellations::request_cancellation(
-        &demo,
-        &meta,
-        &alex,
-        NewRequest {
-            order_id: returned.id,
-            kind: CancellationKind::Return,
-            reason: CancellationReason::Other,
-            details: Some("Size runs small.".into()),
-            override_reason: None,
-        },
-    )
-    .await?;
-    clock.advance(Duration::hours(3));
-    gateway.fail_next_refunds(1);
-    cancellations::approve_cancellation(
-        &demo,
-        &meta,
-        Decider::Person(bada),
-        request.id,
-        Some("반품 확인"),
-    )
-    .await?;
-
-    // The support queue: tickets on the troubled orders, a phone call logged by an agent, an
-    // internal note, a breached first-response target, a resolved and rated ticket.
-    let ticket = |who: Caller, input: NewTicket, at: Duration| {
-        let demo = demo.clone();
-        let meta = meta.clone();
-        let clock = clock.clone();
-        async move {
-            clock.set(real_now - at);
-            tickets::create_ticket(&demo, &meta, &who, input).await
+    async fn order(&mut self, spec: &OrderSpec) -> Result<(), ApiError> {
+        let (demo, meta) = (&self.state, &self.meta);
+        let buyer = self.person(&spec.buyer)?;
+        let seller = self.person(&spec.seller)?;
+        let store = *self
+            .stores
+            .get(&spec.seller)
+            .ok_or(ApiError::NotFound("Demo store"))?;
+        self.move_clock(spec.placed);
+        let item = NewItem {
+            product_name: spec.product.clone(),
+            quantity: spec.quantity,
+            unit_price: spec.price,
+        };
+        let order = orders::place_order(demo, meta, &buyer, store, &[item]).await?;
+        let id = order.id;
+        if let Some(name) = &spec.name {
+            self.orders.insert(name.clone(), id);
         }
-    };
-    let new_ticket = |category, subject: &str, body: &str, order_id| NewTicket {
-        category,
-        channel: TicketChannel::Web,
-        subject: subject.into(),
-        body: body.into(),
-        order_id,
-        requester_id: None,
-        payment_method: None,
-        card_last4: None,
-        priority: None,
-        attachments: Vec::new(),
-    };
-    // The buyer sends a screenshot of the error and the text the payment page showed.
-    let screenshot = crate::tickets::attachments::check_upload(
-        &demo.settings,
-        "결제실패_화면.png",
-        bytes::Bytes::from_static(DEMO_SCREENSHOT),
-    )?;
-    let error_text = crate::tickets::attachments::check_upload(
-        &demo.settings,
-        "결제오류_메시지.txt",
-        bytes::Bytes::from_static(
-            "[결제 실패] 카드 유효기간이 만료되었습니다. (오류코드 E-CARD-EXPIRED)\n".as_bytes(),
-        ),
-    )?;
-    let payment_ticket = ticket(
-        junho,
-        NewTicket {
-            attachments: vec![screenshot, error_text],
-            ..new_ticket(
-                TicketCategory::OrderPayment,
-                "결제가 계속 실패해요",
-                "감귤 주문 결제를 했는데 '결제 실패'라고 나옵니다. 카드는 신한카드입니다. 화면 캡처 첨부합니다.",
-                Some(failed.id),
-            )
-        },
-        Duration::hours(2),
-    )
-    .await?;
-    tickets::reply_to_ticket(
-        &demo,
-        &meta,
-        &agent,
-        payment_ticket.id,
-        NewReply {
-            body: "카드 유효기간 만료 건으로 보임. 다른 결제 수단 안내 예정.".into(),
-            internal: true,
-            ..NewReply::default()
-        },
-    )
-    .await?;
-    // Two unanswered tickets about orders are past their first-response target whatever day
-    // the demo starts: as old as planned, or a day older at a time while a weekend (or a
-    // holiday) leaves too few business minutes since.
-    let sla = &demo.settings.sla_first_response_minutes;
-    let target = i64::from(sla.low.max(sla.normal).max(sla.high).max(sla.urgent));
-    let overdue = |planned: Duration| {
+        let mut open_request = None;
+        for step in &spec.steps {
+            self.move_clock(step.at);
+            match &step.action {
+                OrderAction::Pay { method, refused } => {
+                    let method = method.unwrap_or(PaymentMethod::Card);
+                    let card = method == PaymentMethod::Card;
+                    let payment = PaymentInput {
+                        method,
+                        card_brand: card.then(|| "신한카드".to_owned()),
+                        card_last4: card.then(|| "4821".to_owned()),
+                        simulate: *refused,
+                    };
+                    orders::pay_order(demo, meta, &buyer, id, payment).await?;
+                }
+                OrderAction::Prepare => {
+                    orders::mark_preparing(demo, meta, &seller, id).await?;
+                }
+                OrderAction::Ship { expected_in } => {
+                    let tracking = format!("6301{}", &id.simple().to_string()[20..28]);
+                    let expected = self.clock.now() + expected_in.0;
+                    orders::ship_order(demo, meta, &seller, id, "CJ대한통운", &tracking, expected)
+                        .await?;
+                }
+                OrderAction::Scan {
+                    status,
+                    description,
+                } => {
+                    orders::add_shipment_event(demo, meta, &seller, id, *status, description, None)
+                        .await?;
+                }
+                OrderAction::Deliver => {
+                    orders::mark_delivered(demo, meta, &seller, id).await?;
+                }
+                OrderAction::Confirm => {
+                    orders::confirm_purchase(demo, meta, &buyer, id).await?;
+                }
+                OrderAction::Cancel { reason, details }
+                | OrderAction::Return { reason, details } => {
+                    let kind = if matches!(step.action, OrderAction::Return { .. }) {
+                        CancellationKind::Return
+                    } else {
+                        CancellationKind::Cancel
+                    };
+                    let request = NewRequest {
+                        order_id: id,
+                        kind,
+                        reason: *reason,
+                        details: details.clone(),
+                        override_reason: None,
+                    };
+                    let request =
+                        cancellations::request_cancellation(demo, meta, &buyer, request).await?;
+                    open_request = Some(request.id);
+                }
+                OrderAction::Refund {
+                    amount,
+                    reason,
+                    key,
+                } => {
+                    let refund = NewRefund {
+                        order_id: id,
+                        amount: *amount,
+                        reason: reason.clone(),
+                        idempotency_key: key.clone(),
+                    };
+                    refunds::create_refund(demo, meta, &seller, refund).await?;
+                }
+                OrderAction::Approve { note, refund_fails } => {
+                    let request = open_request.ok_or(ApiError::NotFound("Demo request"))?;
+                    if *refund_fails {
+                        self.gateway.fail_next_refunds(1);
+                    }
+                    let decider = Decider::Person(seller);
+                    cancellations::approve_cancellation(demo, meta, decider, request, Some(note))
+                        .await?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn ticket(&mut self, spec: &TicketSpec) -> Result<(), ApiError> {
+        let (demo, meta) = (&self.state, &self.meta);
+        let writer = self.person(&spec.by)?;
+        let agent = self.person("kim")?;
+        let customer = match &spec.for_customer {
+            Some(name) => self.person(name)?,
+            None => writer,
+        };
+        let order_id = match &spec.order {
+            Some(name) => Some(
+                *self
+                    .orders
+                    .get(name)
+                    .ok_or(ApiError::NotFound("Demo order"))?,
+            ),
+            None => None,
+        };
+        let mut attachments = Vec::new();
+        for file in &spec.attachments {
+            let bytes = match &file.text {
+                Some(text) => bytes::Bytes::from(text.clone()),
+                None => bytes::Bytes::from_static(DEMO_SCREENSHOT),
+            };
+            attachments.push(check_upload(&demo.settings, &file.name, bytes)?);
+        }
+        self.move_clock(match spec.opened {
+            When::Ago(ago) if spec.breaching => When::Ago(self.breaching(ago)),
+            opened => opened,
+        });
+        let input = NewTicket {
+            category: spec.category,
+            channel: spec.channel.unwrap_or(TicketChannel::Web),
+            subject: spec.subject.clone(),
+            body: spec.body.clone(),
+            order_id,
+            requester_id: spec.for_customer.as_ref().map(|_| customer.account_id),
+            payment_method: None,
+            card_last4: None,
+            priority: spec.priority,
+            attachments,
+        };
+        let id = tickets::create_ticket(demo, meta, &writer, input).await?.id;
+        for step in &spec.steps {
+            self.move_clock(step.at);
+            match &step.action {
+                TicketAction::Note { text } | TicketAction::Reply { text } => {
+                    let reply = NewReply {
+                        body: text.clone(),
+                        internal: matches!(step.action, TicketAction::Note { .. }),
+                        ..NewReply::default()
+                    };
+                    tickets::reply_to_ticket(demo, meta, &agent, id, reply).await?;
+                }
+                TicketAction::Status { status } => {
+                    tickets::set_ticket_status(demo, meta, &agent, id, *status).await?;
+                }
+                TicketAction::CustomerStatus { status } => {
+                    tickets::set_ticket_status(demo, meta, &customer, id, *status).await?;
+                }
+                TicketAction::Rate { score, comment } => {
+                    tickets::rate_ticket(demo, meta, &customer, id, *score, comment.as_deref())
+                        .await?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// `planned`, moved a day further back at a time until it lies more business minutes
+    /// before the start than the longest first-response target: a ticket opened then is
+    /// breaching whatever day the demo starts (a weekend or a holiday leaves too few
+    /// business minutes otherwise).
+    fn breaching(&self, planned: Duration) -> Duration {
+        let sla = &self.state.settings.sla_first_response_minutes;
+        let target = i64::from(sla.low.max(sla.normal).max(sla.high).max(sla.urgent));
+        let calendar = &self.state.calendar;
         let mut ago = planned;
-        while demo
-            .calendar
-            .business_minutes_between(real_now - ago, real_now)
-            <= target
+        while calendar.business_minutes_between(self.start - ago, self.start) <= target
             && ago < Duration::days(30)
         {
             ago += Duration::days(1);
         }
         ago
-    };
-    ticket(
-        minji,
-        new_ticket(
-            TicketCategory::Shipping,
-            "캠핑 의자가 아직 안 왔어요",
-            "도착 예정일이 지났는데 배송 조회가 멈춰 있습니다. 언제 받을 수 있나요?",
-            Some(late.id),
-        ),
-        overdue(Duration::days(2)),
-    )
-    .await?;
-    ticket(
-        alex,
-        new_ticket(
-            TicketCategory::Refund,
-            "Refund for my returned shoes?",
-            "The seller approved my return but I have not received the refund yet.",
-            Some(returned.id),
-        ),
-        overdue(Duration::hours(20)),
-    )
-    .await?;
-    let resolved = ticket(
-        minji,
-        new_ticket(
-            TicketCategory::Account,
-            "로그인이 안 돼요",
-            "비밀번호를 여러 번 틀려서 로그인이 막혔어요.",
-            None,
-        ),
-        Duration::days(3),
-    )
-    .await?;
-    clock.advance(Duration::hours(1));
-    tickets::reply_to_ticket(
-        &demo,
-        &meta,
-        &agent,
-        resolved.id,
-        NewReply {
-            body: "로그인 시도가 많아 잠시 잠겼습니다. 15분 후 다시 시도하시거나 '비밀번호 찾기'로 재설정해 주세요.".into(),
-            ..NewReply::default()
-        },
-    )
-    .await?;
-    tickets::set_ticket_status(&demo, &meta, &agent, resolved.id, TicketStatus::Resolved).await?;
-    // The customer confirms it is fixed (CLOSED) and rates it.
-    clock.advance(Duration::hours(2));
-    tickets::set_ticket_status(&demo, &meta, &minji, resolved.id, TicketStatus::Closed).await?;
-    tickets::rate_ticket(
-        &demo,
-        &meta,
-        &minji,
-        resolved.id,
-        5,
-        Some("빠른 답변 감사합니다"),
-    )
-    .await?;
-    // The overdue cancellation: the buyer writes in, nobody has answered yet (a missed
-    // first-response target).
-    ticket(
-        minji,
-        new_ticket(
-            TicketCategory::Cancellation,
-            "판매자가 취소 승인을 안 해줘요",
-            "5일 전에 취소를 요청했는데 아직도 판매자 승인 대기 중입니다. 빨리 처리해 주세요.",
-            waiting_for_seller.get(1).copied(),
-        ),
-        Duration::days(1),
-    )
-    .await?;
-    // An exchange question waiting on the customer (PENDING).
-    let exchange = ticket(
-        alex,
-        new_ticket(
-            TicketCategory::ReturnExchange,
-            "Can I exchange the bedding for a bigger size?",
-            "The set arrived fine but it is too small for our bed. Can I swap it for the queen size?",
-            Some(delivered.id),
-        ),
-        Duration::hours(30),
-    )
-    .await?;
-    clock.advance(Duration::hours(2));
-    tickets::reply_to_ticket(
-        &demo,
-        &meta,
-        &agent,
-        exchange.id,
-        NewReply {
-            body: "Yes, within 7 days of delivery. Which size would you like, and is the package unopened?".into(),
-            ..NewReply::default()
-        },
-    )
-    .await?;
-    tickets::set_ticket_status(&demo, &meta, &agent, exchange.id, TicketStatus::Pending).await?;
-    // A general question answered and resolved, waiting for the customer's confirmation.
-    let points = ticket(
-        junho,
-        new_ticket(
-            TicketCategory::Other,
-            "포인트 적립은 언제 되나요?",
-            "구매확정을 했는데 포인트가 안 보여요.",
-            None,
-        ),
-        Duration::hours(8),
-    )
-    .await?;
-    clock.advance(Duration::hours(1));
-    tickets::reply_to_ticket(
-        &demo,
-        &meta,
-        &agent,
-        points.id,
-        NewReply {
-            body: "포인트는 구매확정 다음 날 적립됩니다. 내일 다시 확인해 주세요.".into(),
-            ..NewReply::default()
-        },
-    )
-    .await?;
-    tickets::set_ticket_status(&demo, &meta, &agent, points.id, TicketStatus::Resolved).await?;
-    ticket(
-        agent,
-        NewTicket {
-            channel: TicketChannel::Phone,
-            requester_id: Some(bada.account_id),
-            priority: Some(TicketPriority::High),
-            ..new_ticket(
-                TicketCategory::Settlement,
-                "전화 문의: 11월 정산 금액 확인",
-                "판매자(바다마켓)가 11월 1차 정산 금액이 예상보다 적다고 전화함. 수수료 내역 확인 후 회신 필요.",
-                None,
-            )
-        },
-        Duration::hours(1),
-    )
-    .await?;
-    Ok(())
+    }
 }
 
 /// A tiny PNG (1×1 pixel) standing in for a buyer's screenshot.

@@ -7,6 +7,7 @@ use sea_orm::DatabaseConnection;
 use crate::accounts::passwords::PasswordHasher;
 use crate::accounts::throttle::ThrottlePolicy;
 use crate::accounts::tokens::JwtKeys;
+use crate::attachment_store::AttachmentStore;
 use crate::calendar::BusinessCalendar;
 use crate::clock::SharedClock;
 use crate::config::Settings;
@@ -15,7 +16,6 @@ use crate::events::EventBus;
 use crate::faq::index::FaqIndex;
 use crate::notifications::transport::Notifier;
 use crate::payments::{PaymentGateway, SimulatedGateway};
-use crate::tickets::attachments::AttachmentStore;
 
 /// Shared application state; cheap to clone.
 #[derive(Clone)]

@@ -27,3 +27,18 @@ pub mod ticket_attachment;
 pub mod ticket_macro;
 pub mod ticket_message;
 pub mod ticket_presence;
+
+/// The one spelling of an enum value outside Rust: the GraphQL enum name (`RESOLVED`), which
+/// is also what the column stores. Audit details, error messages and search-index keys use
+/// it, so that reports and clients filter on the names the API documents; Rust's `Debug`
+/// spelling (`Resolved`) never leaves the process.
+pub trait ApiName {
+    /// The value's name in the API.
+    fn api_name(&self) -> String;
+}
+
+impl<T: sea_orm::ActiveEnum<Value = String>> ApiName for T {
+    fn api_name(&self) -> String {
+        self.to_value()
+    }
+}

@@ -24,6 +24,7 @@ mod m20261202_000013_desk;
 mod m20261203_000014_outbox_claims;
 mod m20261203_000015_attachment_blobs;
 mod m20261206_000016_faq_freshness_index;
+mod m20261206_000017_api_names_in_audit_details;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000014_outbox_claims::Migration),
             Box::new(m20261203_000015_attachment_blobs::Migration),
             Box::new(m20261206_000016_faq_freshness_index::Migration),
+            Box::new(m20261206_000017_api_names_in_audit_details::Migration),
         ]
     }
 }

@@ -13,6 +13,7 @@
 //! limit, so nobody can bury an owner's inbox in links.
 
 use chrono::{DateTime, Utc};
+use entity::ApiName;
 use entity::account::{self, AccountStatus, Role};
 use entity::account_token::TokenPurpose;
 use entity::ticket::{self, TicketCategory, TicketChannel, TicketPriority, TicketStatus};
@@ -410,7 +411,7 @@ pub async fn lock_with_token(state: &AppState, meta: &RequestMeta, token: &str) 
                     AuditAction::TicketPriorityChanged,
                     owner,
                     ("ticket", ticket.id),
-                    json!({ "from": format!("{:?}", ticket.priority), "to": "Urgent", "reason": "compromise_confirmed" }),
+                    json!({ "from": ticket.priority.api_name(), "to": TicketPriority::Urgent.api_name(), "reason": "compromise_confirmed" }),
                 ),
             )
             .await?;

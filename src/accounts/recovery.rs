@@ -9,6 +9,7 @@
 //! password or a token.
 
 use chrono::{DateTime, Duration, Utc};
+use entity::ApiName;
 use entity::account::{self, AccountStatus, Role};
 use entity::account_token::{self, TokenPurpose};
 use entity::{audit_event, email_history};
@@ -22,11 +23,12 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::passwords;
-use super::service::{ACCESS_FAILED, revoke_sessions};
+use super::service::revoke_sessions;
 use super::throttle;
 use super::tokens;
 use super::validation::normalize_email;
 use crate::audit::{self, AuditAction, AuditEvent};
+use crate::auth::ACCESS_FAILED;
 use crate::auth::{Caller, RequestMeta};
 use crate::db;
 use crate::error::{ApiError, ApiResult};
@@ -592,8 +594,8 @@ pub async fn lock_account(
     let account = target_account(&txn, agent, account_id).await?;
     if account.status != AccountStatus::Active {
         return Err(ApiError::InvalidState(format!(
-            "The account is {:?}: only an active account can be locked.",
-            account.status
+            "The account is {}: only an active account can be locked.",
+            account.status.api_name()
         )));
     }
     let revoked = lock_in(&txn, &account, "locked_by_agent", now).await?;

@@ -13,7 +13,7 @@ use super::{compromise, recovery, security};
 use crate::auth::AuthCtx;
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::loaders::{AccountById, load_one};
-use crate::graphql::pagination::{self, ConnectionFields};
+use crate::graphql::pagination::{self, ConnectionFields, CountWhenSelected};
 use crate::graphql::{parse_id, parse_opt_id, request_parts};
 use crate::limits::Action;
 

@@ -14,7 +14,7 @@ use crate::audit::{self, AuditAction, AuditEvent};
 use crate::auth::{Caller, RequestMeta};
 use crate::db;
 use crate::error::{ApiError, ApiResult};
-use crate::graphql::pagination::{self, Page, PageArgs};
+use crate::pagination::{self, Page, PageArgs};
 use crate::state::AppState;
 
 /// Action prefixes an owner sees in their own security log: sign-ins and account changes,

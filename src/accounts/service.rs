@@ -18,18 +18,16 @@ use super::throttle;
 use super::tokens::{self, TokenError};
 use super::validation::{normalize_email, normalize_name, normalize_phone};
 use crate::audit::{self, AuditAction, AuditEvent};
-use crate::auth::{AuthCtx, Caller, RequestMeta};
+use crate::auth::{ACCESS_FAILED, AuthCtx, Caller, RequestMeta};
 use crate::db;
 use crate::error::{ApiError, ApiResult};
-use crate::graphql::pagination::{self, Page, PageArgs};
+use crate::pagination::{self, Page, PageArgs};
 use crate::state::AppState;
 
 /// The one answer for every failed login, whatever the reason (SECURITY.md "Login").
 const LOGIN_FAILED: &str = "Invalid email or password.";
 /// The one answer for every refused refresh token.
 const REFRESH_FAILED: &str = "Invalid or expired refresh token.";
-/// The one answer for every refused access token.
-pub const ACCESS_FAILED: &str = "Invalid or expired access token.";
 
 /// Sign-up input.
 #[derive(Debug)]
@@ -661,24 +659,6 @@ pub async fn authenticate_until(
         }
         _ => Err(ApiError::Unauthenticated(ACCESS_FAILED)),
     }
-}
-
-/// Whether a session row (with its account) still lets `caller` in at `now`: not revoked,
-/// not past its absolute lifetime, the account still active. Subscriptions ask before every
-/// message, so a logout, lock or password reset silences them at once.
-pub fn session_allows(
-    found: Option<&(session::Model, Option<account::Model>)>,
-    caller: &Caller,
-    now: DateTime<Utc>,
-) -> bool {
-    matches!(
-        found,
-        Some((session, Some(account)))
-            if session.account_id == caller.account_id
-                && session.revoked_at.is_none()
-                && now < session.absolute_expires_at
-                && account.status == AccountStatus::Active
-    )
 }
 
 /// Changes the caller's password and ends every other session.

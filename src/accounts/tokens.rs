@@ -20,7 +20,8 @@ use crate::config::{Mode, Settings};
 const ALGORITHM: Algorithm = Algorithm::HS256;
 /// Clock skew tolerated on `exp`/`nbf`/`iat`, in seconds.
 const LEEWAY_SECS: i64 = 5;
-/// `typ` claim of access tokens; reset and recovery tokens (later) carry other values.
+/// `typ` claim of access tokens. Links (reset, recovery, lock) are opaque tokens, not JWTs;
+/// the claim keeps any other JWT signed with the same key from passing as an access token.
 pub const ACCESS_TOKEN_TYPE: &str = "access";
 
 /// Claims of an access token.

@@ -84,7 +84,7 @@ pub struct Account(pub account::Model);
 
 #[Object]
 impl Account {
-    /// Opaque id.
+    /// The account's id: opaque and stable, for arguments such as `lockAccount(accountId:)`.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
@@ -109,7 +109,8 @@ impl Account {
         self.0.role.into()
     }
 
-    /// Status.
+    /// `ACTIVE`, or `LOCKED` (reported hacked, or locked by an agent: no sign-in until
+    /// recovery) or `DISABLED`.
     async fn status(&self) -> AccountStatus {
         self.0.status.into()
     }
@@ -138,7 +139,8 @@ pub struct Store(pub store::Model);
 
 #[Object]
 impl Store {
-    /// Opaque id.
+    /// The store's id: what `orders(filter: { storeId })` and `placeOrder(input: { storeId })`
+    /// take.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
@@ -249,7 +251,8 @@ pub struct RegisterInput {
 /// Staff creation input.
 #[derive(InputObject)]
 pub struct CreateStaffAccountInput {
-    /// Email.
+    /// Sign-in email of the new agent or admin (normalised: trimmed, lowercased); must be
+    /// unused.
     pub email: String,
     /// Display name.
     pub name: String,
@@ -264,7 +267,7 @@ pub struct AuditEvent(pub entity::audit_event::Model);
 
 #[Object]
 impl AuditEvent {
-    /// Opaque id.
+    /// The event's id; events are append-only and listed newest first.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
@@ -318,7 +321,7 @@ pub struct SecurityEvent(pub entity::audit_event::Model);
 
 #[Object]
 impl SecurityEvent {
-    /// Opaque id.
+    /// The event's id; the owner sees their own sign-in and account events, newest first.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }

@@ -9,7 +9,7 @@ use super::types::{
     CancellationRequestSort,
 };
 use crate::error::ApiResult;
-use crate::graphql::pagination::{self, ConnectionFields};
+use crate::graphql::pagination::{self, ConnectionFields, CountWhenSelected};
 use crate::graphql::{parse_id, parse_opt_id, request_parts};
 use crate::orders::types::Order;
 

@@ -7,6 +7,7 @@
 //! - One open request per order, enforced by a unique column as well as here.
 
 use chrono::{DateTime, Duration, Utc};
+use entity::ApiName;
 use entity::cancellation_request::{
     self, CancellationKind, CancellationReason, CancellationStatus,
 };
@@ -25,14 +26,13 @@ use crate::auth::{Caller, RequestMeta};
 use crate::config::OverdueDecisionAction;
 use crate::db;
 use crate::error::{ApiError, ApiResult};
-use crate::graphql::pagination::{self, Page, PageArgs};
 use crate::input::{optional_text, required_text};
 use crate::notifications::{self, Notice};
 use crate::orders::service::{
     buyer_of, cannot, has_open_request, has_pending_payment, latest_payment, lock_visible_order,
     refundable, store_order_ids, transition, visible_order_ids,
 };
-use crate::orders::status::wire;
+use crate::pagination::{self, Page, PageArgs};
 use crate::refunds::service::{open_refund, process_refund};
 use crate::state::AppState;
 
@@ -292,7 +292,7 @@ pub async fn request_cancellation(
             json!({
                 "order": order.id,
                 "kind": kind_name(request.kind),
-                "orderStatus": wire(order.status),
+                "orderStatus": order.status.api_name(),
                 "override": request.override_reason,
             }),
         ),
@@ -393,7 +393,8 @@ async fn decide(
         .await?
         .map_or(request.status, |r| r.status);
     Err(ApiError::InvalidState(format!(
-        "The request is already {current:?}: it cannot be decided again."
+        "The request is already {}: it cannot be decided again.",
+        current.api_name()
     )))
 }
 
@@ -710,8 +711,8 @@ pub async fn cancel_order_by_seller(
             Some(caller.account_id),
             ("order", order.id),
             json!({
-                "from": wire(order.status), "to": wire(moved.status),
-                "reason": format!("{reason:?}"), "note": note, "request": request_id,
+                "from": order.status.api_name(), "to": moved.status.api_name(),
+                "reason": reason.api_name(), "note": note, "request": request_id,
             }),
         ),
     )

@@ -69,7 +69,8 @@ pub struct CancellationRequest(pub cancellation_request::Model);
 
 #[Object]
 impl CancellationRequest {
-    /// Opaque id.
+    /// The request's id, for `approveCancellation`, `rejectCancellation` and
+    /// `withdrawCancellation`.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
@@ -87,7 +88,8 @@ impl CancellationRequest {
             .ok_or(ApiError::NotFound("Order"))
     }
 
-    /// Reason.
+    /// Why the buyer asked, from the fixed list the buyer chose from (`details` has their own
+    /// words).
     async fn reason(&self) -> CancellationReason {
         self.0.reason.into()
     }
@@ -97,7 +99,9 @@ impl CancellationRequest {
         self.0.details.as_deref()
     }
 
-    /// Status.
+    /// `PENDING_SELLER` until the seller (or an agent) decides by `sellerDeadlineAt`; then
+    /// `APPROVED` and `COMPLETED` once refunded, `REJECTED` with `rejectionReason`, or
+    /// `WITHDRAWN` by the buyer.
     async fn status(&self) -> CancellationStatus {
         self.0.status.into()
     }

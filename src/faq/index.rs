@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use chrono::{DateTime, Utc};
+use entity::ApiName;
 use entity::faq_entry::{self, Audience};
 use entity::ticket::TicketCategory;
 use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait, QueryOrder, QuerySelect};
@@ -94,11 +95,11 @@ fn internal(err: impl std::fmt::Display) -> ApiError {
 }
 
 fn category_key(category: TicketCategory) -> String {
-    format!("{category:?}")
+    category.api_name()
 }
 
 fn audience_key(audience: Audience) -> String {
-    format!("{audience:?}")
+    audience.api_name()
 }
 
 impl FaqIndex {

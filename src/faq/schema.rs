@@ -4,9 +4,9 @@ use async_graphql::connection::{Connection, Edge};
 use async_graphql::{Context, ID, Object};
 
 use super::service::{self, EntryFilter};
-use super::types::{Audience, ContactOptions, FaqEntry, FaqEntryInput, FaqSearchHit};
-use crate::error::{ApiError, ApiResult};
-use crate::graphql::pagination::{self, ConnectionFields, encode_cursor};
+use super::types::{Audience, FaqEntry, FaqEntryInput, FaqSearchHit};
+use crate::error::ApiResult;
+use crate::graphql::pagination::{self, ConnectionFields, CountWhenSelected, encode_cursor};
 use crate::graphql::{parse_id, request_parts};
 use crate::limits::Action;
 use crate::tickets::types::TicketCategory;
@@ -89,39 +89,6 @@ impl FaqQuery {
                 highlight: hit.highlight,
             })
             .collect())
-    }
-
-    /// How to reach support about `category`: channels, what to prepare, FAQ answers that
-    /// may solve it, and the expected wait.
-    async fn contact_options(
-        &self,
-        ctx: &Context<'_>,
-        category: TicketCategory,
-        audience: Option<Audience>,
-        #[graphql(default_with = "Some(\"ko\".to_owned())")] locale: Option<String>,
-    ) -> ApiResult<ContactOptions> {
-        let (state, _, _) = request_parts(ctx)?;
-        let locale = locale.unwrap_or_else(|| "ko".into());
-        if locale != "ko" && locale != "en" {
-            return Err(ApiError::validation("locale", "ko or en."));
-        }
-        let options = crate::tickets::contact::contact_options(
-            state,
-            category.into(),
-            audience.map(Into::into),
-            &locale,
-        )
-        .await?;
-        Ok(ContactOptions {
-            recommended_channels: options.channels.into_iter().map(Into::into).collect(),
-            required_information: options
-                .required_information
-                .into_iter()
-                .map(str::to_owned)
-                .collect(),
-            suggested_faqs: options.faqs.into_iter().map(FaqEntry).collect(),
-            expected_wait_minutes: options.expected_wait_minutes,
-        })
     }
 }
 

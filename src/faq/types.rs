@@ -4,7 +4,7 @@ use async_graphql::{Enum, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::faq_entry;
 
-use crate::tickets::types::{TicketCategory, TicketChannel};
+use crate::tickets::types::TicketCategory;
 
 /// Who an entry is written for.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,7 +23,7 @@ pub struct FaqEntry(pub faq_entry::Model);
 
 #[Object]
 impl FaqEntry {
-    /// Opaque id.
+    /// The entry's id, for `faqEntry(id:)`, `voteFaq` and the editing mutations.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
@@ -99,7 +99,8 @@ pub struct FaqSearchHit {
 /// An entry to save.
 #[derive(InputObject)]
 pub struct FaqEntryInput {
-    /// Category.
+    /// The ticket category the entry answers: the help center suggests it to customers opening
+    /// a ticket of that category.
     pub category: TicketCategory,
     /// Audience.
     pub audience: Audience,
@@ -129,17 +130,4 @@ impl From<FaqEntryInput> for super::service::EntryInput {
             position: input.position,
         }
     }
-}
-
-/// How to reach support about a kind of problem, before writing a ticket.
-#[derive(SimpleObject)]
-pub struct ContactOptions {
-    /// The channels that resolve this kind of problem fastest (the seeds' table).
-    pub recommended_channels: Vec<TicketChannel>,
-    /// What to have ready (order number, payment method, last 4 digits, …).
-    pub required_information: Vec<String>,
-    /// Answers that often solve it without a ticket.
-    pub suggested_faqs: Vec<FaqEntry>,
-    /// Expected wait for a first answer, from the open queue and recent response times.
-    pub expected_wait_minutes: i32,
 }

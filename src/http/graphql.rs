@@ -176,7 +176,7 @@ pub(crate) async fn auth_context(
             media,
             StatusCode::UNAUTHORIZED,
             ErrorCode::Unauthenticated,
-            accounts::ACCESS_FAILED,
+            crate::auth::ACCESS_FAILED,
         )
     };
     let token = value

@@ -9,7 +9,7 @@ use super::types::{
     Order, OrderFilter, PayOrderInput, PlaceOrderInput, SellerDashboard, ShipmentStatus,
 };
 use crate::error::{ApiError, ApiResult};
-use crate::graphql::pagination::{self, ConnectionFields};
+use crate::graphql::pagination::{self, ConnectionFields, CountWhenSelected};
 use crate::graphql::{parse_id, parse_opt_id, request_parts};
 
 /// Order queries.

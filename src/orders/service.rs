@@ -2,6 +2,7 @@
 //! No GraphQL here.
 
 use chrono::{DateTime, Duration, Utc};
+use entity::ApiName;
 use entity::account::Role;
 use entity::order::{self, OrderStatus};
 use entity::payment::{self, PaymentFailureReason, PaymentMethod, PaymentStatus};
@@ -15,15 +16,15 @@ use sea_orm::{
 use serde_json::json;
 use uuid::Uuid;
 
-use super::status::{allowed_from, wire};
+use super::status::allowed_from;
 use crate::audit::{self, AuditAction, AuditEvent};
 use crate::auth::{Caller, RequestMeta};
 use crate::config::Mode;
 use crate::db;
 use crate::error::{ApiError, ApiResult};
-use crate::graphql::pagination::{self, Page, PageArgs};
 use crate::input::{optional_text, required_text};
 use crate::notifications::{self, Notice};
+use crate::pagination::{self, Page, PageArgs};
 use crate::payments::{ChargeError, ChargeRequest, ChargeStatus, card_details};
 use crate::state::AppState;
 
@@ -144,7 +145,7 @@ pub fn cannot(order: &order::Model, what: &str) -> ApiError {
     ApiError::InvalidState(format!(
         "Order {} is {}: it cannot {what}.",
         order.order_number,
-        wire(order.status)
+        order.status.api_name()
     ))
 }
 
@@ -200,7 +201,7 @@ pub async fn audit_move(
             AuditAction::OrderStatusChanged,
             actor,
             ("order", from.id),
-            json!({ "orderNumber": from.order_number, "from": wire(from.status), "to": wire(to) }),
+            json!({ "orderNumber": from.order_number, "from": from.status.api_name(), "to": to.api_name() }),
         ),
     )
     .await
@@ -418,7 +419,7 @@ pub async fn pay_order(
             AuditAction::PaymentStarted,
             Some(caller.account_id),
             ("order", order.id),
-            json!({ "payment": payment_id, "method": format!("{:?}", input.method), "amount": order.total_amount }),
+            json!({ "payment": payment_id, "method": input.method.api_name(), "amount": order.total_amount }),
         ),
     )
     .await?;
@@ -545,10 +546,10 @@ async fn settle(
             ("order", order.id),
             json!({
                 "payment": payment_id,
-                "method": format!("{:?}", payment.method),
-                "failureReason": failure_reason.map(|r| format!("{r:?}")),
-                "from": wire(order.status),
-                "to": wire(next),
+                "method": payment.method.api_name(),
+                "failureReason": failure_reason.map(|r| r.api_name()),
+                "from": order.status.api_name(),
+                "to": next.api_name(),
             }),
         ),
     )
@@ -737,7 +738,7 @@ pub async fn ship_order(
             Some(caller.account_id),
             ("order", order.id),
             json!({
-                "from": wire(order.status), "to": wire(moved.status),
+                "from": order.status.api_name(), "to": moved.status.api_name(),
                 "carrier": carrier, "trackingNumber": tracking_number,
                 "expectedDeliveryAt": expected_delivery_at,
             }),
@@ -834,7 +835,7 @@ pub async fn add_shipment_event(
             AuditAction::ShipmentEventAdded,
             Some(caller.account_id),
             ("order", order.id),
-            json!({ "status": format!("{status:?}"), "description": description, "at": at }),
+            json!({ "status": status.api_name(), "description": description, "at": at }),
         ),
     )
     .await?;

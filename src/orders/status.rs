@@ -24,22 +24,6 @@ pub fn can_move(from: OrderStatus, to: OrderStatus) -> bool {
     allowed_from(to).contains(&from)
 }
 
-/// The wire name of a status (as in the schema).
-pub fn wire(status: OrderStatus) -> &'static str {
-    use OrderStatus::*;
-    match status {
-        PaymentPending => "PAYMENT_PENDING",
-        PaymentFailed => "PAYMENT_FAILED",
-        Paid => "PAID",
-        Preparing => "PREPARING",
-        Shipped => "SHIPPED",
-        Delivered => "DELIVERED",
-        Confirmed => "CONFIRMED",
-        Canceled => "CANCELED",
-        Returned => "RETURNED",
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use sea_orm::Iterable;

@@ -1,6 +1,6 @@
 //! GraphQL types of orders, payments and shipments, built from entity models. Nested
-//! relations load through the request's DataLoaders, so a page of orders costs a fixed
-//! number of queries whatever its size.
+//! relations load through the request's batched loaders (`graphql::loaders`), so a page of
+//! orders costs a fixed number of queries whatever its size.
 
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
@@ -142,7 +142,8 @@ pub struct Order(pub order::Model);
 
 #[Object]
 impl Order {
-    /// Opaque id.
+    /// The order's id, for arguments (`order(id:)`, `payOrder(orderId:)`); people use
+    /// `orderNumber`.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
@@ -152,7 +153,9 @@ impl Order {
         &self.0.order_number
     }
 
-    /// Status.
+    /// Where the order is: `PAYMENT_PENDING → PAID → PREPARING → SHIPPED → DELIVERED →
+    /// CONFIRMED`, or `PAYMENT_FAILED`, `CANCELED`, `RETURNED`. Only legal moves happen; an
+    /// illegal one answers `INVALID_STATE`.
     async fn status(&self) -> OrderStatus {
         self.0.status.into()
     }
@@ -414,7 +417,7 @@ pub struct OrderItem(pub order_item::Model);
 
 #[Object]
 impl OrderItem {
-    /// Opaque id.
+    /// The line's id within the order.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
@@ -445,7 +448,7 @@ pub struct Payment(pub payment::Model);
 
 #[Object]
 impl Payment {
-    /// Opaque id.
+    /// The payment attempt's id; an order keeps every attempt, `Order.payment` is the newest.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
@@ -455,7 +458,8 @@ impl Payment {
         self.0.method.into()
     }
 
-    /// Status.
+    /// `PENDING` while the provider answers; `PAID`, or `FAILED` with `failureReason`; then
+    /// `PARTIALLY_REFUNDED` or `REFUNDED` as refunds complete, or `CANCELED`.
     async fn status(&self) -> PaymentStatus {
         self.0.status.into()
     }

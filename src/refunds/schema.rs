@@ -6,7 +6,7 @@ use async_graphql::{Context, ID, Object};
 use super::service::{self, NewRefund};
 use super::types::{Refund, RefundFilter};
 use crate::error::{ApiError, ApiResult};
-use crate::graphql::pagination::{self, ConnectionFields};
+use crate::graphql::pagination::{self, ConnectionFields, CountWhenSelected};
 use crate::graphql::{parse_id, parse_opt_id, request_parts};
 
 /// Refund queries.

@@ -5,6 +5,7 @@
 //! CHECK constraint: however many requests race, the database lets through only what fits.
 
 use chrono::{DateTime, Duration, Utc};
+use entity::ApiName;
 use entity::cancellation_request::{self, CancellationStatus};
 use entity::order;
 use entity::payment::{self, PaymentStatus};
@@ -22,12 +23,12 @@ use crate::audit::{self, AuditAction, AuditEvent};
 use crate::auth::{Caller, RequestMeta};
 use crate::db;
 use crate::error::{ApiError, ApiResult};
-use crate::graphql::pagination::{self, Page, PageArgs};
 use crate::input::required_text;
 use crate::notifications::{self, Notice};
 use crate::orders::service::{
     buyer_of, latest_payment, lock_visible_order, store_order_ids, visible_order_ids,
 };
+use crate::pagination::{self, Page, PageArgs};
 use crate::payments::RefundRequest;
 use crate::state::AppState;
 
@@ -499,8 +500,8 @@ pub async fn retry_refund(
     lock_visible_order(&txn, caller, refund.order_id).await?;
     if refund.status != RefundStatus::Failed {
         return Err(ApiError::InvalidState(format!(
-            "Only FAILED refunds can be retried; this one is {:?}.",
-            refund.status
+            "Only FAILED refunds can be retried; this one is {}.",
+            refund.status.api_name()
         )));
     }
     if !reserve(&txn, refund.payment_id, refund.amount, now).await? {

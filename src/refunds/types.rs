@@ -29,7 +29,7 @@ pub struct Refund(pub refund::Model);
 
 #[Object]
 impl Refund {
-    /// Opaque id.
+    /// The refund's id, for `retryRefund`.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
@@ -52,7 +52,8 @@ impl Refund {
         &self.0.reason
     }
 
-    /// Status.
+    /// `REQUESTED`, `PROCESSING` at the payment provider, then `COMPLETED` or `FAILED` (with
+    /// `failureReason`; `retryRefund` tries again).
     async fn status(&self) -> RefundStatus {
         self.0.status.into()
     }

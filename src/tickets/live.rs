@@ -12,8 +12,7 @@ use uuid::Uuid;
 
 use super::types::{Ticket, TicketViewer};
 use super::{presence, service};
-use crate::accounts::service as accounts;
-use crate::auth::Caller;
+use crate::auth::{ACCESS_FAILED, Caller, session_allows};
 use crate::error::{ApiError, ApiResult};
 use crate::events::{TicketChange, TicketEvent};
 use crate::graphql::{parse_id, request_parts};
@@ -116,8 +115,8 @@ async fn still_allowed(
         .load_one(caller.session_id)
         .await
         .map_err(|err| ApiError::internal(anyhow::anyhow!("session check failed: {err}")))?;
-    if !accounts::session_allows(found.as_ref(), caller, state.clock.now()) {
-        return Err(ApiError::Unauthenticated(accounts::ACCESS_FAILED));
+    if !session_allows(found.as_ref(), caller, state.clock.now()) {
+        return Err(ApiError::Unauthenticated(ACCESS_FAILED));
     }
     Ok(())
 }

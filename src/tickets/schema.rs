@@ -7,15 +7,16 @@ use super::attachments::{self, NewAttachment};
 use super::macros;
 use super::presence::{self, Beat};
 use super::service::{self, NewReply, NewTicket};
-use super::types::AgentAvailability;
+use super::types::{AgentAvailability, ContactOptions};
 use super::types::{
     CreateTicketInput, CreateTicketPayload, Macro, MacroInput, SupportDashboard, Ticket,
     TicketCategory, TicketChannel, TicketFilter, TicketMessage, TicketPriority, TicketSort,
     TicketStatus, TicketViewer,
 };
 use crate::error::{ApiError, ApiResult};
+use crate::faq::types::Audience;
 use crate::graphql::loaders::{AccountById, load_one};
-use crate::graphql::pagination::{self, ConnectionFields};
+use crate::graphql::pagination::{self, ConnectionFields, CountWhenSelected};
 use crate::graphql::{parse_id, parse_opt_id, request_parts};
 use crate::limits::Action;
 use crate::state::AppState;
@@ -26,6 +27,43 @@ pub struct TicketsQuery;
 
 #[Object]
 impl TicketsQuery {
+    /// How to reach support about `category`: channels, what to prepare, FAQ answers that
+    /// may solve it, and the expected wait.
+    async fn contact_options(
+        &self,
+        ctx: &Context<'_>,
+        category: TicketCategory,
+        audience: Option<Audience>,
+        #[graphql(default_with = "Some(\"ko\".to_owned())")] locale: Option<String>,
+    ) -> ApiResult<ContactOptions> {
+        let (state, _, _) = request_parts(ctx)?;
+        let locale = locale.unwrap_or_else(|| "ko".into());
+        if locale != "ko" && locale != "en" {
+            return Err(ApiError::validation("locale", "ko or en."));
+        }
+        let options = super::contact::contact_options(
+            state,
+            category.into(),
+            audience.map(Into::into),
+            &locale,
+        )
+        .await?;
+        Ok(ContactOptions {
+            recommended_channels: options.channels.into_iter().map(Into::into).collect(),
+            required_information: options
+                .required_information
+                .into_iter()
+                .map(str::to_owned)
+                .collect(),
+            suggested_faqs: options
+                .faqs
+                .into_iter()
+                .map(crate::faq::types::FaqEntry)
+                .collect(),
+            expected_wait_minutes: options.expected_wait_minutes,
+        })
+    }
+
     /// Tickets the caller may see (customers their own, agents all), newest first, or with
     /// `sort: SLA_DUE` the next SLA target first (the agents' queue).
     #[graphql(complexity = "pagination::complexity(first, last, child_complexity)")]

@@ -3,6 +3,7 @@
 //! satisfaction. No GraphQL here.
 
 use chrono::{DateTime, Duration, Utc};
+use entity::ApiName;
 use entity::account::{self, Role};
 use entity::payment::PaymentMethod;
 use entity::ticket::{self, TicketCategory, TicketChannel, TicketPriority, TicketStatus};
@@ -23,10 +24,10 @@ use crate::config::PriorityMinutes;
 use crate::db;
 use crate::error::{ApiError, ApiResult};
 use crate::events::TicketChange;
-use crate::graphql::pagination::{self, Page, PageArgs};
 use crate::input::{escape_like, optional_text, required_text};
 use crate::notifications::{self, Notice};
 use crate::orders::service::order_scope;
+use crate::pagination::{self, Page, PageArgs};
 use crate::state::AppState;
 
 /// A new ticket.
@@ -427,7 +428,7 @@ pub async fn create_ticket(
             .ok_or(ApiError::NotFound("Order"))?;
     }
     let now = state.clock.now();
-    state.attachments.put_all(&input.attachments, now).await?;
+    attachments::put_all(&state.attachments, &input.attachments, now).await?;
     let txn = db::begin_write(&state.db).await?;
     let ticket = insert_ticket(
         &txn,
@@ -470,7 +471,7 @@ pub async fn create_ticket(
             json!({
                 "number": ticket.number,
                 "requester": requester.id,
-                "channel": format!("{:?}", ticket.channel),
+                "channel": ticket.channel.api_name(),
                 "assignedTo": assignee_id,
                 "attachments": input.attachments.len(),
             }),
@@ -582,7 +583,7 @@ pub async fn reply_to_ticket(
     }
     let extra = optional_text("body", Some(&body), 10_000)?;
     let now = state.clock.now();
-    state.attachments.put_all(&files, now).await?;
+    attachments::put_all(&state.attachments, &files, now).await?;
     let txn = db::begin_write(&state.db).await?;
     let ticket = lock_visible_ticket(&txn, caller, ticket_id).await?;
     if ticket.status == TicketStatus::Closed {
@@ -758,9 +759,10 @@ pub async fn set_ticket_status(
     };
     if !allowed {
         return Err(ApiError::InvalidState(format!(
-            "Ticket #{} is {:?}: it cannot become {next:?}{}.",
+            "Ticket #{} is {}: it cannot become {}{}.",
             ticket.number,
-            ticket.status,
+            ticket.status.api_name(),
+            next.api_name(),
             if caller.is_staff() {
                 ""
             } else {
@@ -779,7 +781,7 @@ pub async fn set_ticket_status(
             AuditAction::TicketStatusChanged,
             Some(caller.account_id),
             ("ticket", ticket.id),
-            json!({ "from": format!("{:?}", ticket.status), "to": format!("{next:?}") }),
+            json!({ "from": ticket.status.api_name(), "to": next.api_name() }),
         ),
     )
     .await?;
@@ -811,7 +813,7 @@ pub async fn set_ticket_priority(
             AuditAction::TicketPriorityChanged,
             Some(caller.account_id),
             ("ticket", ticket.id),
-            json!({ "from": format!("{:?}", ticket.priority), "to": format!("{priority:?}") }),
+            json!({ "from": ticket.priority.api_name(), "to": priority.api_name() }),
         ),
     )
     .await?;
@@ -1098,8 +1100,8 @@ async fn close_quiet_one(
                 None,
                 ("ticket", id),
                 json!({
-                    "from": format!("{:?}", TicketStatus::Resolved),
-                    "to": format!("{:?}", TicketStatus::Closed),
+                    "from": TicketStatus::Resolved.api_name(),
+                    "to": TicketStatus::Closed.api_name(),
                     "reason": "quiet period",
                 }),
             ),

@@ -15,7 +15,7 @@ use crate::graphql::loaders::{
     AccountById, AttachmentsByMessage, LastMessageByTicket, LastPublicMessageByTicket, OrderById,
     PaymentByOrder, RefundsByOrder, RequestsByOrder, ShipmentByOrder, load_many, load_one,
 };
-use crate::graphql::pagination::{self, ConnectionFields, PageArgs};
+use crate::graphql::pagination::{self, ConnectionFields, CountWhenSelected, PageArgs};
 use crate::graphql::request_parts;
 use crate::orders::types::{Order, PaymentMethod};
 
@@ -63,7 +63,7 @@ pub enum TicketChannel {
     Phone,
     /// Chat.
     Chat,
-    /// Email.
+    /// Received by email and logged by an agent.
     Email,
 }
 
@@ -129,7 +129,7 @@ fn is_staff(ctx: &Context<'_>) -> ApiResult<bool> {
 
 #[Object]
 impl Ticket {
-    /// Opaque id.
+    /// The ticket's id, for arguments; people quote `number`.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
@@ -139,27 +139,31 @@ impl Ticket {
         self.0.number
     }
 
-    /// Subject.
+    /// The requester's one-line summary, as written.
     async fn subject(&self) -> &str {
         &self.0.subject
     }
 
-    /// Category.
+    /// What it is about; decides which information was asked for up front and which FAQ entries
+    /// and channels are suggested.
     async fn category(&self) -> TicketCategory {
         self.0.category.into()
     }
 
-    /// Channel.
+    /// How it reached support: `WEB` when the customer wrote it, otherwise the channel an agent
+    /// logged (`PHONE`, `CHAT`, `EMAIL`).
     async fn channel(&self) -> TicketChannel {
         self.0.channel.into()
     }
 
-    /// Status.
+    /// `OPEN`, `PENDING` (waiting on the customer: the resolution clock pauses), `RESOLVED`
+    /// (closes after a quiet week; a customer reply reopens it) or `CLOSED`.
     async fn status(&self) -> TicketStatus {
         self.0.status.into()
     }
 
-    /// Priority.
+    /// `LOW`, `NORMAL`, `HIGH` or `URGENT`: sets the SLA targets (`firstResponseDueAt`,
+    /// `resolutionDueAt`).
     async fn priority(&self) -> TicketPriority {
         self.0.priority.into()
     }
@@ -391,7 +395,8 @@ pub struct TicketMessage(pub ticket_message::Model);
 
 #[Object]
 impl TicketMessage {
-    /// Opaque id.
+    /// The message's id; `replyToTicket(expectedLastMessageId:)` takes the newest one the
+    /// writer saw.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
@@ -437,7 +442,7 @@ pub struct Attachment(pub ticket_attachment::Model);
 
 #[Object]
 impl Attachment {
-    /// Opaque id.
+    /// The file's id; download it from `url`.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
@@ -471,12 +476,13 @@ impl Attachment {
 /// A new ticket.
 #[derive(InputObject)]
 pub struct CreateTicketInput {
-    /// Category.
+    /// What it is about. Buyers must name an order for `SHIPPING`, `CANCELLATION`, `REFUND` and
+    /// `RETURN_EXCHANGE`, and an order or a payment method for `ORDER_PAYMENT`.
     pub category: TicketCategory,
     /// Channel (customers: WEB).
     #[graphql(default_with = "Some(TicketChannel::Web)")]
     pub channel: Option<TicketChannel>,
-    /// Subject.
+    /// A one-line summary (1–200 characters).
     pub subject: String,
     /// What happened.
     pub body: String,
@@ -534,7 +540,7 @@ pub struct Macro(pub entity::ticket_macro::Model);
 
 #[Object]
 impl Macro {
-    /// Opaque id.
+    /// The macro's id, for `replyToTicket(macroId:)`, `updateMacro` and `deleteMacro`.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
@@ -579,7 +585,7 @@ impl From<MacroInput> for super::macros::MacroInput {
 /// A count of tickets with one status.
 #[derive(SimpleObject)]
 pub struct StatusCount {
-    /// Status.
+    /// The status counted.
     pub status: TicketStatus,
     /// Tickets.
     pub count: i64,
@@ -588,7 +594,7 @@ pub struct StatusCount {
 /// A count of tickets in one category.
 #[derive(SimpleObject)]
 pub struct CategoryCount {
-    /// Category.
+    /// The category counted.
     pub category: TicketCategory,
     /// Tickets.
     pub count: i64,
@@ -597,7 +603,7 @@ pub struct CategoryCount {
 /// A count of tickets with one priority.
 #[derive(SimpleObject)]
 pub struct PriorityCount {
-    /// Priority.
+    /// The priority counted.
     pub priority: TicketPriority,
     /// Tickets.
     pub count: i64,
@@ -627,7 +633,7 @@ impl AgentCsat {
 /// Satisfaction in one category.
 #[derive(SimpleObject)]
 pub struct CategoryCsat {
-    /// Category.
+    /// The category rated.
     pub category: TicketCategory,
     /// Average score (1..=5).
     pub average: f64,
@@ -754,4 +760,17 @@ pub struct AgentAvailability {
     pub available: bool,
     /// Most OPEN or PENDING tickets held before being skipped.
     pub max_open_tickets: i32,
+}
+
+/// How to reach support about a kind of problem, before writing a ticket.
+#[derive(SimpleObject)]
+pub struct ContactOptions {
+    /// The channels that resolve this kind of problem fastest (the seeds' table).
+    pub recommended_channels: Vec<TicketChannel>,
+    /// What to have ready (order number, payment method, last 4 digits, …).
+    pub required_information: Vec<String>,
+    /// Answers that often solve it without a ticket.
+    pub suggested_faqs: Vec<crate::faq::types::FaqEntry>,
+    /// Expected wait for a first answer, from the open queue and recent response times.
+    pub expected_wait_minutes: i32,
 }

@@ -8,6 +8,32 @@ use serde_json::json;
 
 use crate::helpers::{Engine, TestDatabase};
 
+/// Writes an audit event as an earlier version did, straight into the table; returns its id.
+async fn record(
+    db: &sea_orm::DatabaseConnection,
+    account: Option<uuid::Uuid>,
+    action: &str,
+    details: serde_json::Value,
+    at: chrono::DateTime<Utc>,
+) -> uuid::Uuid {
+    let id = uuid::Uuid::now_v7();
+    entity::audit_event::ActiveModel {
+        id: Set(id),
+        actor_id: Set(account),
+        action: Set(action.into()),
+        target_type: Set(account.map(|_| "account".into())),
+        target_id: Set(account),
+        ip: Set(None),
+        user_agent: Set(None),
+        details: Set(details),
+        created_at: Set(at),
+    }
+    .insert(db)
+    .await
+    .unwrap();
+    id
+}
+
 /// Email changes recorded in the audit log before `email_history` existed become history
 /// rows, so a compromise report with the replaced address still finds the account.
 async fn email_changes_of_the_audit_log_become_email_history(engine: Engine) {
@@ -36,20 +62,14 @@ async fn email_changes_of_the_audit_log_become_email_history(engine: Engine) {
     .insert(&db)
     .await
     .unwrap();
-    entity::audit_event::ActiveModel {
-        id: Set(uuid::Uuid::now_v7()),
-        actor_id: Set(Some(id)),
-        action: Set("account.email_changed".into()),
-        target_type: Set(Some("account".into())),
-        target_id: Set(Some(id)),
-        ip: Set(None),
-        user_agent: Set(None),
-        details: Set(json!({ "from": "owner@example.com", "to": "thief@evil.example" })),
-        created_at: Set(at),
-    }
-    .insert(&db)
-    .await
-    .unwrap();
+    record(
+        &db,
+        Some(id),
+        "account.email_changed",
+        json!({ "from": "owner@example.com", "to": "thief@evil.example" }),
+        at,
+    )
+    .await;
 
     let txn = storedesk::db::begin_write(&db).await.unwrap();
     Migrator::up(&txn, None).await.unwrap();
@@ -66,11 +86,83 @@ async fn email_changes_of_the_audit_log_become_email_history(engine: Engine) {
     database.drop_database().await;
 }
 
+/// Audit details that spelled enum values as Rust does (`Card`, `Resolved`) are rewritten to
+/// the API's names; other details and other actions are left alone.
+async fn old_audit_spellings_become_api_names(engine: Engine) {
+    let database = TestDatabase::create(engine).await;
+    let (db, _) = storedesk::db::connect(&database.url).await.unwrap();
+    let txn = storedesk::db::begin_write(&db).await.unwrap();
+    Migrator::up(&txn, Some(16)).await.unwrap();
+    txn.commit().await.unwrap();
+    let at = Utc.with_ymd_and_hms(2026, 12, 1, 3, 0, 0).unwrap();
+    let events = [
+        (
+            "payment.failed",
+            json!({ "method": "Card", "failureReason": "CardExpired", "from": "PAYMENT_PENDING" }),
+        ),
+        (
+            "ticket.status_changed",
+            json!({ "from": "Resolved", "to": "Closed" }),
+        ),
+        (
+            "ticket.priority_changed",
+            json!({ "from": "Normal", "to": "Urgent", "reason": "compromise_confirmed" }),
+        ),
+        (
+            "shipment.event_added",
+            json!({ "status": "InTransit", "description": "Hub" }),
+        ),
+        (
+            "account.email_changed",
+            json!({ "from": "Card", "to": "x@example.com" }),
+        ),
+    ];
+    let mut ids = Vec::new();
+    for (action, details) in events {
+        ids.push(record(&db, None, action, details, at).await);
+    }
+
+    let txn = storedesk::db::begin_write(&db).await.unwrap();
+    Migrator::up(&txn, None).await.unwrap();
+    txn.commit().await.unwrap();
+    let mut details = Vec::new();
+    for id in ids {
+        let event = entity::audit_event::Entity::find_by_id(id)
+            .one(&db)
+            .await
+            .unwrap()
+            .unwrap();
+        details.push(event.details);
+    }
+    assert_eq!(
+        details[0],
+        json!({ "method": "CARD", "failureReason": "CARD_EXPIRED", "from": "PAYMENT_PENDING" })
+    );
+    assert_eq!(details[1], json!({ "from": "RESOLVED", "to": "CLOSED" }));
+    assert_eq!(
+        details[2],
+        json!({ "from": "NORMAL", "to": "URGENT", "reason": "compromise_confirmed" })
+    );
+    assert_eq!(
+        details[3],
+        json!({ "status": "IN_TRANSIT", "description": "Hub" })
+    );
+    // Not an enum detail: untouched.
+    assert_eq!(details[4], json!({ "from": "Card", "to": "x@example.com" }));
+    let _ = db.close().await;
+    database.drop_database().await;
+}
+
 mod sqlite {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn email_changes_of_the_audit_log_become_email_history() {
         super::email_changes_of_the_audit_log_become_email_history(crate::helpers::Engine::Sqlite)
             .await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn old_audit_spellings_become_api_names() {
+        super::old_audit_spellings_become_api_names(crate::helpers::Engine::Sqlite).await;
     }
 }
 
@@ -81,5 +173,10 @@ mod postgres {
             crate::helpers::Engine::Postgres,
         )
         .await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn old_audit_spellings_become_api_names() {
+        super::old_audit_spellings_become_api_names(crate::helpers::Engine::Postgres).await;
     }
 }

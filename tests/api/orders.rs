@@ -354,7 +354,8 @@ pub async fn a_new_expected_delivery_date_is_sent_to_the_buyer(app: TestApp) {
     let mail: Vec<String> = sent_mail(&app).iter().map(|m| mail_text(m)).collect();
     assert!(
         mail.iter()
-            .any(|m| m.contains("2026년 11월 09일") && m.contains("To: buyer-a@example.com")),
+            .any(|m| m.contains("2026년 11월 9일로 변경되었습니다")
+                && m.contains("To: buyer-a@example.com")),
         "{mail:?}"
     );
     let seen = order_as(&app, &shop.buyer_a, &order).await;
