@@ -517,7 +517,7 @@ impl Settings {
     /// The database URL, defaulting to `<data_dir>/storedesk.db`.
     /// The SQLite database file, when the database is SQLite.
     pub fn sqlite_file(&self) -> Option<PathBuf> {
-        crate::db::sqlite_file(&self.effective_database_url())
+        sqlite_file(&self.effective_database_url())
     }
 
     /// The database URL in use (the SQLite file in the data dir unless one is configured).
@@ -527,6 +527,15 @@ impl Settings {
             None => format!("sqlite://{}", self.data_dir.join("storedesk.db").display()),
         }
     }
+}
+
+/// The file of an SQLite database URL (`None` for other engines and in-memory databases).
+pub fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+    let path = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = path.split('?').next().unwrap_or(path);
+    (path != ":memory:").then(|| std::path::PathBuf::from(path))
 }
 
 #[cfg(test)]

@@ -153,21 +153,12 @@ fn outside_transaction<C: sea_orm::sqlx::Connection>(conn: &mut C) -> bool {
 
 /// The directory of an SQLite database URL's file.
 fn sqlite_dir(url: &str) -> std::path::PathBuf {
-    sqlite_file(url)
+    crate::config::sqlite_file(url)
         .as_deref()
         .and_then(std::path::Path::parent)
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(std::path::Path::new("."))
         .to_path_buf()
-}
-
-/// The file of an SQLite database URL (`None` for other engines and in-memory databases).
-pub fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
-    let path = url
-        .strip_prefix("sqlite://")
-        .or_else(|| url.strip_prefix("sqlite:"))?;
-    let path = path.split('?').next().unwrap_or(path);
-    (path != ":memory:").then(|| std::path::PathBuf::from(path))
 }
 
 /// Whether the file system holding `dir` is mounted read-only.

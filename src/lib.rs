@@ -30,6 +30,7 @@ pub mod refunds;
 pub mod search;
 pub mod seed;
 pub mod state;
+pub mod sweeps;
 pub mod telemetry;
 pub mod texts;
 pub mod tickets;

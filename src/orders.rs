@@ -3,7 +3,9 @@
 
 pub mod dashboard;
 pub mod schema;
+pub mod scope;
 pub mod service;
+pub mod shipments;
 pub mod status;
 pub mod timeline;
 pub mod types;

@@ -1,12 +1,17 @@
-//! The payment gateway boundary and its built-in deterministic simulator, plus the card-data
-//! rules: only a brand and the last four digits are ever accepted or stored.
+//! The payment gateway boundary and its built-in deterministic simulator, the card-data
+//! rules (only a brand and the last four digits are ever accepted or stored), and what is
+//! known of an order's payment: its newest attempt, whether one is in flight, and how much
+//! can still be refunded.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use entity::payment::{PaymentFailureReason, PaymentMethod};
+use entity::payment::{self, PaymentFailureReason, PaymentMethod, PaymentStatus};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+};
 use tokio::sync::{Notify, Semaphore};
 use uuid::Uuid;
 
@@ -373,6 +378,46 @@ pub fn card_details(
         brand: brand.to_owned(),
         last4: last4.to_owned(),
     }))
+}
+
+/// Whether `order_id` has a payment attempt still waiting for the provider's answer.
+pub async fn has_pending_payment(
+    conn: &impl ConnectionTrait,
+    order_id: Uuid,
+) -> Result<bool, DbErr> {
+    Ok(payment::Entity::find()
+        .filter(payment::Column::OrderId.eq(order_id))
+        .filter(payment::Column::Status.eq(PaymentStatus::Pending))
+        .count(conn)
+        .await?
+        > 0)
+}
+
+/// The newest payment attempt of an order.
+pub async fn latest_payment(
+    conn: &impl ConnectionTrait,
+    order_id: Uuid,
+) -> Result<Option<payment::Model>, DbErr> {
+    payment::Entity::find()
+        .filter(payment::Column::OrderId.eq(order_id))
+        .order_by_desc(payment::Column::Id)
+        .one(conn)
+        .await
+}
+
+/// What can still be refunded from `payment`: the amount less the refunds not FAILED.
+pub fn refundable(payment: Option<&payment::Model>) -> i64 {
+    match payment {
+        Some(p)
+            if matches!(
+                p.status,
+                PaymentStatus::Paid | PaymentStatus::PartiallyRefunded | PaymentStatus::Refunded
+            ) =>
+        {
+            p.amount - p.refund_reserved
+        }
+        _ => 0,
+    }
 }
 
 #[cfg(test)]

@@ -47,7 +47,7 @@ pub struct AppState {
     /// Where ticket attachments are kept.
     pub attachments: AttachmentStore,
     /// Where each deadline sweep resumes.
-    pub sweep_cursors: crate::jobs::SweepCursors,
+    pub sweep_cursors: crate::sweeps::SweepCursors,
     /// Volume limits per client network and account.
     pub limits: crate::limits::AbuseLimits,
     /// Requests being served (the in-flight cap).
@@ -99,7 +99,7 @@ impl AppState {
             faq_index: FaqIndex::new()?,
             events: EventBus::new(&db),
             attachments,
-            sweep_cursors: crate::jobs::SweepCursors::default(),
+            sweep_cursors: crate::sweeps::SweepCursors::default(),
             limits,
             in_flight,
             shutdown: tokio_util::sync::CancellationToken::new(),

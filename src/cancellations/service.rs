@@ -28,11 +28,10 @@ use crate::db;
 use crate::error::{ApiError, ApiResult};
 use crate::input::{optional_text, required_text};
 use crate::notifications::{self, Notice};
-use crate::orders::service::{
-    buyer_of, cannot, has_open_request, has_pending_payment, latest_payment, lock_visible_order,
-    refundable, store_order_ids, transition, visible_order_ids,
-};
+use crate::orders::scope::{buyer_of, lock_visible_order, store_order_ids, visible_order_ids};
+use crate::orders::service::{cannot, has_open_request, transition};
 use crate::pagination::{self, Page, PageArgs};
+use crate::payments::{has_pending_payment, latest_payment, refundable};
 use crate::refunds::service::{open_refund, process_refund};
 use crate::state::AppState;
 
@@ -893,7 +892,7 @@ pub async fn escalate_overdue(state: &AppState) -> ApiResult<u32> {
         .filter(overdue(now))
         .filter(cancellation_request::Column::EscalatedAt.is_null());
     let escalate = |request: cancellation_request::Model| escalate_one(state, request, now);
-    crate::jobs::sweep_rows(
+    crate::sweeps::sweep_rows(
         state,
         "seller_deadlines",
         due,

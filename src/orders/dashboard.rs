@@ -9,7 +9,8 @@ use entity::refund::{self, RefundStatus};
 use entity::shipment;
 use sea_orm::{ColumnTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect};
 
-use super::service::{order_scope, stall_after, visible_order_ids};
+use super::scope::{order_scope, visible_order_ids};
+use super::shipments::stall_after;
 use crate::auth::Caller;
 use crate::state::AppState;
 

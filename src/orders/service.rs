@@ -3,19 +3,20 @@
 
 use chrono::{DateTime, Duration, Utc};
 use entity::ApiName;
-use entity::account::Role;
 use entity::order::{self, OrderStatus};
 use entity::payment::{self, PaymentFailureReason, PaymentMethod, PaymentStatus};
 use entity::shipment::{self, ShipmentStatus};
 use entity::{account, cancellation_request, order_item, shipment_event, store};
-use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, OnConflict, Query, SelectStatement};
+use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, OnConflict, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set,
+    QueryFilter, QuerySelect, Set,
 };
 use serde_json::json;
 use uuid::Uuid;
 
+use super::scope::{buyer_of, lock_visible_order, order_scope};
+use super::shipments::{delayed_shipments, shipment_orders, stall_after, stalled_shipments};
 use super::status::allowed_from;
 use crate::audit::{self, AuditAction, AuditEvent};
 use crate::auth::{Caller, RequestMeta};
@@ -25,7 +26,9 @@ use crate::error::{ApiError, ApiResult};
 use crate::input::{optional_text, required_text};
 use crate::notifications::{self, Notice};
 use crate::pagination::{self, Page, PageArgs};
-use crate::payments::{ChargeError, ChargeRequest, ChargeStatus, card_details};
+use crate::payments::{
+    ChargeError, ChargeRequest, ChargeStatus, card_details, has_pending_payment,
+};
 use crate::state::AppState;
 
 /// Largest number of lines in one order.
@@ -74,70 +77,6 @@ pub struct OrderFilter {
     pub delayed: Option<bool>,
     /// Only orders whose parcel has (or has not) stalled.
     pub stalled: Option<bool>,
-}
-
-/// The SQL condition of the orders `caller` may see: a buyer their own, a seller their
-/// store's, staff all. Applied in every query, never after loading.
-pub fn order_scope(caller: &Caller) -> Condition {
-    match caller.role {
-        Role::Buyer => Condition::all().add(order::Column::BuyerId.eq(caller.account_id)),
-        Role::Seller => Condition::all().add(
-            order::Column::StoreId.in_subquery(
-                Query::select()
-                    .column(store::Column::Id)
-                    .from(store::Entity)
-                    .and_where(store::Column::OwnerId.eq(caller.account_id))
-                    .to_owned(),
-            ),
-        ),
-        Role::Agent | Role::Admin => Condition::all(),
-    }
-}
-
-/// Ids of the orders `caller` may see, as a subquery for the tables that hang off orders.
-pub fn visible_order_ids(caller: &Caller) -> SelectStatement {
-    Query::select()
-        .column(order::Column::Id)
-        .from(order::Entity)
-        .cond_where(order_scope(caller))
-        .to_owned()
-}
-
-/// Ids of the orders of one store, as a subquery.
-pub fn store_order_ids(store_id: Uuid) -> SelectStatement {
-    Query::select()
-        .column(order::Column::Id)
-        .from(order::Entity)
-        .and_where(order::Column::StoreId.eq(store_id))
-        .to_owned()
-}
-
-/// One order `caller` may see, or `NOT_FOUND`.
-pub async fn visible_order(
-    conn: &impl ConnectionTrait,
-    caller: &Caller,
-    id: Uuid,
-) -> ApiResult<order::Model> {
-    order::Entity::find_by_id(id)
-        .filter(order_scope(caller))
-        .one(conn)
-        .await?
-        .ok_or(ApiError::NotFound("Order"))
-}
-
-/// Like [`visible_order`], locking the row until the transaction ends (PostgreSQL; SQLite
-/// write transactions are already exclusive), so checks and changes on one order serialise.
-pub async fn lock_visible_order(
-    conn: &impl ConnectionTrait,
-    caller: &Caller,
-    id: Uuid,
-) -> ApiResult<order::Model> {
-    order::Entity::find_by_id(id)
-        .filter(order_scope(caller))
-        .lock_exclusive()
-        .one(conn)
-        .await?
-        .ok_or(ApiError::NotFound("Order"))
 }
 
 /// The error for an order that cannot make a move.
@@ -462,19 +401,6 @@ fn payment_in_flight(order: &order::Model) -> ApiError {
     ))
 }
 
-/// Whether `order_id` has a payment attempt still waiting for the provider's answer.
-pub async fn has_pending_payment(
-    conn: &impl ConnectionTrait,
-    order_id: Uuid,
-) -> Result<bool, DbErr> {
-    Ok(payment::Entity::find()
-        .filter(payment::Column::OrderId.eq(order_id))
-        .filter(payment::Column::Status.eq(PaymentStatus::Pending))
-        .count(conn)
-        .await?
-        > 0)
-}
-
 /// How a PENDING attempt ends.
 #[derive(Debug, Clone)]
 enum Settlement {
@@ -593,7 +519,7 @@ pub async fn settle_stuck_payments(state: &AppState) -> ApiResult<u32> {
         settle(state, &RequestMeta::default(), None, attempt.id, settlement).await?;
         Ok(true)
     };
-    crate::jobs::sweep_rows(
+    crate::sweeps::sweep_rows(
         state,
         "pending_payments",
         stuck,
@@ -652,17 +578,6 @@ fn check_tracking(carrier: &str, tracking_number: &str) -> ApiResult<(String, St
         ));
     }
     Ok((carrier, tracking.to_owned()))
-}
-
-/// The buyer of `order`, for notifications.
-pub async fn buyer_of(
-    conn: &impl ConnectionTrait,
-    order: &order::Model,
-) -> ApiResult<account::Model> {
-    account::Entity::find_by_id(order.buyer_id)
-        .one(conn)
-        .await?
-        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("order without buyer")))
 }
 
 /// The seller hands the parcel to a carrier (배송중) and the buyer is told.
@@ -974,33 +889,6 @@ pub async fn confirm_purchase(
     Ok(moved)
 }
 
-/// Condition on `shipments` rows of parcels that are late at `now`.
-fn delayed_shipments(now: DateTime<Utc>) -> Condition {
-    Condition::all()
-        .add(shipment::Column::DeliveredAt.is_null())
-        .add(shipment::Column::ExpectedDeliveryAt.lt(now))
-}
-
-/// Condition on `shipments` rows of parcels with no tracking event since `stalled_before`.
-fn stalled_shipments(stalled_before: DateTime<Utc>) -> Condition {
-    Condition::all()
-        .add(shipment::Column::DeliveredAt.is_null())
-        .add(shipment::Column::LastEventAt.lt(stalled_before))
-}
-
-fn shipment_orders(condition: Condition) -> SelectStatement {
-    Query::select()
-        .column(shipment::Column::OrderId)
-        .from(shipment::Entity)
-        .cond_where(condition)
-        .to_owned()
-}
-
-/// How long a parcel may go without a tracking event before it counts as stalled.
-pub fn stall_after(state: &AppState) -> Duration {
-    Duration::hours(i64::from(state.settings.shipment_stall_hours))
-}
-
 /// Orders `caller` may see, newest first, one keyset page, with the total.
 pub async fn list_orders(
     state: &AppState,
@@ -1099,41 +987,4 @@ pub async fn order_by_id(
         .filter(order_scope(caller))
         .one(conn)
         .await?)
-}
-
-/// The newest payment attempt of an order.
-pub async fn latest_payment(
-    conn: &impl ConnectionTrait,
-    order_id: Uuid,
-) -> Result<Option<payment::Model>, DbErr> {
-    payment::Entity::find()
-        .filter(payment::Column::OrderId.eq(order_id))
-        .order_by_desc(payment::Column::Id)
-        .one(conn)
-        .await
-}
-
-/// What can still be refunded from `payment`: the amount less the refunds not FAILED.
-pub fn refundable(payment: Option<&payment::Model>) -> i64 {
-    match payment {
-        Some(p)
-            if matches!(
-                p.status,
-                PaymentStatus::Paid | PaymentStatus::PartiallyRefunded | PaymentStatus::Refunded
-            ) =>
-        {
-            p.amount - p.refund_reserved
-        }
-        _ => 0,
-    }
-}
-
-/// Whether a shipment is late at `now`.
-pub fn is_delayed(shipment: &shipment::Model, now: DateTime<Utc>) -> bool {
-    shipment.delivered_at.is_none() && shipment.expected_delivery_at < now
-}
-
-/// Whether a shipment has stalled at `now`.
-pub fn is_stalled(shipment: &shipment::Model, now: DateTime<Utc>, after: Duration) -> bool {
-    shipment.delivered_at.is_none() && shipment.last_event_at < now - after
 }

@@ -14,7 +14,8 @@ use crate::graphql::loaders::{
     ShipmentByOrder, StoreById, load_many, load_one,
 };
 use crate::graphql::request_parts;
-use crate::orders::service::{is_delayed, is_stalled, refundable, stall_after};
+use crate::orders::shipments::{is_delayed, is_stalled, stall_after};
+use crate::payments::refundable;
 use crate::refunds::types::Refund;
 
 /// Where an order is in its life.

@@ -25,11 +25,10 @@ use crate::db;
 use crate::error::{ApiError, ApiResult};
 use crate::input::required_text;
 use crate::notifications::{self, Notice};
-use crate::orders::service::{
-    buyer_of, latest_payment, lock_visible_order, store_order_ids, visible_order_ids,
-};
+use crate::orders::scope::{buyer_of, lock_visible_order, store_order_ids, visible_order_ids};
 use crate::pagination::{self, Page, PageArgs};
 use crate::payments::RefundRequest;
+use crate::payments::latest_payment;
 use crate::state::AppState;
 
 /// A PROCESSING refund untouched this long is taken to be abandoned by a crashed process and
@@ -99,7 +98,7 @@ async fn reserve(
 }
 
 fn nothing_left(payment: Option<&payment::Model>, amount: i64) -> ApiError {
-    let left = crate::orders::service::refundable(payment);
+    let left = crate::payments::refundable(payment);
     ApiError::InvalidState(format!(
         "Only {left} won can still be refunded on this order; {amount} asked."
     ))
@@ -244,7 +243,7 @@ pub async fn create_refund(
     };
     if let Some(existing) = lookup(&state.db).await? {
         // A retried request: the refund must still be one the caller may see.
-        crate::orders::service::visible_order(&state.db, caller, existing.order_id).await?;
+        crate::orders::scope::visible_order(&state.db, caller, existing.order_id).await?;
         return Ok(existing);
     }
     let now = state.clock.now();
@@ -607,7 +606,7 @@ pub async fn resume_stuck(state: &AppState) -> ApiResult<u32> {
         process_refund(state, refund.id).await?;
         Ok(true)
     };
-    crate::jobs::sweep_rows(
+    crate::sweeps::sweep_rows(
         state,
         "stuck_refunds",
         stuck,

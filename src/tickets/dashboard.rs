@@ -17,7 +17,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::service::breached;
-use crate::orders::service::stall_after;
+use crate::orders::shipments::stall_after;
 use crate::state::AppState;
 
 /// Satisfaction of one group.

@@ -13,7 +13,7 @@ use uuid::Uuid;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::input::required_text;
-use crate::orders::service::latest_payment;
+use crate::payments::latest_payment;
 use crate::state::AppState;
 
 /// Every placeholder a macro may use.

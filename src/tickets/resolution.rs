@@ -13,7 +13,7 @@ use minijinja::context;
 use minijinja::value::Value;
 
 use crate::cancellations::service::is_overdue as request_overdue;
-use crate::orders::service::{is_delayed, is_stalled};
+use crate::orders::shipments::{is_delayed, is_stalled};
 use crate::refunds::service::is_overdue as refund_overdue;
 use crate::texts;
 

@@ -26,7 +26,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::events::TicketChange;
 use crate::input::{escape_like, optional_text, required_text};
 use crate::notifications::{self, Notice};
-use crate::orders::service::order_scope;
+use crate::orders::scope::order_scope;
 use crate::pagination::{self, Page, PageArgs};
 use crate::state::AppState;
 
@@ -1059,7 +1059,7 @@ pub async fn close_quiet_resolved(state: &AppState) -> ApiResult<u32> {
         .filter(ticket::Column::Status.eq(TicketStatus::Resolved))
         .filter(ticket::Column::ResolvedAt.lt(now - quiet));
     let close = |ticket: ticket::Model| close_quiet_one(state, ticket.id, now, quiet);
-    crate::jobs::sweep_rows(
+    crate::sweeps::sweep_rows(
         state,
         "quiet_tickets",
         due,

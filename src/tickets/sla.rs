@@ -121,7 +121,7 @@ pub async fn escalate_breaches(state: &AppState) -> ApiResult<u32> {
     for target in [Target::FirstResponse, Target::Resolution] {
         let missed = ticket::Entity::find().filter(target.missed(now));
         let escalate = |ticket: ticket::Model| escalate_one(state, target, ticket.id, now);
-        escalated += crate::jobs::sweep_rows(
+        escalated += crate::sweeps::sweep_rows(
             state,
             target.sweep_name(),
             missed,

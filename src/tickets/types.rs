@@ -321,7 +321,7 @@ impl Ticket {
                 refunds: &refunds,
             },
             state.clock.now(),
-            crate::orders::service::stall_after(state),
+            crate::orders::shipments::stall_after(state),
             locale.as_deref().unwrap_or("ko"),
         ))
     }

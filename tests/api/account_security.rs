@@ -8,7 +8,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::{Value, json};
 
 use crate::engine_tests;
-use crate::helpers::{PASSWORD, Session, TestApp, error_code, error_field};
+use crate::helpers::{PASSWORD, Session, TestApp, error_code, error_field, several_workers};
 use crate::shop::*;
 
 const REQUEST: &str = "mutation($e: String!) { requestPasswordReset(email: $e) }";
@@ -708,7 +708,7 @@ engine_tests!(
     guessing_link_tokens_is_cut_off,
     a_reset_request_reveals_nothing_and_links_come_from_configuration,
     a_reset_link_works_once_expires_and_yields_to_a_newer_one,
-    two_racing_resets_with_one_link_let_exactly_one_win,
+    two_racing_resets_with_one_link_let_exactly_one_win with several_workers,
     a_hacked_account_is_locked_reviewed_and_recovered,
     agents_lock_and_unlock_with_a_reason,
     owners_see_their_devices_and_end_one,

@@ -5,7 +5,7 @@ use sea_orm::{ActiveModelTrait, EntityTrait, Set};
 use serde_json::json;
 
 use crate::engine_tests;
-use crate::helpers::{PASSWORD, TestApp, error_code, error_field};
+use crate::helpers::{PASSWORD, TestApp, error_code, error_field, several_workers};
 
 const REGISTER: &str = "mutation($input: RegisterInput!) { register(input: $input) {
     accessToken account { id email role store { name } } } }";
@@ -414,8 +414,8 @@ engine_tests!(
     agents_list_search_and_page_through_accounts,
     a_seller_sees_their_store_and_its_owner,
     the_account_list_does_not_query_per_row,
-    racing_registrations_of_one_email_have_one_winner,
-    concurrent_failures_are_all_counted,
+    racing_registrations_of_one_email_have_one_winner with several_workers,
+    concurrent_failures_are_all_counted with several_workers,
     forwarded_headers_are_ignored_by_default,
     accounts_page_backward_as_well_as_forward,
     me_reuses_the_row_read_by_the_token_check,

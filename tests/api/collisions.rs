@@ -5,7 +5,7 @@
 use serde_json::{Value, json};
 
 use crate::engine_tests;
-use crate::helpers::{Session, TestApp, error_code, error_field};
+use crate::helpers::{Session, TestApp, error_code, error_field, several_workers};
 use crate::shop::*;
 
 const REPLY: &str = "mutation($id: ID!, $body: String!, $internal: Boolean, $seen: ID) {
@@ -255,6 +255,6 @@ fn pagination_cursor(id: &str) -> String {
 engine_tests!(
     the_queue_sorts_by_the_next_sla_target,
     a_reply_against_a_stale_conversation_is_refused,
-    of_two_simultaneous_replies_to_one_message_one_is_sent,
+    of_two_simultaneous_replies_to_one_message_one_is_sent with several_workers,
     the_queue_filters_by_channel,
 );

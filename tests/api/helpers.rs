@@ -422,6 +422,12 @@ impl TestAppHandle {
     }
 }
 
+/// Settings for the race tests: several HTTP workers, so racing requests run on different
+/// threads at the same moment (one worker would only interleave them at await points).
+pub fn several_workers(settings: &mut Settings) {
+    settings.workers = Some(4);
+}
+
 /// Declares each listed `async fn(TestApp)` as a test on SQLite and on PostgreSQL; a name
 /// may be followed by `with adjust`, a `fn(&mut Settings)` applied before the server starts.
 #[macro_export]

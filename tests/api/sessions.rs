@@ -4,7 +4,7 @@ use entity::account::AccountStatus;
 use serde_json::json;
 
 use crate::engine_tests;
-use crate::helpers::{PASSWORD, TestApp, error_code, session_from};
+use crate::helpers::{PASSWORD, TestApp, error_code, session_from, several_workers};
 
 const CHANGE: &str =
     "mutation($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) }";
@@ -160,7 +160,7 @@ pub async fn an_access_token_expires_after_fifteen_minutes(app: TestApp) {
 engine_tests!(
     refreshing_rotates_both_tokens,
     a_replayed_refresh_token_revokes_the_session,
-    concurrent_uses_of_one_refresh_token_have_one_winner,
+    concurrent_uses_of_one_refresh_token_have_one_winner with several_workers,
     logout_ends_one_session_or_all,
     changing_the_password_ends_the_other_sessions,
     changing_the_password_checks_both_passwords,
