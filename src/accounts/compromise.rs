@@ -18,6 +18,7 @@ use entity::account::{self, AccountStatus, Role};
 use entity::account_token::TokenPurpose;
 use entity::ticket::{self, TicketCategory, TicketChannel, TicketPriority, TicketStatus};
 use entity::ticket_message::{self, MessageOrigin};
+use minijinja::value::Value;
 use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, QuerySelect, Set};
 use serde_json::json;
 use uuid::Uuid;
@@ -37,22 +38,14 @@ use crate::events::TicketChange;
 use crate::input::required_text;
 use crate::notifications::{self, Notice};
 use crate::state::AppState;
+use crate::texts;
 use crate::tickets::service::{TicketRow, insert_ticket, reprioritize};
 
-/// Subject of every compromise ticket.
-const SUBJECT: &str = "계정 도용 신고 (account compromise report)";
-
-/// What a not-yet-verified report tells the customer on their ticket (our words, never the
-/// reporter's: a stranger's text must not reach the owner through storedesk).
-const UNVERIFIED_NOTICE: &str = "이 계정이 도용되었다는 신고가 접수되었습니다. 본인이 신고했다면 \
-    메일로 받은 '지금 계정 잠그기' 링크를 눌러 주세요. 신고한 적이 없다면 아무것도 하지 않으셔도 \
-    됩니다. / Someone reported this account as hacked. If it was you, press 'Lock my account \
-    now' in the email we sent; if not, you need not do anything.";
-
-/// What the ticket records when the owner confirmed the report from their mailbox.
-const CONFIRMED_NOTE: &str = "소유자가 메일의 잠금 링크로 신고를 확인했습니다: 계정을 잠그고 모든 \
-    세션을 종료했습니다. / The owner confirmed the report with the emailed lock link: the \
-    account is locked and every session ended.";
+/// A fixed text of compromise tickets, `templates/tickets/compromise.<which>.txt`.
+fn text(which: &str) -> ApiResult<String> {
+    texts::render(&format!("tickets/compromise.{which}.txt"), Value::UNDEFINED)
+        .map_err(|err| ApiError::internal(anyhow::anyhow!("compromise text {which}: {err:#}")))
+}
 
 fn email_key(email: &str) -> String {
     format!("compromise-email:{email}")
@@ -118,7 +111,7 @@ async fn open_ticket(
             order_id: None,
             category: TicketCategory::Account,
             channel: TicketChannel::Web,
-            subject: SUBJECT.into(),
+            subject: text("subject")?,
             priority,
             payment_method: None,
             card_last4: None,
@@ -296,7 +289,7 @@ async fn file_unverified(
         ticket.id,
         None,
         MessageOrigin::System,
-        UNVERIFIED_NOTICE.into(),
+        text("unverified")?,
         false,
         now,
     )
@@ -398,7 +391,7 @@ pub async fn lock_with_token(state: &AppState, meta: &RequestMeta, token: &str) 
                 ticket.id,
                 None,
                 MessageOrigin::System,
-                format!("{CONFIRMED_NOTE}\n\n{events}"),
+                format!("{}\n\n{events}", text("confirmed")?),
                 true,
                 now,
             )
