@@ -92,9 +92,7 @@ pub struct RequestMeta {
 impl RequestMeta {
     /// What the client is throttled by: its IPv4 address or its IPv6 /64.
     pub fn network(&self) -> Option<String> {
-        self.ip
-            .as_deref()
-            .map(crate::http::client_ip::throttle_network)
+        self.ip.as_deref().map(crate::client_ip::throttle_network)
     }
 }
 

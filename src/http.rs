@@ -2,7 +2,6 @@
 //! the console after all of them.
 
 pub mod attachments;
-pub mod client_ip;
 pub mod console;
 #[cfg(feature = "bench-floor")]
 pub mod floor;

@@ -10,6 +10,7 @@ pub mod auth;
 pub mod backup;
 pub mod calendar;
 pub mod cancellations;
+pub mod client_ip;
 pub mod clock;
 pub mod config;
 pub mod dataset;

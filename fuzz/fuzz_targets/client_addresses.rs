@@ -5,7 +5,7 @@
 use std::net::IpAddr;
 
 use libfuzzer_sys::fuzz_target;
-use storedesk::http::client_ip::{client_ip, throttle_network};
+use storedesk::client_ip::{client_ip, throttle_network};
 
 fuzz_target!(|input: (u128, bool, Vec<&str>)| {
     let (raw, v4, chain) = input;

@@ -24,10 +24,10 @@ use entity::account;
 
 use crate::accounts::service as accounts;
 use crate::auth::{AuthCtx, RequestMeta};
+use crate::client_ip;
 use crate::config::Mode;
 use crate::error::{ApiError, ErrorCode, classify_server_error};
 use crate::graphql::{HttpSchema, admission, loaders};
-use crate::http::client_ip;
 use crate::state::AppState;
 
 /// How a GraphQL response is sent.
