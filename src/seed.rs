@@ -72,6 +72,7 @@ pub async fn seed_demo(state: &AppState) -> anyhow::Result<Vec<DemoAccount>> {
         .map_err(|err| anyhow::anyhow!("src/seed/demo.toml: {err}"))?;
     let meta = seed_meta();
     let mut created = Vec::new();
+    let mut models = Vec::new();
     for account in &world.account {
         let password = random_password();
         let secret = SecretString::from(password.clone());
@@ -82,9 +83,7 @@ pub async fn seed_demo(state: &AppState) -> anyhow::Result<Vec<DemoAccount>> {
                 role: account.role,
                 password: secret,
             };
-            service::create_staff(state, &meta, None, input)
-                .await
-                .map(drop)
+            service::create_staff(state, &meta, None, input).await
         } else {
             let input = Registration {
                 email: account.email.clone(),
@@ -94,16 +93,18 @@ pub async fn seed_demo(state: &AppState) -> anyhow::Result<Vec<DemoAccount>> {
                 role: account.role,
                 store_name: account.store.clone(),
             };
-            service::register(state, &meta, input).await.map(drop)
+            service::register(state, &meta, input)
+                .await
+                .map(|signed_in| signed_in.account)
         };
-        outcome.map_err(to_anyhow)?;
+        models.push(outcome.map_err(to_anyhow)?);
         created.push(DemoAccount {
             role: account.role,
             email: account.email.clone(),
             password,
         });
     }
-    play(state, &world).await.map_err(to_anyhow)?;
+    play(state, &world, &models).await.map_err(to_anyhow)?;
     seed_faq(state).await.map_err(to_anyhow)?;
     Ok(created)
 }
@@ -373,7 +374,12 @@ struct Player {
     orders: HashMap<String, Uuid>,
 }
 
-async fn play(state: &AppState, world: &World) -> Result<(), ApiError> {
+/// `accounts` are the world's accounts as created.
+async fn play(
+    state: &AppState,
+    world: &World,
+    accounts: &[account::Model],
+) -> Result<(), ApiError> {
     let start = state.clock.now();
     let clock = ManualClock::new(start);
     let gateway = Arc::new(SimulatedGateway::default());
@@ -391,8 +397,8 @@ async fn play(state: &AppState, world: &World) -> Result<(), ApiError> {
         stores: HashMap::new(),
         orders: HashMap::new(),
     };
-    for account in &world.account {
-        player.meet(&account.email).await?;
+    for account in accounts {
+        player.meet(account).await?;
     }
     for order in &world.order {
         player.order(order).await?;
@@ -406,12 +412,8 @@ async fn play(state: &AppState, world: &World) -> Result<(), ApiError> {
 impl Player {
     /// Learns a demo account's caller (and store) under its short name: `minji` for
     /// `buyer.minji@…`, `kim` for `agent.kim@…`, `admin` for `admin@…`.
-    async fn meet(&mut self, email: &str) -> Result<(), ApiError> {
-        let account = account::Entity::find()
-            .filter(account::Column::Email.eq(email))
-            .one(&self.state.db)
-            .await?
-            .ok_or(ApiError::NotFound("Demo account"))?;
+    async fn meet(&mut self, account: &account::Model) -> Result<(), ApiError> {
+        let email = account.email.as_str();
         let local = email.split('@').next().unwrap_or(email);
         let short = local.rsplit('.').next().unwrap_or(local).to_owned();
         if account.role == Role::Seller {

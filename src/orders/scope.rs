@@ -5,7 +5,9 @@
 use entity::account::{self, Role};
 use entity::{order, store};
 use sea_orm::sea_query::{Query, SelectStatement};
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Select,
+};
 use uuid::Uuid;
 
 use crate::auth::Caller;
@@ -53,11 +55,7 @@ pub async fn visible_order(
     caller: &Caller,
     id: Uuid,
 ) -> ApiResult<order::Model> {
-    order::Entity::find_by_id(id)
-        .filter(order_scope(caller))
-        .one(conn)
-        .await?
-        .ok_or(ApiError::NotFound("Order"))
+    found(scoped(caller, id).one(conn).await?)
 }
 
 /// Like [`visible_order`], locking the row until the transaction ends (PostgreSQL; SQLite
@@ -67,12 +65,15 @@ pub async fn lock_visible_order(
     caller: &Caller,
     id: Uuid,
 ) -> ApiResult<order::Model> {
-    order::Entity::find_by_id(id)
-        .filter(order_scope(caller))
-        .lock_exclusive()
-        .one(conn)
-        .await?
-        .ok_or(ApiError::NotFound("Order"))
+    found(scoped(caller, id).lock_exclusive().one(conn).await?)
+}
+
+fn scoped(caller: &Caller, id: Uuid) -> Select<order::Entity> {
+    order::Entity::find_by_id(id).filter(order_scope(caller))
+}
+
+fn found(order: Option<order::Model>) -> ApiResult<order::Model> {
+    order.ok_or(ApiError::NotFound("Order"))
 }
 
 /// The buyer of `order`, for notifications.
