@@ -31,6 +31,7 @@ pub mod refunds;
 pub mod search;
 pub mod seed;
 pub mod state;
+pub mod support_dashboard;
 pub mod sweeps;
 pub mod telemetry;
 pub mod texts;

@@ -58,7 +58,7 @@ pub struct AppState {
     /// Parsed GraphQL documents by their text.
     pub documents: crate::graphql::documents::DocumentCache,
     /// The agents' dashboard, shared for a few seconds.
-    pub dashboard: crate::tickets::dashboard::DashboardCache,
+    pub dashboard: crate::support_dashboard::DashboardCache,
     /// The loaders every subscription shares.
     pub live_loaders: crate::graphql::loaders::SharedLoaders,
 }
@@ -108,6 +108,15 @@ impl AppState {
             live_loaders: crate::graphql::loaders::SharedLoaders::new(&db),
             db,
         })
+    }
+
+    /// What a deadline sweep needs of this instance.
+    pub fn sweeper(&self) -> crate::sweeps::Sweeper<'_> {
+        crate::sweeps::Sweeper {
+            db: &self.db,
+            batch: self.settings.sweep_batch(),
+            cursors: &self.sweep_cursors,
+        }
     }
 
     /// The same state with another payment gateway.

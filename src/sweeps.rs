@@ -10,7 +10,6 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Se
 use uuid::Uuid;
 
 use crate::error::ApiResult;
-use crate::state::AppState;
 
 /// Where each sweep's next pass starts: after the last row the previous pass took, so rows
 /// that keep failing cannot hold the head of the queue for ever; a pass that reaches the end
@@ -36,34 +35,45 @@ impl SweepCursors {
     }
 }
 
-/// One pass of a sweep: the next batch of the rows `due` selects (at most
-/// `settings.sweep_batch`, in id order, after where the last pass stopped), each handed to
-/// `work` on its own. A row that fails is logged with its cause and skipped: one bad row
-/// must not hold up the others (it is retried on a later pass). Returns how many rows
-/// `work` reported as done.
-pub async fn sweep_rows<E, Fut>(
-    state: &AppState,
-    sweep: &'static str,
-    due: Select<E>,
-    id_column: E::Column,
-    id: impl Fn(&E::Model) -> Uuid,
-    work: impl FnMut(E::Model) -> Fut,
-) -> ApiResult<u32>
-where
-    E: EntityTrait,
-    Fut: Future<Output = ApiResult<bool>>,
-{
-    let batch = state.settings.sweep_batch();
-    let mut due = due.order_by_asc(id_column).limit(batch);
-    if let Some(after) = state.sweep_cursors.start(sweep) {
-        due = due.filter(id_column.gt(after));
+/// What a sweep pass needs of the instance: the database, the batch size and the cursors.
+/// Borrowed from `AppState::sweeper`, so the sweep machinery does not depend on the state
+/// that holds it.
+#[derive(Clone, Copy)]
+pub struct Sweeper<'a> {
+    /// Where the due rows are read.
+    pub db: &'a sea_orm::DatabaseConnection,
+    /// The most rows one pass takes (`settings.sweep_batch`).
+    pub batch: u64,
+    /// Where each sweep's next pass starts.
+    pub cursors: &'a SweepCursors,
+}
+
+impl Sweeper<'_> {
+    /// One pass of a sweep: the next batch of the rows `due` selects (at most `batch`, in id
+    /// order, after where the last pass stopped), each handed to `work` on its own. A row
+    /// that fails is logged with its cause and skipped: one bad row must not hold up the
+    /// others (it is retried on a later pass). Returns how many rows `work` reported as done.
+    pub async fn rows<E, Fut>(
+        self,
+        sweep: &'static str,
+        due: Select<E>,
+        id_column: E::Column,
+        id: impl Fn(&E::Model) -> Uuid,
+        work: impl FnMut(E::Model) -> Fut,
+    ) -> ApiResult<u32>
+    where
+        E: EntityTrait,
+        Fut: Future<Output = ApiResult<bool>>,
+    {
+        let mut due = due.order_by_asc(id_column).limit(self.batch);
+        if let Some(after) = self.cursors.start(sweep) {
+            due = due.filter(id_column.gt(after));
+        }
+        let rows = due.all(self.db).await?;
+        let full = rows.len() as u64 == self.batch;
+        self.cursors.finish(sweep, rows.last().map(&id), full);
+        Ok(each_row(sweep, rows, id, work).await)
     }
-    let rows = due.all(&state.db).await?;
-    let full = rows.len() as u64 == batch;
-    state
-        .sweep_cursors
-        .finish(sweep, rows.last().map(&id), full);
-    Ok(each_row(sweep, rows, id, work).await)
 }
 
 async fn each_row<T, Fut>(

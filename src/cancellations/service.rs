@@ -892,15 +892,16 @@ pub async fn escalate_overdue(state: &AppState) -> ApiResult<u32> {
         .filter(overdue(now))
         .filter(cancellation_request::Column::EscalatedAt.is_null());
     let escalate = |request: cancellation_request::Model| escalate_one(state, request, now);
-    crate::sweeps::sweep_rows(
-        state,
-        "seller_deadlines",
-        due,
-        cancellation_request::Column::Id,
-        |r| r.id,
-        escalate,
-    )
-    .await
+    state
+        .sweeper()
+        .rows(
+            "seller_deadlines",
+            due,
+            cancellation_request::Column::Id,
+            |r| r.id,
+            escalate,
+        )
+        .await
 }
 
 /// Escalates one overdue request (and approves it when so configured); `true` when this

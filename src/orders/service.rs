@@ -519,15 +519,16 @@ pub async fn settle_stuck_payments(state: &AppState) -> ApiResult<u32> {
         settle(state, &RequestMeta::default(), None, attempt.id, settlement).await?;
         Ok(true)
     };
-    crate::sweeps::sweep_rows(
-        state,
-        "pending_payments",
-        stuck,
-        payment::Column::Id,
-        |p| p.id,
-        settle_one,
-    )
-    .await
+    state
+        .sweeper()
+        .rows(
+            "pending_payments",
+            stuck,
+            payment::Column::Id,
+            |p| p.id,
+            settle_one,
+        )
+        .await
 }
 
 /// Whether `order` has a cancellation or return request waiting for the seller.

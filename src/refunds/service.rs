@@ -606,13 +606,8 @@ pub async fn resume_stuck(state: &AppState) -> ApiResult<u32> {
         process_refund(state, refund.id).await?;
         Ok(true)
     };
-    crate::sweeps::sweep_rows(
-        state,
-        "stuck_refunds",
-        stuck,
-        refund::Column::Id,
-        |r| r.id,
-        resume,
-    )
-    .await
+    state
+        .sweeper()
+        .rows("stuck_refunds", stuck, refund::Column::Id, |r| r.id, resume)
+        .await
 }

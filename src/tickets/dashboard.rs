@@ -5,7 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 use entity::cancellation_request::{self, CancellationStatus};
 use entity::refund::{self, RefundStatus};
 use entity::shipment;
-use entity::ticket::{self, TicketCategory, TicketPriority, TicketStatus};
+use entity::ticket::{self, TicketCategory, TicketStatus};
 use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter,
@@ -14,55 +14,11 @@ use sea_orm::{
 use uuid::Uuid;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::service::breached;
 use crate::orders::shipments::stall_after;
 use crate::state::AppState;
-
-/// Satisfaction of one group.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Csat<K> {
-    /// The group (agent or category).
-    pub key: K,
-    /// Average score.
-    pub average: f64,
-    /// Ratings counted.
-    pub count: i64,
-}
-
-/// The dashboard's figures.
-#[derive(Debug, Clone, Default)]
-pub struct Dashboard {
-    /// Tickets not closed, by status.
-    pub by_status: Vec<(TicketStatus, i64)>,
-    /// Tickets not closed, by category.
-    pub by_category: Vec<(TicketCategory, i64)>,
-    /// Tickets not closed, by priority.
-    pub by_priority: Vec<(TicketPriority, i64)>,
-    /// OPEN or PENDING tickets without an assignee.
-    pub unassigned: u64,
-    /// Tickets past an SLA target.
-    pub sla_breached: u64,
-    /// Tickets whose next SLA target falls within the hour.
-    pub sla_due_within_hour: u64,
-    /// Cancellation/return requests past the seller deadline.
-    pub overdue_seller_decisions: u64,
-    /// Parcels past their expected date.
-    pub delayed_shipments: u64,
-    /// Parcels without a tracking event for the configured time.
-    pub stalled_shipments: u64,
-    /// Refunds not completed by their legal deadline.
-    pub overdue_refunds: u64,
-    /// CSAT average of the last 7 days.
-    pub csat_7_days: Option<f64>,
-    /// CSAT average of the last 30 days.
-    pub csat_30_days: Option<f64>,
-    /// CSAT of the last 30 days by assignee.
-    pub csat_by_agent: Vec<Csat<Uuid>>,
-    /// CSAT of the last 30 days by category.
-    pub csat_by_category: Vec<Csat<TicketCategory>>,
-}
+pub use crate::support_dashboard::{Csat, Dashboard};
 
 /// Tickets still in the queue. Spelled as the statuses that are, not `!= CLOSED`: nearly
 /// every ticket of a long-lived desk is closed, and only an `IN` list can use the status index.
@@ -248,92 +204,16 @@ pub async fn support_dashboard(state: &AppState) -> Result<Dashboard, DbErr> {
     })
 }
 
-/// The last dashboard computed, shared by every agent of this instance.
-///
-/// The dashboard's figures are the same for every agent, and at a million tickets computing
-/// them costs a few hundred milliseconds of grouped counts, while forty agents refresh it
-/// all day. So it is computed at most once per `dashboard_max_age_secs` (by the injected
-/// clock): a fresh copy is served as it is; a stale one (up to six times that age) is
-/// served while one background task computes the next; an older one, or none, is computed
-/// by the request, one request at a time.
-#[derive(Clone, Default)]
-pub struct DashboardCache(Arc<CacheInner>);
-
-#[derive(Default)]
-struct CacheInner {
-    latest: std::sync::Mutex<Option<(DateTime<Utc>, Arc<Dashboard>)>>,
-    refreshing: AtomicBool,
-    computing: tokio::sync::Mutex<()>,
-}
-
-impl DashboardCache {
-    fn latest(&self) -> Option<(DateTime<Utc>, Arc<Dashboard>)> {
-        self.0
-            .latest
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clone()
-    }
-
-    fn store(&self, at: DateTime<Utc>, dashboard: Arc<Dashboard>) {
-        let mut latest = self
-            .0
-            .latest
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        // A slower computation that started earlier never replaces a newer one.
-        if latest.as_ref().is_none_or(|(held, _)| *held <= at) {
-            *latest = Some((at, dashboard));
-        }
-    }
-}
-
-/// Marks a background refresh under way until dropped.
-struct Refreshing<'a>(&'a AtomicBool);
-
-impl Drop for Refreshing<'_> {
-    fn drop(&mut self) {
-        self.0.store(false, Ordering::Release);
-    }
-}
-
-/// The dashboard, through the instance's [`DashboardCache`].
+/// The dashboard, through the instance's cache ([`crate::support_dashboard::DashboardCache`]).
 pub async fn shared_dashboard(state: &AppState) -> Result<Arc<Dashboard>, DbErr> {
     let max_age = Duration::seconds(
         i64::try_from(state.settings.dashboard_max_age_secs).unwrap_or(i64::MAX / 1_000_000),
     );
-    if max_age <= Duration::zero() {
-        return Ok(Arc::new(support_dashboard(state).await?));
-    }
-    let cache = &state.dashboard;
-    let now = state.clock.now();
-    match cache.latest() {
-        Some((at, dashboard)) if now - at < max_age => return Ok(dashboard),
-        Some((at, dashboard)) if now - at < max_age * 6 => {
-            if !cache.0.refreshing.swap(true, Ordering::AcqRel) {
-                let state = state.clone();
-                tokio::spawn(async move {
-                    // Cleared however the task ends, so a failed refresh is tried again.
-                    let _refreshing = Refreshing(&state.dashboard.0.refreshing);
-                    let started = state.clock.now();
-                    match support_dashboard(&state).await {
-                        Ok(fresh) => state.dashboard.store(started, Arc::new(fresh)),
-                        Err(err) => tracing::warn!(error = %err, "could not refresh the dashboard"),
-                    }
-                });
-            }
-            return Ok(dashboard);
-        }
-        _ => {}
-    }
-    let _one_at_a_time = cache.0.computing.lock().await;
-    let now = state.clock.now();
-    if let Some((at, dashboard)) = cache.latest()
-        && now - at < max_age
-    {
-        return Ok(dashboard);
-    }
-    let fresh = Arc::new(support_dashboard(state).await?);
-    cache.store(now, fresh.clone());
-    Ok(fresh)
+    state
+        .dashboard
+        .get(&state.clock, max_age, || {
+            let state = state.clone();
+            async move { support_dashboard(&state).await }
+        })
+        .await
 }

@@ -1059,15 +1059,10 @@ pub async fn close_quiet_resolved(state: &AppState) -> ApiResult<u32> {
         .filter(ticket::Column::Status.eq(TicketStatus::Resolved))
         .filter(ticket::Column::ResolvedAt.lt(now - quiet));
     let close = |ticket: ticket::Model| close_quiet_one(state, ticket.id, now, quiet);
-    crate::sweeps::sweep_rows(
-        state,
-        "quiet_tickets",
-        due,
-        ticket::Column::Id,
-        |t| t.id,
-        close,
-    )
-    .await
+    state
+        .sweeper()
+        .rows("quiet_tickets", due, ticket::Column::Id, |t| t.id, close)
+        .await
 }
 
 /// Closes one RESOLVED ticket whose quiet period ended (unless a reply reopened it

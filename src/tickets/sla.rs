@@ -121,15 +121,16 @@ pub async fn escalate_breaches(state: &AppState) -> ApiResult<u32> {
     for target in [Target::FirstResponse, Target::Resolution] {
         let missed = ticket::Entity::find().filter(target.missed(now));
         let escalate = |ticket: ticket::Model| escalate_one(state, target, ticket.id, now);
-        escalated += crate::sweeps::sweep_rows(
-            state,
-            target.sweep_name(),
-            missed,
-            ticket::Column::Id,
-            |t| t.id,
-            escalate,
-        )
-        .await?;
+        escalated += state
+            .sweeper()
+            .rows(
+                target.sweep_name(),
+                missed,
+                ticket::Column::Id,
+                |t| t.id,
+                escalate,
+            )
+            .await?;
     }
     Ok(escalated)
 }
