@@ -85,6 +85,7 @@ impl AppState {
         let notifier = Notifier::from_settings(&settings)?;
         let attachments = AttachmentStore::from_settings(&settings, &db);
         let limits = crate::limits::AbuseLimits::from_settings(&settings);
+        let faq_index = FaqIndex::new(&settings.data_dir)?;
         let in_flight = Arc::new(tokio::sync::Semaphore::new(settings.max_in_flight_requests));
         Ok(Self {
             statements,
@@ -96,7 +97,7 @@ impl AppState {
             calendar,
             gateway: Arc::new(SimulatedGateway::default()),
             notifier,
-            faq_index: FaqIndex::new()?,
+            faq_index,
             events: EventBus::new(&db),
             attachments,
             sweep_cursors: crate::sweeps::SweepCursors::default(),

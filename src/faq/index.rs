@@ -1,4 +1,5 @@
-//! The FAQ search index: tantivy in memory, analyzed with [`crate::search`], ranked by BM25.
+//! The FAQ search index: tantivy in a temporary directory, analyzed with [`crate::search`],
+//! ranked by BM25.
 //!
 //! The database is the truth. The index is rebuilt from it at start-up, updated by this
 //! process on every change, and checked against the table before each search (a row count
@@ -13,7 +14,10 @@ use chrono::{DateTime, Utc};
 use entity::ApiName;
 use entity::faq_entry::{self, Audience};
 use entity::ticket::TicketCategory;
-use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
 use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
 use tantivy::schema::{
@@ -31,6 +35,8 @@ use crate::search::{self, BigramTokenizer};
 const QUESTION_BOOST: f32 = 2.0;
 /// Characters of the highlighted snippet.
 const SNIPPET_CHARS: usize = 160;
+/// Entries read per statement while rebuilding.
+const REBUILD_PAGE: u64 = 500;
 /// The indexing arena; tantivy's minimum is plenty for a help center.
 const WRITER_MEMORY: usize = 15_000_000;
 
@@ -58,6 +64,36 @@ pub struct SearchHit {
     pub highlight: Option<String>,
 }
 
+/// The matches of one search, best first, and what highlights them.
+pub struct Found {
+    /// Entry ids and their BM25 scores (higher is better).
+    pub ranked: Vec<(Uuid, f32)>,
+    /// Marks the query's terms in an entry's text.
+    pub highlighter: Highlighter,
+}
+
+/// Marks a search's terms in the text of the entries it found. The index keeps no text of
+/// its own (the rows are read from the database anyway, to apply the caller's visibility),
+/// so snippets are cut from the rows the caller may see.
+pub struct Highlighter {
+    answer: SnippetGenerator,
+    question: SnippetGenerator,
+}
+
+impl Highlighter {
+    /// HTML-escaped snippet of the answer, or of the question when the answer does not
+    /// match, with the matched terms in `<b>`; `None` when neither matches.
+    pub fn highlight(&self, question: &str, answer: &str) -> Option<String> {
+        let answer = self.answer.snippet(answer);
+        let snippet = if answer.is_empty() {
+            self.question.snippet(question)
+        } else {
+            answer
+        };
+        (!snippet.is_empty()).then(|| snippet.to_html())
+    }
+}
+
 #[derive(Clone, Copy)]
 struct Fields {
     id: Field,
@@ -72,14 +108,17 @@ struct Fields {
 /// What the index holds: entry id → its `updated_at`.
 type Indexed = HashMap<Uuid, DateTime<Utc>>;
 
-/// The shared index; cheap to clone. Writes (a tantivy commit) run on the blocking pool and
-/// hold `writer`; the freshness check only reads `indexed`, which is held for a moment, so a
-/// search never waits on an async worker for a commit to finish.
+/// The shared index; cheap to clone. Writes (a tantivy commit) run on the blocking pool,
+/// one at a time under `writing`; the freshness check only reads `indexed`, which is held
+/// for a moment, so a search never waits on an async worker for a commit to finish.
 #[derive(Clone)]
 pub struct FaqIndex {
+    /// Where the segments are: removed when the last clone goes.
+    _files: Arc<tempfile::TempDir>,
+    index: Index,
     reader: IndexReader,
     fields: Fields,
-    writer: Arc<Mutex<IndexWriter>>,
+    writing: Arc<Mutex<()>>,
     indexed: Arc<Mutex<Indexed>>,
 }
 
@@ -103,13 +142,20 @@ fn audience_key(audience: Audience) -> String {
 }
 
 impl FaqIndex {
-    /// An empty index.
-    pub fn new() -> anyhow::Result<Self> {
+    /// An empty index, in a directory of its own under `parent`.
+    ///
+    /// On disk and memory-mapped rather than in the heap: the index is a cache the start-up
+    /// rebuilds from the table, but held in memory it kept 10,000 entries' segments and
+    /// their indexing leftovers in the process (tens of MiB), where the kernel's page cache
+    /// can hold and drop the same pages as memory allows.
+    pub fn new(parent: &std::path::Path) -> anyhow::Result<Self> {
         let mut builder = Schema::builder();
-        let analyzed = TextOptions::default().set_stored().set_indexing_options(
+        // Neither stored nor positioned: snippets are cut from the database rows, and every
+        // query is a disjunction of terms, so the index holds only what BM25 reads.
+        let analyzed = TextOptions::default().set_indexing_options(
             TextFieldIndexing::default()
                 .set_tokenizer(search::ANALYZER)
-                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+                .set_index_option(IndexRecordOption::WithFreqs),
         );
         let fields = Fields {
             id: builder.add_text_field("id", STRING | STORED),
@@ -120,29 +166,49 @@ impl FaqIndex {
             locale: builder.add_text_field("locale", STRING),
             published: builder.add_text_field("published", STRING),
         };
-        let index = Index::create_in_ram(builder.build());
+        std::fs::create_dir_all(parent)?;
+        let files = tempfile::Builder::new()
+            .prefix("faq-index-")
+            .tempdir_in(parent)?;
+        let index = Index::create_in_dir(files.path(), builder.build())?;
         index
             .tokenizers()
             .register(search::ANALYZER, BigramTokenizer);
-        let writer = index.writer_with_num_threads(1, WRITER_MEMORY)?;
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
         Ok(Self {
+            _files: Arc::new(files),
+            index,
             reader,
             fields,
-            writer: Arc::new(Mutex::new(writer)),
+            writing: Arc::new(Mutex::new(())),
             indexed: Arc::new(Mutex::new(HashMap::new())),
         })
     }
 
-    fn lock_writer(&self) -> MutexGuard<'_, IndexWriter> {
+    /// Applies `change` with a writer made for it and commits.
+    ///
+    /// The writer lives only as long as the change: an idle tantivy writer keeps an indexing
+    /// thread and the hash table of its next segment (megabytes, sized from the arena), for
+    /// an index that changes a few times a day. Merges are waited for, so segments do not
+    /// pile up between writers.
+    fn write(&self, change: impl FnOnce(&mut IndexWriter) -> ApiResult<()>) -> ApiResult<()> {
         // A panic while indexing leaves at worst a stale index, which the next freshness
         // check rebuilds; the lock itself is still usable.
-        self.writer
+        let _one_writer = self
+            .writing
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut writer: IndexWriter = self
+            .index
+            .writer_with_num_threads(1, WRITER_MEMORY)
+            .map_err(internal)?;
+        change(&mut writer)?;
+        writer.commit().map_err(internal)?;
+        writer.wait_merging_threads().map_err(internal)?;
+        self.reader.reload().map_err(internal)
     }
 
     fn lock_indexed(&self) -> MutexGuard<'_, Indexed> {
@@ -164,11 +230,6 @@ impl FaqIndex {
         )
     }
 
-    fn commit(&self, writer: &mut IndexWriter) -> ApiResult<()> {
-        writer.commit().map_err(internal)?;
-        self.reader.reload().map_err(internal)
-    }
-
     /// Runs `write` on the blocking pool: a commit takes milliseconds of CPU and file work
     /// that must not hold an async worker.
     async fn on_blocking_pool(
@@ -181,29 +242,16 @@ impl FaqIndex {
             .map_err(internal)?
     }
 
-    /// Replaces the whole index with `entries`.
-    fn replace_all(&self, entries: &[faq_entry::Model]) -> ApiResult<()> {
-        let mut writer = self.lock_writer();
-        writer.delete_all_documents().map_err(internal)?;
-        for entry in entries {
-            writer
-                .add_document(self.document(entry))
-                .map_err(internal)?;
-        }
-        self.commit(&mut writer)?;
-        *self.lock_indexed() = entries.iter().map(|e| (e.id, e.updated_at)).collect();
-        Ok(())
-    }
-
     /// Indexes a new or changed entry (called after the change is committed).
     pub async fn upsert(&self, entry: faq_entry::Model) -> ApiResult<()> {
         self.on_blocking_pool(move |this| {
-            let mut writer = this.lock_writer();
-            writer.delete_term(Term::from_field_text(this.fields.id, &entry.id.to_string()));
-            writer
-                .add_document(this.document(&entry))
-                .map_err(internal)?;
-            this.commit(&mut writer)?;
+            this.write(|writer| {
+                writer.delete_term(Term::from_field_text(this.fields.id, &entry.id.to_string()));
+                writer
+                    .add_document(this.document(&entry))
+                    .map_err(internal)?;
+                Ok(())
+            })?;
             this.lock_indexed().insert(entry.id, entry.updated_at);
             Ok(())
         })
@@ -213,20 +261,53 @@ impl FaqIndex {
     /// Drops a deleted entry.
     pub async fn remove(&self, id: Uuid) -> ApiResult<()> {
         self.on_blocking_pool(move |this| {
-            let mut writer = this.lock_writer();
-            writer.delete_term(Term::from_field_text(this.fields.id, &id.to_string()));
-            this.commit(&mut writer)?;
+            this.write(|writer| {
+                writer.delete_term(Term::from_field_text(this.fields.id, &id.to_string()));
+                Ok(())
+            })?;
             this.lock_indexed().remove(&id);
             Ok(())
         })
         .await
     }
 
-    /// Rebuilds the index from the table.
-    pub async fn rebuild(&self, conn: &impl ConnectionTrait) -> ApiResult<()> {
-        let entries = faq_entry::Entity::find().all(conn).await?;
-        self.on_blocking_pool(move |this| this.replace_all(&entries))
-            .await
+    /// Rebuilds the index from the table, a page of rows at a time: read all at once, ten
+    /// thousand entries' text passed through the heap together and stayed in the process
+    /// as allocator slack.
+    pub async fn rebuild(&self, db: &DatabaseConnection) -> ApiResult<()> {
+        let db = db.clone();
+        // The pages are read from the blocking thread that indexes them, so one page at a
+        // time is alive; the runtime's own workers keep driving the connection meanwhile.
+        let runtime = tokio::runtime::Handle::current();
+        self.on_blocking_pool(move |this| {
+            let mut indexed = Indexed::new();
+            this.write(|writer| {
+                writer.delete_all_documents().map_err(internal)?;
+                let mut after = None;
+                loop {
+                    let mut page = faq_entry::Entity::find()
+                        .order_by_asc(faq_entry::Column::Id)
+                        .limit(REBUILD_PAGE);
+                    if let Some(after) = after {
+                        page = page.filter(faq_entry::Column::Id.gt(after));
+                    }
+                    let entries = runtime.block_on(page.all(&db))?;
+                    for entry in &entries {
+                        writer
+                            .add_document(this.document(entry))
+                            .map_err(internal)?;
+                        indexed.insert(entry.id, entry.updated_at);
+                    }
+                    match entries.last() {
+                        Some(last) if entries.len() as u64 == REBUILD_PAGE => after = Some(last.id),
+                        _ => return Ok(()),
+                    }
+                }
+            })?;
+            *this.lock_indexed() = indexed;
+            Ok(())
+        })
+        .await
     }
 
     fn local_fingerprint(&self) -> Fingerprint {
@@ -238,7 +319,7 @@ impl FaqIndex {
     }
 
     /// Rebuilds when the table changed behind this process's back (another instance).
-    pub async fn ensure_fresh(&self, conn: &impl ConnectionTrait) -> ApiResult<()> {
+    pub async fn ensure_fresh(&self, conn: &DatabaseConnection) -> ApiResult<()> {
         let count = faq_entry::Entity::find().count(conn).await?;
         let newest: Option<(DateTime<Utc>, Uuid)> = faq_entry::Entity::find()
             .select_only()
@@ -256,20 +337,21 @@ impl FaqIndex {
         Ok(())
     }
 
-    /// The best `limit` matches of `text` under `filter`, best first.
+    /// The best `limit` matches of `text` under `filter`, best first; `None` when the text
+    /// has nothing to search for.
     pub async fn search(
         &self,
         text: &str,
         filter: &SearchFilter,
         limit: usize,
-    ) -> ApiResult<Vec<SearchHit>> {
+    ) -> ApiResult<Option<Found>> {
         let terms = search::terms(text);
         if terms.is_empty() || limit == 0 {
-            return Ok(Vec::new());
+            return Ok(None);
         }
         let query = self.query(&terms, filter);
         let this = self.clone();
-        tokio::task::spawn_blocking(move || this.run(query.as_ref(), limit))
+        tokio::task::spawn_blocking(move || this.run(query.as_ref(), limit).map(Some))
             .await
             .map_err(internal)?
     }
@@ -316,40 +398,36 @@ impl FaqIndex {
         Box::new(BooleanQuery::new(clauses))
     }
 
-    fn run(&self, query: &dyn Query, limit: usize) -> ApiResult<Vec<SearchHit>> {
+    fn run(&self, query: &dyn Query, limit: usize) -> ApiResult<Found> {
         let f = self.fields;
         let searcher = self.reader.searcher();
         let top = searcher
             .search(query, &TopDocs::with_limit(limit).order_by_score())
             .map_err(internal)?;
-        let mut answer_snippets =
-            SnippetGenerator::create(&searcher, query, f.answer).map_err(internal)?;
-        answer_snippets.set_max_num_chars(SNIPPET_CHARS);
-        let mut question_snippets =
-            SnippetGenerator::create(&searcher, query, f.question).map_err(internal)?;
-        question_snippets.set_max_num_chars(SNIPPET_CHARS);
-        let mut hits = Vec::with_capacity(top.len());
+        let snippets = |field| -> ApiResult<SnippetGenerator> {
+            let mut generator =
+                SnippetGenerator::create(&searcher, query, field).map_err(internal)?;
+            generator.set_max_num_chars(SNIPPET_CHARS);
+            Ok(generator)
+        };
+        let highlighter = Highlighter {
+            answer: snippets(f.answer)?,
+            question: snippets(f.question)?,
+        };
+        let mut ranked = Vec::with_capacity(top.len());
         for (score, address) in top {
             let document: TantivyDocument = searcher.doc(address).map_err(internal)?;
-            let Some(id) = document
+            if let Some(id) = document
                 .get_first(f.id)
                 .and_then(|value| value.as_str())
                 .and_then(|id| id.parse().ok())
-            else {
-                continue;
-            };
-            let answer = answer_snippets.snippet_from_doc(&document);
-            let snippet = if answer.is_empty() {
-                question_snippets.snippet_from_doc(&document)
-            } else {
-                answer
-            };
-            hits.push(SearchHit {
-                id,
-                score,
-                highlight: (!snippet.is_empty()).then(|| snippet.to_html()),
-            });
+            {
+                ranked.push((id, score));
+            }
         }
-        Ok(hits)
+        Ok(Found {
+            ranked,
+            highlighter,
+        })
     }
 }

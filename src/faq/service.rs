@@ -14,7 +14,7 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use super::index::{SearchFilter, SearchHit};
+use super::index::{Found, SearchFilter, SearchHit};
 use crate::audit::{self, AuditAction, AuditEvent};
 use crate::auth::{AuthCtx, RequestMeta};
 use crate::db;
@@ -330,7 +330,7 @@ pub async fn search(
     }
     let condition = filtered(auth, filter)?;
     state.faq_index.ensure_fresh(&state.db).await?;
-    let hits = state
+    let found = state
         .faq_index
         .search(
             query,
@@ -343,21 +343,36 @@ pub async fn search(
             usize::try_from(limit).unwrap_or(usize::MAX),
         )
         .await?;
-    if hits.is_empty() {
+    let Some(Found {
+        ranked,
+        highlighter,
+    }) = found.filter(|found| !found.ranked.is_empty())
+    else {
         return Ok(Vec::new());
-    }
+    };
     // The index ranks; the database decides what the caller may see.
     let mut rows: HashMap<Uuid, faq_entry::Model> = faq_entry::Entity::find()
         .filter(condition)
-        .filter(faq_entry::Column::Id.is_in(hits.iter().map(|hit| hit.id)))
+        .filter(faq_entry::Column::Id.is_in(ranked.iter().map(|(id, _)| *id)))
         .all(&state.db)
         .await?
         .into_iter()
         .map(|row| (row.id, row))
         .collect();
-    Ok(hits
+    Ok(ranked
         .into_iter()
-        .filter_map(|hit| rows.remove(&hit.id).map(|row| (row, hit)))
+        .filter_map(|(id, score)| {
+            let row = rows.remove(&id)?;
+            let highlight = highlighter.highlight(&row.question, &row.answer);
+            Some((
+                row,
+                SearchHit {
+                    id,
+                    score,
+                    highlight,
+                },
+            ))
+        })
         .collect())
 }
 
