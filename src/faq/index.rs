@@ -141,6 +141,35 @@ fn audience_key(audience: Audience) -> String {
     audience.api_name()
 }
 
+/// Removes the index directories of processes that ended without removing them (killed,
+/// or out of power). A directory is named after its process; one named after this process
+/// is a predecessor's that had the same id (a container's first process, say).
+fn remove_abandoned(root: &std::path::Path) {
+    let Ok(entries) = std::fs::read_dir(root) else {
+        return;
+    };
+    let own = std::process::id();
+    // Whether a process still runs is asked of /proc; where there is none, only the
+    // directories carrying this process's own id are known to be abandoned.
+    let can_ask = std::path::Path::new("/proc/self").exists();
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|name| name.strip_prefix("faq-"))
+            .and_then(|rest| rest.split('-').next())
+            .and_then(|pid| pid.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let gone =
+            pid == own || (can_ask && !std::path::Path::new(&format!("/proc/{pid}")).exists());
+        if gone && let Err(err) = std::fs::remove_dir_all(entry.path()) {
+            tracing::warn!(error = %err, path = %entry.path().display(), "could not remove an abandoned FAQ index");
+        }
+    }
+}
+
 impl FaqIndex {
     /// An empty index, in a directory of its own under `parent`.
     ///
@@ -166,10 +195,12 @@ impl FaqIndex {
             locale: builder.add_text_field("locale", STRING),
             published: builder.add_text_field("published", STRING),
         };
-        std::fs::create_dir_all(parent)?;
+        let root = parent.join("search");
+        std::fs::create_dir_all(&root)?;
+        remove_abandoned(&root);
         let files = tempfile::Builder::new()
-            .prefix("faq-index-")
-            .tempdir_in(parent)?;
+            .prefix(&format!("faq-{}-", std::process::id()))
+            .tempdir_in(&root)?;
         let index = Index::create_in_dir(files.path(), builder.build())?;
         index
             .tokenizers()
@@ -429,5 +460,28 @@ impl FaqIndex {
             ranked,
             highlighter,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_directories_of_ended_processes_are_removed() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = |name: &str| {
+            let path = root.path().join(name);
+            std::fs::create_dir(&path).unwrap();
+            path
+        };
+        let own = dir(&format!("faq-{}-a", std::process::id()));
+        // Beyond any pid_max, so never a running process.
+        let ended = dir("faq-999999999-b");
+        let running = dir("faq-1-c");
+        let unrelated = dir("notes");
+        remove_abandoned(root.path());
+        assert!(!own.exists() && !ended.exists());
+        assert!(running.exists() && unrelated.exists());
     }
 }
