@@ -616,6 +616,7 @@ impl Builder<'_> {
                 requested,
                 Some((decided, seller)),
                 Some(refund_id),
+                now,
             ));
         } else if matches!(status, Preparing | Delivered) && rng.random_bool(0.15) {
             // Waiting for the seller: a cancellation while preparing, a return once delivered.
@@ -638,6 +639,7 @@ impl Builder<'_> {
                 requested,
                 None,
                 None,
+                now,
             ));
         }
         batch.orders.push(order::ActiveModel {
@@ -865,8 +867,8 @@ impl Builder<'_> {
             ),
             satisfaction_comment: Set(None),
             rated_at: Set(rated.then(|| closed_at.unwrap_or(at).min(now))),
-            first_response_escalated_at: Set(None),
-            resolution_escalated_at: Set(None),
+            first_response_escalated_at: Set(escalated(first_due, first_responded, now)),
+            resolution_escalated_at: Set(escalated(resolution_due, resolved_at, now)),
         });
     }
 
@@ -924,6 +926,18 @@ struct OrderBatch {
     requests: Vec<cancellation_request::ActiveModel>,
 }
 
+/// When a deadline that passed unmet was escalated: the sweeps of the desk's past did it
+/// then. Without the stamps, the first sweep of a fresh dataset escalates every old breach at
+/// once and mails each agent about thousands of tickets, and the first minutes of every
+/// benchmark measure that mail instead of the requests.
+fn escalated(
+    due: DateTime<Utc>,
+    met: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    (due < met.unwrap_or(now).min(now)).then_some(due)
+}
+
 #[allow(clippy::too_many_arguments)]
 fn request(
     id: Uuid,
@@ -936,6 +950,7 @@ fn request(
     requested: DateTime<Utc>,
     decided: Option<(DateTime<Utc>, Uuid)>,
     refund: Option<Uuid>,
+    now: DateTime<Utc>,
 ) -> cancellation_request::ActiveModel {
     cancellation_request::ActiveModel {
         id: Set(id),
@@ -948,7 +963,11 @@ fn request(
         requested_by: Set(buyer),
         requested_at: Set(requested),
         seller_deadline_at: Set(Some(requested + Duration::days(1))),
-        escalated_at: Set(None),
+        escalated_at: Set(escalated(
+            requested + Duration::days(1),
+            decided.map(|(at, _)| at),
+            now,
+        )),
         decided_at: Set(decided.map(|(at, _)| at)),
         decided_by: Set(decided.map(|(_, by)| by)),
         decision_note: Set(None),
