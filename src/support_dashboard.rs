@@ -3,11 +3,13 @@
 //! (`tickets::dashboard`), so the process-wide state can hold the cache without depending on
 //! the tickets domain.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use chrono::{DateTime, Duration, Utc};
+use entity::account;
 use entity::ticket::{TicketCategory, TicketPriority, TicketStatus};
 use sea_orm::DbErr;
 use uuid::Uuid;
@@ -56,6 +58,9 @@ pub struct Dashboard {
     pub csat_by_agent: Vec<Csat<Uuid>>,
     /// CSAT of the last 30 days by category.
     pub csat_by_category: Vec<Csat<TicketCategory>>,
+    /// The agents of `csat_by_agent`, read with the figures: the shared copy then answers
+    /// without a statement of its own per request.
+    pub agents: HashMap<Uuid, account::Model>,
 }
 
 /// The last dashboard computed, shared by every agent of this instance.

@@ -2,6 +2,7 @@
 //! Every figure is one grouped or counted statement on indexed columns, never a scan per row.
 
 use chrono::{DateTime, Duration, Utc};
+use entity::account;
 use entity::cancellation_request::{self, CancellationStatus};
 use entity::refund::{self, RefundStatus};
 use entity::shipment;
@@ -158,6 +159,13 @@ pub async fn support_dashboard(state: &AppState) -> Result<Dashboard, DbErr> {
         );
     let open_or_pending = [TicketStatus::Open, TicketStatus::Pending];
     let csat = csat(db, now).await?;
+    let agents = account::Entity::find()
+        .filter(account::Column::Id.is_in(csat.by_agent.iter().map(|agent| agent.key)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|agent| (agent.id, agent))
+        .collect();
     Ok(Dashboard {
         by_status: grouped(db, ticket::Column::Status).await?,
         by_category: grouped(db, ticket::Column::Category).await?,
@@ -201,6 +209,7 @@ pub async fn support_dashboard(state: &AppState) -> Result<Dashboard, DbErr> {
         csat_30_days: csat.last_30_days,
         csat_by_agent: csat.by_agent,
         csat_by_category: csat.by_category,
+        agents,
     })
 }
 

@@ -609,14 +609,17 @@ pub struct PriorityCount {
     pub count: i64,
 }
 
-/// Satisfaction of one agent's tickets.
-pub struct AgentCsat(pub super::dashboard::Csat<uuid::Uuid>);
+/// Satisfaction of one agent's tickets, and the agent's account as the dashboard read it.
+pub struct AgentCsat(
+    pub super::dashboard::Csat<uuid::Uuid>,
+    pub Option<entity::account::Model>,
+);
 
 #[Object]
 impl AgentCsat {
     /// The agent.
-    async fn agent(&self, ctx: &Context<'_>) -> ApiResult<Option<Account>> {
-        Ok(load_one::<AccountById>(ctx, self.0.key).await?.map(Account))
+    async fn agent(&self) -> Option<Account> {
+        self.1.clone().map(Account)
     }
 
     /// Average score (1..=5).
@@ -732,8 +735,7 @@ impl SupportDashboard {
         self.0
             .csat_by_agent
             .iter()
-            .cloned()
-            .map(AgentCsat)
+            .map(|csat| AgentCsat(csat.clone(), self.0.agents.get(&csat.key).cloned()))
             .collect()
     }
 
