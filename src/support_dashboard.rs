@@ -104,13 +104,12 @@ impl DashboardCache {
             Some((at, dashboard)) if now - at < max_age * 6 => {
                 if !self.0.refreshing.swap(true, Ordering::AcqRel) {
                     let cache = self.clone();
-                    let started = now;
                     let next = compute();
                     tokio::spawn(async move {
                         // Cleared however the task ends, so a failed refresh is tried again.
                         let _refreshing = Refreshing(&cache.0.refreshing);
                         match next.await {
-                            Ok(fresh) => cache.store(started, Arc::new(fresh)),
+                            Ok(fresh) => cache.store(now, Arc::new(fresh)),
                             Err(err) => {
                                 tracing::warn!(error = %err, "could not refresh the dashboard");
                             }

@@ -115,6 +115,8 @@ type Indexed = HashMap<Uuid, DateTime<Utc>>;
 pub struct FaqIndex {
     /// Where the segments are: removed when the last clone goes.
     _files: Arc<tempfile::TempDir>,
+    /// Locked while this process uses the directory (see [`remove_abandoned`]).
+    _owner: Arc<std::fs::File>,
     index: Index,
     reader: IndexReader,
     fields: Fields,
@@ -141,30 +143,28 @@ fn audience_key(audience: Audience) -> String {
     audience.api_name()
 }
 
+/// The file each index directory holds locked for as long as its process uses it.
+const OWNER_LOCK: &str = ".owner";
+
 /// Removes the index directories of processes that ended without removing them (killed,
-/// or out of power). A directory is named after its process; one named after this process
-/// is a predecessor's that had the same id (a container's first process, say).
+/// or out of power): those whose owner lock nobody holds. The operating system releases a
+/// lock when its process ends, however it ends; a directory without the file yet is one
+/// being made, and is left alone.
 fn remove_abandoned(root: &std::path::Path) {
     let Ok(entries) = std::fs::read_dir(root) else {
         return;
     };
-    let own = std::process::id();
-    // Whether a process still runs is asked of /proc; where there is none, only the
-    // directories carrying this process's own id are known to be abandoned.
-    let can_ask = std::path::Path::new("/proc/self").exists();
     for entry in entries.flatten() {
-        let name = entry.file_name();
-        let Some(pid) = name
-            .to_str()
-            .and_then(|name| name.strip_prefix("faq-"))
-            .and_then(|rest| rest.split('-').next())
-            .and_then(|pid| pid.parse::<u32>().ok())
-        else {
+        if !entry.file_name().to_string_lossy().starts_with("faq-") {
+            continue;
+        }
+        let Ok(owner) = std::fs::File::open(entry.path().join(OWNER_LOCK)) else {
             continue;
         };
-        let gone =
-            pid == own || (can_ask && !std::path::Path::new(&format!("/proc/{pid}")).exists());
-        if gone && let Err(err) = std::fs::remove_dir_all(entry.path()) {
+        // Held while removing, so a process cannot take the directory up meanwhile.
+        if owner.try_lock().is_ok()
+            && let Err(err) = std::fs::remove_dir_all(entry.path())
+        {
             tracing::warn!(error = %err, path = %entry.path().display(), "could not remove an abandoned FAQ index");
         }
     }
@@ -198,9 +198,9 @@ impl FaqIndex {
         let root = parent.join("search");
         std::fs::create_dir_all(&root)?;
         remove_abandoned(&root);
-        let files = tempfile::Builder::new()
-            .prefix(&format!("faq-{}-", std::process::id()))
-            .tempdir_in(&root)?;
+        let files = tempfile::Builder::new().prefix("faq-").tempdir_in(&root)?;
+        let owner = std::fs::File::create(files.path().join(OWNER_LOCK))?;
+        owner.try_lock()?;
         let index = Index::create_in_dir(files.path(), builder.build())?;
         index
             .tokenizers()
@@ -211,6 +211,7 @@ impl FaqIndex {
             .try_into()?;
         Ok(Self {
             _files: Arc::new(files),
+            _owner: Arc::new(owner),
             index,
             reader,
             fields,
@@ -468,20 +469,25 @@ mod tests {
     use super::*;
 
     #[test]
-    fn only_the_directories_of_ended_processes_are_removed() {
+    fn only_the_directories_nobody_holds_are_removed() {
         let root = tempfile::tempdir().unwrap();
-        let dir = |name: &str| {
+        let dir = |name: &str, with_owner: bool| {
             let path = root.path().join(name);
             std::fs::create_dir(&path).unwrap();
-            path
+            let owner = with_owner.then(|| std::fs::File::create(path.join(OWNER_LOCK)).unwrap());
+            (path, owner)
         };
-        let own = dir(&format!("faq-{}-a", std::process::id()));
-        // Beyond any pid_max, so never a running process.
-        let ended = dir("faq-999999999-b");
-        let running = dir("faq-1-c");
-        let unrelated = dir("notes");
+        let (held, owner) = dir("faq-held", true);
+        owner.as_ref().unwrap().try_lock().unwrap();
+        let (ended, _) = dir("faq-ended", true);
+        let (being_made, _) = dir("faq-new", false);
+        let (unrelated, _) = dir("notes", true);
         remove_abandoned(root.path());
-        assert!(!own.exists() && !ended.exists());
-        assert!(running.exists() && unrelated.exists());
+        assert!(!ended.exists());
+        assert!(held.exists() && being_made.exists() && unrelated.exists());
+        // A second index under the same data dir in one process keeps the first alive.
+        let first = FaqIndex::new(root.path()).unwrap();
+        let _second = FaqIndex::new(root.path()).unwrap();
+        assert!(first._files.path().exists());
     }
 }
