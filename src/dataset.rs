@@ -909,6 +909,10 @@ impl Builder<'_> {
         }
         let txn = self.db.begin().await?;
         self.insert(&txn, "faq_entries", 13, rows).await?;
+        // A server already running on this database sees the entries at its next search.
+        crate::faq::index::bump_revision(&txn)
+            .await
+            .map_err(|err| anyhow::anyhow!("cannot bump the FAQ revision: {err:?}"))?;
         txn.commit().await?;
         Ok(())
     }

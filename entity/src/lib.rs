@@ -7,6 +7,7 @@ pub mod account;
 pub mod account_token;
 pub mod agent_availability;
 pub mod audit_event;
+pub mod cache_revision;
 pub mod cancellation_request;
 pub mod email_history;
 pub mod faq_entry;

@@ -25,6 +25,7 @@ mod m20261203_000014_outbox_claims;
 mod m20261203_000015_attachment_blobs;
 mod m20261206_000016_faq_freshness_index;
 mod m20261206_000017_api_names_in_audit_details;
+mod m20261207_000018_cache_revisions;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000015_attachment_blobs::Migration),
             Box::new(m20261206_000016_faq_freshness_index::Migration),
             Box::new(m20261206_000017_api_names_in_audit_details::Migration),
+            Box::new(m20261207_000018_cache_revisions::Migration),
         ]
     }
 }

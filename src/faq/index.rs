@@ -1,21 +1,24 @@
 //! The FAQ search index: tantivy in a temporary directory, analyzed with [`crate::search`],
 //! ranked by BM25.
 //!
-//! The database is the truth. The index is rebuilt from it at start-up, updated by this
-//! process on every change, and checked against the table before each search (a row count
-//! and the newest change), so a change made by another instance is picked up by the next
-//! search here. Hits are loaded back from the database with the caller's visibility rules,
-//! so a stale index can never show a draft to a customer.
+//! The database is the truth. Every change to the entries bumps the FAQ's row of
+//! `cache_revisions` in its own transaction ([`bump_revision`]). The index is rebuilt from
+//! the table at start-up, follows this process's own changes one revision at a time, and is
+//! checked against the stored revision before each search (one read by key), so a change
+//! made by another instance is picked up by the next search here. Hits are loaded back from
+//! the database with the caller's visibility rules, so a stale index can never show a draft
+//! to a customer.
 
-use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use chrono::{DateTime, Utc};
 use entity::ApiName;
+use entity::cache_revision;
 use entity::faq_entry::{self, Audience};
 use entity::ticket::TicketCategory;
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect,
 };
 use tantivy::collector::TopDocs;
@@ -53,11 +56,9 @@ pub struct SearchFilter {
     pub include_drafts: bool,
 }
 
-/// One ranked match.
+/// How one entry matched (the entry is its row, beside it).
 #[derive(Debug, Clone)]
 pub struct SearchHit {
-    /// The entry.
-    pub id: Uuid,
     /// BM25 score (higher is better).
     pub score: f32,
     /// HTML-escaped snippet with the matched terms in `<b>`.
@@ -105,12 +106,41 @@ struct Fields {
     published: Field,
 }
 
-/// What the index holds: entry id → its `updated_at`.
-type Indexed = HashMap<Uuid, DateTime<Utc>>;
+/// The FAQ's row of `cache_revisions`.
+const REVISION: &str = "faq";
+/// The index's revision before its first rebuild: behind any stored one.
+const NO_REVISION: i64 = -1;
+
+/// Bumps the FAQ's revision in `txn`, the transaction of a change to the entries, and
+/// returns the revision that change makes. The row is written by every change, so changes
+/// to the FAQ commit one after another (they are a few a day); pass the revision to
+/// [`FaqIndex::upsert`] or [`FaqIndex::remove`] after the commit.
+pub async fn bump_revision(txn: &impl ConnectionTrait) -> ApiResult<i64> {
+    cache_revision::Entity::update_many()
+        .col_expr(
+            cache_revision::Column::Revision,
+            Expr::col(cache_revision::Column::Revision).add(1),
+        )
+        .filter(cache_revision::Column::Name.eq(REVISION))
+        .exec_with_returning(txn)
+        .await?
+        .first()
+        .map(|row| row.revision)
+        .ok_or_else(|| internal("the FAQ has no row in cache_revisions"))
+}
+
+/// The FAQ's revision as committed.
+async fn stored_revision(conn: &impl ConnectionTrait) -> ApiResult<i64> {
+    cache_revision::Entity::find_by_id(REVISION)
+        .one(conn)
+        .await?
+        .map(|row| row.revision)
+        .ok_or_else(|| internal("the FAQ has no row in cache_revisions"))
+}
 
 /// The shared index; cheap to clone. Writes (a tantivy commit) run on the blocking pool,
-/// one at a time under `writing`; the freshness check only reads `indexed`, which is held
-/// for a moment, so a search never waits on an async worker for a commit to finish.
+/// one at a time under `writing`; the freshness check only reads `revision`, so a search
+/// never waits for a commit to finish.
 #[derive(Clone)]
 pub struct FaqIndex {
     /// Where the segments are: removed when the last clone goes.
@@ -121,14 +151,8 @@ pub struct FaqIndex {
     reader: IndexReader,
     fields: Fields,
     writing: Arc<Mutex<()>>,
-    indexed: Arc<Mutex<Indexed>>,
-}
-
-/// The state of the table the index is compared with.
-#[derive(Debug, PartialEq, Eq)]
-struct Fingerprint {
-    count: u64,
-    newest: Option<(DateTime<Utc>, Uuid)>,
+    /// The revision of the table the index holds (changed only under `writing`).
+    revision: Arc<AtomicI64>,
 }
 
 fn internal(err: impl std::fmt::Display) -> ApiError {
@@ -216,23 +240,27 @@ impl FaqIndex {
             reader,
             fields,
             writing: Arc::new(Mutex::new(())),
-            indexed: Arc::new(Mutex::new(HashMap::new())),
+            revision: Arc::new(AtomicI64::new(NO_REVISION)),
         })
     }
 
-    /// Applies `change` with a writer made for it and commits.
+    /// The lock that makes this process's writes to the index one at a time.
+    fn lock_writing(&self) -> MutexGuard<'_, ()> {
+        // A panic while indexing leaves at worst a stale index, which the next freshness
+        // check rebuilds; the lock itself is still usable.
+        self.writing
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Applies `change` with a writer made for it and commits; the caller holds
+    /// [`Self::lock_writing`].
     ///
     /// The writer lives only as long as the change: an idle tantivy writer keeps an indexing
     /// thread and the hash table of its next segment (megabytes, sized from the arena), for
     /// an index that changes a few times a day. Merges are waited for, so segments do not
     /// pile up between writers.
     fn write(&self, change: impl FnOnce(&mut IndexWriter) -> ApiResult<()>) -> ApiResult<()> {
-        // A panic while indexing leaves at worst a stale index, which the next freshness
-        // check rebuilds; the lock itself is still usable.
-        let _one_writer = self
-            .writing
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let mut writer: IndexWriter = self
             .index
             .writer_with_num_threads(1, WRITER_MEMORY)
@@ -243,10 +271,22 @@ impl FaqIndex {
         self.reader.reload().map_err(internal)
     }
 
-    fn lock_indexed(&self) -> MutexGuard<'_, Indexed> {
-        self.indexed
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    /// Applies this process's change that made `revision`, if the index holds the revision
+    /// just before it. Otherwise the change is already in (a rebuild read it) or another
+    /// instance's changes are missing too, and the next search's freshness check rebuilds;
+    /// applying it anyway could put an older version of an entry over a newer one.
+    fn follow(
+        &self,
+        revision: i64,
+        change: impl FnOnce(&mut IndexWriter) -> ApiResult<()>,
+    ) -> ApiResult<()> {
+        let _one_writer = self.lock_writing();
+        if self.revision.load(Ordering::Acquire) != revision - 1 {
+            return Ok(());
+        }
+        self.write(change)?;
+        self.revision.store(revision, Ordering::Release);
+        Ok(())
     }
 
     fn document(&self, entry: &faq_entry::Model) -> TantivyDocument {
@@ -274,31 +314,27 @@ impl FaqIndex {
             .map_err(internal)?
     }
 
-    /// Indexes a new or changed entry (called after the change is committed).
-    pub async fn upsert(&self, entry: faq_entry::Model) -> ApiResult<()> {
+    /// Indexes a new or changed entry, after the commit of the change that made `revision`.
+    pub async fn upsert(&self, entry: faq_entry::Model, revision: i64) -> ApiResult<()> {
         self.on_blocking_pool(move |this| {
-            this.write(|writer| {
+            this.follow(revision, |writer| {
                 writer.delete_term(Term::from_field_text(this.fields.id, &entry.id.to_string()));
                 writer
                     .add_document(this.document(&entry))
                     .map_err(internal)?;
                 Ok(())
-            })?;
-            this.lock_indexed().insert(entry.id, entry.updated_at);
-            Ok(())
+            })
         })
         .await
     }
 
-    /// Drops a deleted entry.
-    pub async fn remove(&self, id: Uuid) -> ApiResult<()> {
+    /// Drops a deleted entry, after the commit of the change that made `revision`.
+    pub async fn remove(&self, id: Uuid, revision: i64) -> ApiResult<()> {
         self.on_blocking_pool(move |this| {
-            this.write(|writer| {
+            this.follow(revision, |writer| {
                 writer.delete_term(Term::from_field_text(this.fields.id, &id.to_string()));
                 Ok(())
-            })?;
-            this.lock_indexed().remove(&id);
-            Ok(())
+            })
         })
         .await
     }
@@ -307,12 +343,20 @@ impl FaqIndex {
     /// thousand entries' text passed through the heap together and stayed in the process
     /// as allocator slack.
     pub async fn rebuild(&self, db: &DatabaseConnection) -> ApiResult<()> {
+        // Read before the rows: every change up to it is in the rows read after, and a
+        // change made meanwhile leaves the index behind the stored revision, so the next
+        // search rebuilds again rather than missing it.
+        let revision = stored_revision(db).await?;
         let db = db.clone();
         // The pages are read from the blocking thread that indexes them, so one page at a
         // time is alive; the runtime's own workers keep driving the connection meanwhile.
         let runtime = tokio::runtime::Handle::current();
         self.on_blocking_pool(move |this| {
-            let mut indexed = Indexed::new();
+            let _one_writer = this.lock_writing();
+            // Searches that found the index behind at the same moment all ask; one rebuilds.
+            if this.revision.load(Ordering::Acquire) >= revision {
+                return Ok(());
+            }
             this.write(|writer| {
                 writer.delete_all_documents().map_err(internal)?;
                 let mut after = None;
@@ -328,7 +372,6 @@ impl FaqIndex {
                         writer
                             .add_document(this.document(entry))
                             .map_err(internal)?;
-                        indexed.insert(entry.id, entry.updated_at);
                     }
                     match entries.last() {
                         Some(last) if entries.len() as u64 == REBUILD_PAGE => after = Some(last.id),
@@ -336,33 +379,15 @@ impl FaqIndex {
                     }
                 }
             })?;
-            *this.lock_indexed() = indexed;
+            this.revision.store(revision, Ordering::Release);
             Ok(())
         })
         .await
     }
 
-    fn local_fingerprint(&self) -> Fingerprint {
-        let indexed = self.lock_indexed();
-        Fingerprint {
-            count: indexed.len() as u64,
-            newest: indexed.iter().map(|(id, at)| (*at, *id)).max(),
-        }
-    }
-
     /// Rebuilds when the table changed behind this process's back (another instance).
     pub async fn ensure_fresh(&self, conn: &DatabaseConnection) -> ApiResult<()> {
-        let count = faq_entry::Entity::find().count(conn).await?;
-        let newest: Option<(DateTime<Utc>, Uuid)> = faq_entry::Entity::find()
-            .select_only()
-            .column(faq_entry::Column::UpdatedAt)
-            .column(faq_entry::Column::Id)
-            .order_by_desc(faq_entry::Column::UpdatedAt)
-            .order_by_desc(faq_entry::Column::Id)
-            .into_tuple()
-            .one(conn)
-            .await?;
-        if (Fingerprint { count, newest }) != self.local_fingerprint() {
+        if stored_revision(conn).await? != self.revision.load(Ordering::Acquire) {
             tracing::debug!("FAQ index is behind the table; rebuilding");
             self.rebuild(conn).await?;
         }
@@ -381,11 +406,10 @@ impl FaqIndex {
         if terms.is_empty() || limit == 0 {
             return Ok(None);
         }
-        let query = self.query(&terms, filter);
-        let this = self.clone();
-        tokio::task::spawn_blocking(move || this.run(query.as_ref(), limit).map(Some))
-            .await
-            .map_err(internal)?
+        // On the request's own worker: over ten thousand entries a search takes tens of
+        // microseconds, less than handing it to the blocking pool and back (two wake-ups).
+        self.run(self.query(&terms, filter).as_ref(), limit)
+            .map(Some)
     }
 
     fn query(&self, terms: &[String], filter: &SearchFilter) -> Box<dyn Query> {

@@ -14,7 +14,7 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use super::index::{Found, SearchFilter, SearchHit};
+use super::index::{self, Found, SearchFilter, SearchHit};
 use crate::audit::{self, AuditAction, AuditEvent};
 use crate::auth::{AuthCtx, RequestMeta};
 use crate::db;
@@ -221,8 +221,9 @@ pub async fn create_entry(
         ),
     )
     .await?;
+    let revision = index::bump_revision(&txn).await?;
     txn.commit().await?;
-    state.faq_index.upsert(entry.clone()).await?;
+    state.faq_index.upsert(entry.clone(), revision).await?;
     Ok(entry)
 }
 
@@ -268,8 +269,9 @@ pub async fn update_entry(
         ),
     )
     .await?;
+    let revision = index::bump_revision(&txn).await?;
     txn.commit().await?;
-    state.faq_index.upsert(entry.clone()).await?;
+    state.faq_index.upsert(entry.clone(), revision).await?;
     Ok(entry)
 }
 
@@ -299,8 +301,9 @@ pub async fn delete_entry(
         ),
     )
     .await?;
+    let revision = index::bump_revision(&txn).await?;
     txn.commit().await?;
-    state.faq_index.remove(id).await?;
+    state.faq_index.remove(id, revision).await?;
     Ok(true)
 }
 
@@ -364,14 +367,7 @@ pub async fn search(
         .filter_map(|(id, score)| {
             let row = rows.remove(&id)?;
             let highlight = highlighter.highlight(&row.question, &row.answer);
-            Some((
-                row,
-                SearchHit {
-                    id,
-                    score,
-                    highlight,
-                },
-            ))
+            Some((row, SearchHit { score, highlight }))
         })
         .collect())
 }
