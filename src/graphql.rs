@@ -6,6 +6,7 @@ pub mod loaders;
 pub mod nul_guard;
 pub mod pagination;
 pub mod permissions;
+pub mod shared_answers;
 
 use async_graphql::{Context, MergedObject, MergedSubscription, Schema};
 

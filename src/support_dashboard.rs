@@ -8,8 +8,9 @@ use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use bytes::Bytes;
 use chrono::{DateTime, Duration, Utc};
-use entity::account;
+use entity::account::{self, Role};
 use entity::ticket::{TicketCategory, TicketPriority, TicketStatus};
 use sea_orm::DbErr;
 use uuid::Uuid;
@@ -28,7 +29,7 @@ pub struct Csat<K> {
 }
 
 /// The dashboard's figures.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Default)]
 pub struct Dashboard {
     /// Tickets not closed, by status.
     pub by_status: Vec<(TicketStatus, i64)>,
@@ -61,6 +62,56 @@ pub struct Dashboard {
     /// The agents of `csat_by_agent`, read with the figures: the shared copy then answers
     /// without a statement of its own per request.
     pub agents: HashMap<Uuid, account::Model>,
+    /// The answers written from this copy, so they go with it.
+    pub answers: Answers,
+}
+
+/// What an answer written from a copy of the dashboard depends on besides the copy: the
+/// request as sent, and the caller's role, which is all the permission matrix decides on.
+/// Every field of the dashboard is the same for every caller of a role; a field that is
+/// not (one about the caller) would have to add the caller here.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct AnswerKey {
+    /// The caller's role; `None` when signed out.
+    pub role: Option<Role>,
+    /// The document's text.
+    pub query: String,
+    /// The operation asked for.
+    pub operation: Option<String>,
+    /// The variables as JSON.
+    pub variables: String,
+}
+
+/// Documents answered per copy: clients ask for the dashboard with one or two documents,
+/// and one that is not among the first few is executed every time.
+const MAX_ANSWERS: usize = 8;
+
+/// Answers (response bodies) written from one copy of the dashboard. Forty agents refreshing
+/// the same document get the bytes the first of them got from this copy; the copy's
+/// execution and serialisation, a few thousand values, is done once per copy instead of once
+/// per request. Only answers without errors are kept.
+#[derive(Debug, Default)]
+pub struct Answers(std::sync::Mutex<HashMap<AnswerKey, Bytes>>);
+
+impl Answers {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<AnswerKey, Bytes>> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The answer already written for `key`.
+    pub fn get(&self, key: &AnswerKey) -> Option<Bytes> {
+        self.lock().get(key).cloned()
+    }
+
+    /// Keeps `body` as the answer for `key`, unless the copy holds its share already.
+    pub fn keep(&self, key: AnswerKey, body: Bytes) {
+        let mut answers = self.lock();
+        if answers.len() < MAX_ANSWERS {
+            answers.insert(key, body);
+        }
+    }
 }
 
 /// The last dashboard computed, shared by every agent of this instance.

@@ -210,6 +210,7 @@ pub async fn support_dashboard(state: &AppState) -> Result<Dashboard, DbErr> {
         csat_by_agent: csat.by_agent,
         csat_by_category: csat.by_category,
         agents,
+        answers: Default::default(),
     })
 }
 

@@ -911,10 +911,45 @@ pub async fn the_dashboard_is_shared_for_a_few_seconds(app: TestApp) {
         "only the session check ran"
     );
 
+    // The answer written from the copy is shared too, but only with the same request from
+    // a caller the matrix lets in: another agent gets the same bytes, a buyer is still
+    // refused, and another document is executed against the same copy.
+    let other = app
+        .staff("agent2@example.com", entity::account::Role::Agent)
+        .await;
+    assert_eq!(
+        ok(&app, &other, query, json!({}), "supportDashboard").await,
+        shared
+    );
+    assert_eq!(
+        fails(&app, Some(&shop.buyer_a), query, json!({})).await,
+        "FORBIDDEN"
+    );
+    let unassigned = ok(
+        &app,
+        &other,
+        "query Mine { supportDashboard { unassigned } }",
+        json!({}),
+        "supportDashboard",
+    )
+    .await;
+    assert_eq!(
+        unassigned["unassigned"], 1,
+        "the copy's figure: {unassigned}"
+    );
+
     // Past six times the age the copy is not served at all: the request computes it.
     app.clock.advance(Duration::seconds(31));
     let fresh = ok(&app, &shop.agent, query, json!({}), "supportDashboard").await;
     assert_eq!(open(&fresh), 2, "{fresh}");
+
+    // A session ended is refused on its next request, kept answer or not.
+    let logout = "mutation($t: String!) { logout(refreshToken: $t) }";
+    app.gql(logout, json!({ "t": shop.agent.refresh })).await;
+    assert_eq!(
+        fails(&app, Some(&shop.agent), query, json!({})).await,
+        "UNAUTHENTICATED"
+    );
 }
 
 pub async fn new_tickets_go_round_robin_to_available_agents_under_their_cap(app: TestApp) {
