@@ -4,14 +4,15 @@
 //! The database is the truth. Every change to the entries bumps the FAQ's row of
 //! `cache_revisions` in its own transaction ([`bump_revision`]). The index is rebuilt from
 //! the table at start-up, follows this process's own changes one revision at a time, and is
-//! checked against the stored revision before each search (one read by key), so a change
-//! made by another instance is picked up by the next search here. Hits are loaded back from
+//! checked against the stored revision (one read by key) by a search at most once a second,
+//! so a change made by another instance is picked up here within a second. Hits are loaded back from
 //! the database with the caller's visibility rules, so a stale index can never show a draft
 //! to a customer.
 
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use chrono::{DateTime, Utc};
 use entity::ApiName;
 use entity::cache_revision;
 use entity::faq_entry::{self, Audience};
@@ -110,6 +111,14 @@ struct Fields {
 const REVISION: &str = "faq";
 /// The index's revision before its first rebuild: behind any stored one.
 const NO_REVISION: i64 = -1;
+/// How long one read of the stored revision answers for, in milliseconds of the injected
+/// clock: another instance's change to the FAQ shows in this instance's searches within this
+/// time, and this instance's own changes at once. At thousands of searches a second the read
+/// was a statement per search; hits are read back from the table with the caller's
+/// visibility either way, so a hidden or deleted entry never shows in the meantime.
+const RECHECK_AFTER_MILLIS: i64 = 1_000;
+/// `checked_at` when the next search must read the stored revision.
+const CHECK_DUE: i64 = i64::MIN;
 
 /// Bumps the FAQ's revision in `txn`, the transaction of a change to the entries, and
 /// returns the revision that change makes. The row is written by every change, so changes
@@ -153,6 +162,9 @@ pub struct FaqIndex {
     writing: Arc<Mutex<()>>,
     /// The revision of the table the index holds (changed only under `writing`).
     revision: Arc<AtomicI64>,
+    /// When the stored revision was last read, in milliseconds since the epoch by the
+    /// injected clock; [`CHECK_DUE`] when the next search must read it.
+    checked_at: Arc<AtomicI64>,
 }
 
 fn internal(err: impl std::fmt::Display) -> ApiError {
@@ -241,6 +253,7 @@ impl FaqIndex {
             fields,
             writing: Arc::new(Mutex::new(())),
             revision: Arc::new(AtomicI64::new(NO_REVISION)),
+            checked_at: Arc::new(AtomicI64::new(CHECK_DUE)),
         })
     }
 
@@ -282,6 +295,9 @@ impl FaqIndex {
     ) -> ApiResult<()> {
         let _one_writer = self.lock_writing();
         if self.revision.load(Ordering::Acquire) != revision - 1 {
+            // This process's own change must show at once: the next search reads the
+            // stored revision, finds the index behind and rebuilds.
+            self.checked_at.store(CHECK_DUE, Ordering::Release);
             return Ok(());
         }
         self.write(change)?;
@@ -385,12 +401,27 @@ impl FaqIndex {
         .await
     }
 
-    /// Rebuilds when the table changed behind this process's back (another instance).
-    pub async fn ensure_fresh(&self, conn: &DatabaseConnection) -> ApiResult<()> {
+    /// Rebuilds when the table changed behind this process's back (another instance), as
+    /// read at most once per [`RECHECK_AFTER_MILLIS`] of `now`.
+    pub async fn ensure_fresh(
+        &self,
+        conn: &DatabaseConnection,
+        now: DateTime<Utc>,
+    ) -> ApiResult<()> {
+        let now = now.timestamp_millis();
+        let checked_at = self.checked_at.load(Ordering::Acquire);
+        if checked_at != CHECK_DUE && now.saturating_sub(checked_at) < RECHECK_AFTER_MILLIS {
+            return Ok(());
+        }
         if stored_revision(conn).await? != self.revision.load(Ordering::Acquire) {
             tracing::debug!("FAQ index is behind the table; rebuilding");
             self.rebuild(conn).await?;
         }
+        // A change of this process's that was left to a rebuild meanwhile asked for the next
+        // check; it keeps asking.
+        let _ =
+            self.checked_at
+                .compare_exchange(checked_at, now, Ordering::AcqRel, Ordering::Acquire);
         Ok(())
     }
 

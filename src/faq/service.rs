@@ -332,7 +332,10 @@ pub async fn search(
         ));
     }
     let condition = filtered(auth, filter)?;
-    state.faq_index.ensure_fresh(&state.db).await?;
+    state
+        .faq_index
+        .ensure_fresh(&state.db, state.clock.now())
+        .await?;
     let found = state
         .faq_index
         .search(
