@@ -26,7 +26,14 @@ build_flags=(--sanitizer none)
 (cd fuzz && cargo fuzz build "${build_flags[@]}")
 
 host="$(rustc -vV | sed -n 's/^host: //p')"
-bin="fuzz/target/$host/$profile"
+# cargo fuzz builds under fuzz/target, or under CARGO_TARGET_DIR when it is set (a relative
+# one is taken from fuzz/, where cargo fuzz ran).
+target_dir="${CARGO_TARGET_DIR:-target}"
+case "$target_dir" in
+  /*) ;;
+  *) target_dir="fuzz/$target_dir" ;;
+esac
+bin="$target_dir/$host/$profile"
 summary=()
 for target in $(cd fuzz && cargo fuzz list); do
   corpus="$(mktemp -d)"
