@@ -17,19 +17,8 @@ use storedesk::clock::ManualClock;
 use storedesk::config::Settings;
 use storedesk::dataset::{self, Size};
 use storedesk::faq::index::SearchFilter;
+use storedesk_load::scenarios::FAQ_QUERIES;
 
-const QUERIES: [&str; 10] = [
-    "배송",
-    "결제 실패",
-    "환불",
-    "payment failed",
-    "refund",
-    "반품",
-    "비밀번호",
-    "password",
-    "정산",
-    "delivery delayed",
-];
 const ROUNDS: usize = 2_000;
 
 #[tokio::main]
@@ -58,10 +47,10 @@ async fn main() {
     dataset::build(&state, size, 7).await.unwrap();
     state.faq_index.rebuild(&state.db).await.unwrap();
     let filter = SearchFilter::default();
-    let mut samples = Vec::with_capacity(ROUNDS * QUERIES.len());
+    let mut samples = Vec::with_capacity(ROUNDS * FAQ_QUERIES.len());
     let mut hits = 0;
     for round in 0..=ROUNDS {
-        for query in QUERIES {
+        for query in FAQ_QUERIES {
             let started = Instant::now();
             let found = state.faq_index.search(query, &filter, 10).await.unwrap();
             let took = started.elapsed();

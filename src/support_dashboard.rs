@@ -88,7 +88,7 @@ const MAX_ANSWERS: usize = 8;
 
 /// Answers (response bodies) written from one copy of the dashboard. Forty agents refreshing
 /// the same document get the bytes the first of them got from this copy; the copy's
-/// execution and serialisation, a few thousand values, is done once per copy instead of once
+/// execution and serialisation, a few hundred values, is done once per copy instead of once
 /// per request. Only answers without errors are kept.
 #[derive(Debug, Default)]
 pub struct Answers(std::sync::Mutex<HashMap<AnswerKey, Bytes>>);

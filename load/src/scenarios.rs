@@ -147,7 +147,8 @@ const DASHBOARD: &str = "query { supportDashboard {
 const FAQ_SEARCH: &str = "query($q: String!) { faqSearch(query: $q, first: 10) { score highlight
     entry { id question category } } }";
 
-const FAQ_QUERIES: [&str; 10] = [
+/// What `faq-search` asks, in turn: Korean and English, single words and phrases.
+pub const FAQ_QUERIES: [&str; 10] = [
     "배송",
     "결제 실패",
     "환불",

@@ -6,7 +6,7 @@
 
 use sea_orm_migration::prelude::*;
 
-use crate::columns::index;
+use crate::columns::{index, text};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -18,12 +18,7 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table(CacheRevisions::Table)
-                    .col(
-                        ColumnDef::new(CacheRevisions::Name)
-                            .string_len(32)
-                            .not_null()
-                            .primary_key(),
-                    )
+                    .col(text(CacheRevisions::Name, 32).primary_key())
                     .col(
                         ColumnDef::new(CacheRevisions::Revision)
                             .big_integer()

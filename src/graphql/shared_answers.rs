@@ -35,15 +35,25 @@ pub fn dashboard_only(doc: &ExecutableDocument, operation: Option<&str>, auth: &
         },
         (DocumentOperations::Multiple(_), None) => return false,
     };
-    let only_dashboard = op.node.ty == OperationType::Query
-        && op.node.selection_set.node.items.iter().any(|item| {
-            matches!(&item.node, Selection::Field(field) if field.node.name.node == DASHBOARD)
-        })
-        && op.node.selection_set.node.items.iter().all(|item| {
-            matches!(&item.node, Selection::Field(field)
-                if field.node.name.node == DASHBOARD || field.node.name.node == "__typename")
+    // The root's field names, `None` for a fragment.
+    let mut roots = op
+        .node
+        .selection_set
+        .node
+        .items
+        .iter()
+        .map(|item| match &item.node {
+            Selection::Field(field) => Some(field.node.name.node.as_str()),
+            _ => None,
         });
-    only_dashboard
+    let mut asks_dashboard = false;
+    let only_dashboard = roots.all(|name| {
+        asks_dashboard |= name == Some(DASHBOARD);
+        matches!(name, Some(DASHBOARD | "__typename"))
+    });
+    op.node.ty == OperationType::Query
+        && only_dashboard
+        && asks_dashboard
         && access_for("Query", DASHBOARD).is_some_and(|access| access.check(auth).is_ok())
 }
 
