@@ -224,27 +224,131 @@ pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
             .await
             .context("cannot take the migration lock")?;
     }
-    Migrator::up(&txn, None)
+    Migrator::up(&*txn, None)
         .await
         .context("database migration failed")?;
     txn.commit().await.context("cannot commit the migrations")?;
     Ok(())
 }
 
+/// How long a writer waits for this process's turn to write to an SQLite file: as long as
+/// SQLite's own busy timeout, which it would otherwise have waited out.
+const WRITE_TURN_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// This process's turn to write, per SQLite file.
+///
+/// SQLite lets one transaction write at a time. Left to SQLite, a writer that finds the lock
+/// taken holds its pooled connection and sleeps in the busy handler (1, 2, 5, 10 … 100 ms at
+/// a time) however soon the lock is free: under a burst of writes the writers sleep more than
+/// they work, and the connections they hold are missing to every reader meanwhile. Write
+/// transactions of this process queue here instead, in order, without a connection, and each
+/// goes the moment the one before commits. Single-statement writes outside a transaction
+/// (an outbox outcome, a refund's claim, a heartbeat) hold SQLite's lock for one statement
+/// and are left to the busy handler: queued behind whole transactions they measured slower
+/// (BENCHMARKS.md, change 21). Other processes on the file (a CLI command) meet the busy
+/// handler too.
+static WRITE_TURNS: std::sync::LazyLock<
+    std::sync::Mutex<std::collections::HashMap<std::path::PathBuf, Arc<tokio::sync::Mutex<()>>>>,
+> = std::sync::LazyLock::new(Default::default);
+
+fn write_turn(db: &DatabaseConnection) -> Arc<tokio::sync::Mutex<()>> {
+    let file = db
+        .get_sqlite_connection_pool()
+        .connect_options()
+        .get_filename()
+        .to_path_buf();
+    let mut turns = WRITE_TURNS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    turns.entry(file).or_default().clone()
+}
+
+/// A transaction that will write (from [`begin_write`]). On SQLite it holds this process's
+/// turn to write until it commits, rolls back or is dropped.
+pub struct WriteTxn {
+    txn: DatabaseTransaction,
+    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl WriteTxn {
+    /// Commits, then gives the turn to the next writer.
+    pub async fn commit(self) -> Result<(), DbErr> {
+        self.txn.commit().await
+    }
+
+    /// Rolls back, then gives the turn to the next writer.
+    pub async fn rollback(self) -> Result<(), DbErr> {
+        self.txn.rollback().await
+    }
+}
+
+impl std::ops::Deref for WriteTxn {
+    type Target = DatabaseTransaction;
+
+    fn deref(&self) -> &DatabaseTransaction {
+        &self.txn
+    }
+}
+
+#[async_trait::async_trait]
+impl ConnectionTrait for WriteTxn {
+    fn get_database_backend(&self) -> DbBackend {
+        self.txn.get_database_backend()
+    }
+
+    async fn execute_raw(&self, stmt: sea_orm::Statement) -> Result<sea_orm::ExecResult, DbErr> {
+        self.txn.execute_raw(stmt).await
+    }
+
+    async fn execute_unprepared(&self, sql: &str) -> Result<sea_orm::ExecResult, DbErr> {
+        self.txn.execute_unprepared(sql).await
+    }
+
+    async fn query_one_raw(
+        &self,
+        stmt: sea_orm::Statement,
+    ) -> Result<Option<sea_orm::QueryResult>, DbErr> {
+        self.txn.query_one_raw(stmt).await
+    }
+
+    async fn query_all_raw(
+        &self,
+        stmt: sea_orm::Statement,
+    ) -> Result<Vec<sea_orm::QueryResult>, DbErr> {
+        self.txn.query_all_raw(stmt).await
+    }
+
+    fn support_returning(&self) -> bool {
+        self.txn.support_returning()
+    }
+}
+
 /// Starts a transaction that will write.
 ///
-/// On SQLite it is `BEGIN IMMEDIATE`: a deferred transaction that reads and then writes can
-/// fail with `SQLITE_BUSY` when another writer got there first, instead of waiting its turn.
-pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+/// On SQLite it first waits for this process's turn to write (see [`WRITE_TURNS`]), then
+/// begins with `BEGIN IMMEDIATE`: a deferred transaction that reads and then writes can fail
+/// with `SQLITE_BUSY` when another writer got there first, instead of waiting its turn.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<WriteTxn, DbErr> {
     match db.get_database_backend() {
         DbBackend::Sqlite => {
-            db.begin_with_options(TransactionOptions {
-                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-                ..Default::default()
+            let turn = tokio::time::timeout(WRITE_TURN_TIMEOUT, write_turn(db).lock_owned())
+                .await
+                .map_err(|_| DbErr::Custom("database is locked: no turn to write".into()))?;
+            let txn = db
+                .begin_with_options(TransactionOptions {
+                    sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                    ..Default::default()
+                })
+                .await?;
+            Ok(WriteTxn {
+                txn,
+                _turn: Some(turn),
             })
-            .await
         }
-        _ => db.begin().await,
+        _ => Ok(WriteTxn {
+            txn: db.begin().await?,
+            _turn: None,
+        }),
     }
 }
 

@@ -45,3 +45,4 @@ mod sweeps;
 mod tickets;
 mod timeline;
 mod tokens;
+mod write_turns;

@@ -41,7 +41,7 @@ async fn email_changes_of_the_audit_log_become_email_history(engine: Engine) {
     let (db, _) = storedesk::db::connect(&database.url).await.unwrap();
     // As `storedesk::db::migrate` does: in one transaction, so one connection sees it all.
     let txn = storedesk::db::begin_write(&db).await.unwrap();
-    Migrator::up(&txn, Some(10)).await.unwrap();
+    Migrator::up(&*txn, Some(10)).await.unwrap();
     txn.commit().await.unwrap();
     let at = Utc.with_ymd_and_hms(2026, 11, 20, 3, 0, 0).unwrap();
     let id = uuid::Uuid::now_v7();
@@ -72,7 +72,7 @@ async fn email_changes_of_the_audit_log_become_email_history(engine: Engine) {
     .await;
 
     let txn = storedesk::db::begin_write(&db).await.unwrap();
-    Migrator::up(&txn, None).await.unwrap();
+    Migrator::up(&*txn, None).await.unwrap();
     txn.commit().await.unwrap();
     let history = entity::email_history::Entity::find()
         .filter(entity::email_history::Column::AccountId.eq(id))
@@ -92,7 +92,7 @@ async fn old_audit_spellings_become_api_names(engine: Engine) {
     let database = TestDatabase::create(engine).await;
     let (db, _) = storedesk::db::connect(&database.url).await.unwrap();
     let txn = storedesk::db::begin_write(&db).await.unwrap();
-    Migrator::up(&txn, Some(16)).await.unwrap();
+    Migrator::up(&*txn, Some(16)).await.unwrap();
     txn.commit().await.unwrap();
     let at = Utc.with_ymd_and_hms(2026, 12, 1, 3, 0, 0).unwrap();
     let events = [
@@ -123,7 +123,7 @@ async fn old_audit_spellings_become_api_names(engine: Engine) {
     }
 
     let txn = storedesk::db::begin_write(&db).await.unwrap();
-    Migrator::up(&txn, None).await.unwrap();
+    Migrator::up(&*txn, None).await.unwrap();
     txn.commit().await.unwrap();
     let mut details = Vec::new();
     for id in ids {
