@@ -245,7 +245,7 @@ const WRITE_TURN_TIMEOUT: Duration = Duration::from_secs(10);
 /// goes the moment the one before commits. Single-statement writes outside a transaction
 /// (an outbox outcome, a refund's claim, a heartbeat) hold SQLite's lock for one statement
 /// and are left to the busy handler: queued behind whole transactions they measured slower
-/// (BENCHMARKS.md, change 21). Other processes on the file (a CLI command) meet the busy
+/// (BENCHMARKS.md, change 20). Other processes on the file (a CLI command) meet the busy
 /// handler too.
 static WRITE_TURNS: std::sync::LazyLock<
     std::sync::Mutex<std::collections::HashMap<std::path::PathBuf, Arc<tokio::sync::Mutex<()>>>>,
