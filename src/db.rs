@@ -325,7 +325,7 @@ impl ConnectionTrait for WriteTxn {
 
 /// Starts a transaction that will write.
 ///
-/// On SQLite it first waits for this process's turn to write (see [`WRITE_TURNS`]), then
+/// On SQLite it first waits for this process's turn to write (see `WRITE_TURNS`), then
 /// begins with `BEGIN IMMEDIATE`: a deferred transaction that reads and then writes can fail
 /// with `SQLITE_BUSY` when another writer got there first, instead of waiting its turn.
 pub async fn begin_write(db: &DatabaseConnection) -> Result<WriteTxn, DbErr> {
