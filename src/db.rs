@@ -264,7 +264,7 @@ fn write_turn(db: &DatabaseConnection) -> Arc<tokio::sync::Mutex<()>> {
 }
 
 /// A transaction that will write (from [`begin_write`]). On SQLite it holds this process's
-/// turn to write until it commits, rolls back or is dropped.
+/// turn to write until it commits or is dropped (dropping rolls back).
 pub struct WriteTxn {
     txn: DatabaseTransaction,
     _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
@@ -274,11 +274,6 @@ impl WriteTxn {
     /// Commits, then gives the turn to the next writer.
     pub async fn commit(self) -> Result<(), DbErr> {
         self.txn.commit().await
-    }
-
-    /// Rolls back, then gives the turn to the next writer.
-    pub async fn rollback(self) -> Result<(), DbErr> {
-        self.txn.rollback().await
     }
 }
 
@@ -316,10 +311,6 @@ impl ConnectionTrait for WriteTxn {
         stmt: sea_orm::Statement,
     ) -> Result<Vec<sea_orm::QueryResult>, DbErr> {
         self.txn.query_all_raw(stmt).await
-    }
-
-    fn support_returning(&self) -> bool {
-        self.txn.support_returning()
     }
 }
 

@@ -428,6 +428,30 @@ pub fn several_workers(settings: &mut Settings) {
     settings.workers = Some(4);
 }
 
+/// Declares each listed `async fn(Engine)` as a test on SQLite and on PostgreSQL: tests that
+/// make their own databases rather than start a server.
+#[macro_export]
+macro_rules! database_tests {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::helpers::Engine::Sqlite).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::helpers::Engine::Postgres).await;
+                }
+            )*
+        }
+    };
+}
+
 /// Declares each listed `async fn(TestApp)` as a test on SQLite and on PostgreSQL; a name
 /// may be followed by `with adjust`, a `fn(&mut Settings)` applied before the server starts.
 #[macro_export]

@@ -6,6 +6,7 @@ use migration::{Migrator, MigratorTrait};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use serde_json::json;
 
+use crate::database_tests;
 use crate::helpers::{Engine, TestDatabase};
 
 /// Writes an audit event as an earlier version did, straight into the table; returns its id.
@@ -153,30 +154,7 @@ async fn old_audit_spellings_become_api_names(engine: Engine) {
     database.drop_database().await;
 }
 
-mod sqlite {
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn email_changes_of_the_audit_log_become_email_history() {
-        super::email_changes_of_the_audit_log_become_email_history(crate::helpers::Engine::Sqlite)
-            .await;
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn old_audit_spellings_become_api_names() {
-        super::old_audit_spellings_become_api_names(crate::helpers::Engine::Sqlite).await;
-    }
-}
-
-mod postgres {
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn email_changes_of_the_audit_log_become_email_history() {
-        super::email_changes_of_the_audit_log_become_email_history(
-            crate::helpers::Engine::Postgres,
-        )
-        .await;
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn old_audit_spellings_become_api_names() {
-        super::old_audit_spellings_become_api_names(crate::helpers::Engine::Postgres).await;
-    }
-}
+database_tests!(
+    email_changes_of_the_audit_log_become_email_history,
+    old_audit_spellings_become_api_names,
+);

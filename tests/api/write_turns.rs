@@ -6,6 +6,7 @@ use std::time::Duration;
 use entity::cache_revision;
 use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, QuerySelect, Set};
 
+use crate::database_tests;
 use crate::helpers::{Engine, TestDatabase};
 
 /// A migrated database of its own.
@@ -107,30 +108,7 @@ async fn each_sqlite_file_has_turns_of_its_own() {
     held.commit().await.unwrap();
 }
 
-mod sqlite {
-    use crate::helpers::Engine;
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn simultaneous_write_transactions_all_commit() {
-        super::simultaneous_write_transactions_all_commit(Engine::Sqlite).await;
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn a_dropped_write_transaction_gives_its_turn_to_the_next() {
-        super::a_dropped_write_transaction_gives_its_turn_to_the_next(Engine::Sqlite).await;
-    }
-}
-
-mod postgres {
-    use crate::helpers::Engine;
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn simultaneous_write_transactions_all_commit() {
-        super::simultaneous_write_transactions_all_commit(Engine::Postgres).await;
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn a_dropped_write_transaction_gives_its_turn_to_the_next() {
-        super::a_dropped_write_transaction_gives_its_turn_to_the_next(Engine::Postgres).await;
-    }
-}
+database_tests!(
+    simultaneous_write_transactions_all_commit,
+    a_dropped_write_transaction_gives_its_turn_to_the_next,
+);
