@@ -8,6 +8,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use crate::auth::RequestMeta;
+use crate::ids;
 
 /// What happened. The dotted names are stable: reports and the console filter on them, and
 /// a snapshot test (`src/snapshots/`) shows any change to them in review.
@@ -220,7 +221,7 @@ pub async fn record(
     event: AuditEvent,
 ) -> Result<(), DbErr> {
     audit_event::ActiveModel {
-        id: Set(Uuid::now_v7()),
+        id: Set(ids::at(at)),
         actor_id: Set(event.actor_id),
         action: Set(event.action.as_str().to_owned()),
         target_type: Set(event.target.map(|(kind, _)| kind.to_owned())),

@@ -20,6 +20,7 @@ pub mod events;
 pub mod faq;
 pub mod graphql;
 pub mod http;
+pub mod ids;
 pub mod input;
 pub mod jobs;
 pub mod limits;

@@ -10,7 +10,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use entity::account;
 use entity::outbox_message::{self, Channel, OutboxStatus};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, Set};
-use uuid::Uuid;
+
+use crate::ids;
 
 /// Something a buyer is told. Each kind has a template per locale
 /// (`templates/notices/<locale>/<kind>.txt`) that sees the fields by name.
@@ -259,7 +260,7 @@ async fn insert(
     body: String,
 ) -> Result<(), DbErr> {
     outbox_message::ActiveModel {
-        id: Set(Uuid::now_v7()),
+        id: Set(ids::at(now)),
         kind: Set(notice.kind().to_owned()),
         channel: Set(channel),
         recipient_id: Set(Some(recipient.id)),

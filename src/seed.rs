@@ -62,6 +62,9 @@ pub async fn is_empty(state: &AppState) -> anyhow::Result<bool> {
     Ok(account::Entity::find().count(&state.db).await? == 0)
 }
 
+/// How long before the demo's present its accounts joined: before anything `demo.toml` plays.
+const MEMBERS_SINCE: Duration = Duration::days(90);
+
 /// Creates the demo world of `demo.toml`; refuses a database that already has accounts.
 pub async fn seed_demo(state: &AppState) -> anyhow::Result<Vec<DemoAccount>> {
     if !is_empty(state).await? {
@@ -71,6 +74,13 @@ pub async fn seed_demo(state: &AppState) -> anyhow::Result<Vec<DemoAccount>> {
         .extract()
         .map_err(|err| anyhow::anyhow!("src/seed/demo.toml: {err}"))?;
     let meta = seed_meta();
+    let start = state.clock.now();
+    // The accounts join before the history the demo plays for them, so their security
+    // trail starts with joining, as a real one does.
+    let joining = AppState {
+        clock: Arc::new(ManualClock::new(start - MEMBERS_SINCE)),
+        ..state.clone()
+    };
     let mut created = Vec::new();
     let mut models = Vec::new();
     for account in &world.account {
@@ -83,7 +93,7 @@ pub async fn seed_demo(state: &AppState) -> anyhow::Result<Vec<DemoAccount>> {
                 role: account.role,
                 password: secret,
             };
-            service::create_staff(state, &meta, None, input).await
+            service::create_staff(&joining, &meta, None, input).await
         } else {
             let input = Registration {
                 email: account.email.clone(),
@@ -93,7 +103,7 @@ pub async fn seed_demo(state: &AppState) -> anyhow::Result<Vec<DemoAccount>> {
                 role: account.role,
                 store_name: account.store.clone(),
             };
-            service::register(state, &meta, input)
+            service::register(&joining, &meta, input)
                 .await
                 .map(|signed_in| signed_in.account)
         };
@@ -104,7 +114,9 @@ pub async fn seed_demo(state: &AppState) -> anyhow::Result<Vec<DemoAccount>> {
             password,
         });
     }
-    play(state, &world, &models).await.map_err(to_anyhow)?;
+    play(state, start, &world, &models)
+        .await
+        .map_err(to_anyhow)?;
     seed_faq(state).await.map_err(to_anyhow)?;
     Ok(created)
 }
@@ -377,10 +389,10 @@ struct Player {
 /// `accounts` are the world's accounts as created.
 async fn play(
     state: &AppState,
+    start: DateTime<Utc>,
     world: &World,
     accounts: &[account::Model],
 ) -> Result<(), ApiError> {
-    let start = state.clock.now();
     let clock = ManualClock::new(start);
     let gateway = Arc::new(SimulatedGateway::default());
     let mut player = Player {

@@ -35,6 +35,7 @@ use crate::auth::{Caller, RequestMeta};
 use crate::db;
 use crate::error::{ApiError, ApiResult};
 use crate::events::TicketChange;
+use crate::ids;
 use crate::input::required_text;
 use crate::notifications::{self, Notice};
 use crate::state::AppState;
@@ -80,7 +81,7 @@ async fn add_message(
     now: DateTime<Utc>,
 ) -> ApiResult<()> {
     ticket_message::ActiveModel {
-        id: Set(Uuid::now_v7()),
+        id: Set(ids::at(now)),
         ticket_id: Set(ticket_id),
         author_id: Set(author),
         body: Set(body),

@@ -32,6 +32,7 @@ use crate::auth::ACCESS_FAILED;
 use crate::auth::{Caller, RequestMeta};
 use crate::db;
 use crate::error::{ApiError, ApiResult};
+use crate::ids;
 use crate::input::required_text;
 use crate::notifications::{self, Notice};
 use crate::state::AppState;
@@ -155,7 +156,7 @@ pub(super) async fn insert_token(
     let token = tokens::new_opaque_token();
     let ttl = Duration::seconds(i64::try_from(state.settings.reset_token_ttl_secs).unwrap_or(1800));
     account_token::ActiveModel {
-        id: Set(Uuid::now_v7()),
+        id: Set(ids::at(now)),
         account_id: Set(account.id),
         purpose: Set(purpose),
         token_hash: Set(tokens::hash_token(&token)),
@@ -229,7 +230,7 @@ async fn record_email_change(
     now: DateTime<Utc>,
 ) -> ApiResult<()> {
     email_history::ActiveModel {
-        id: Set(Uuid::now_v7()),
+        id: Set(ids::at(now)),
         account_id: Set(account_id),
         email: Set(old_email.to_owned()),
         changed_at: Set(now),

@@ -21,6 +21,7 @@ use crate::audit::{self, AuditAction, AuditEvent};
 use crate::auth::{ACCESS_FAILED, AuthCtx, Caller, RequestMeta};
 use crate::db;
 use crate::error::{ApiError, ApiResult};
+use crate::ids;
 use crate::pagination::{self, Page, PageArgs};
 use crate::state::AppState;
 
@@ -123,7 +124,7 @@ async fn insert_account(
     now: DateTime<Utc>,
 ) -> ApiResult<account::Model> {
     account::ActiveModel {
-        id: Set(Uuid::now_v7()),
+        id: Set(ids::at(now)),
         email: Set(email),
         name: Set(name),
         phone: Set(phone),
@@ -149,7 +150,7 @@ async fn start_session(
     account: account::Model,
     now: DateTime<Utc>,
 ) -> ApiResult<SignedIn> {
-    let session_id = Uuid::now_v7();
+    let session_id = ids::at(now);
     let absolute = secs(state.settings.session_absolute_ttl_secs);
     session::ActiveModel {
         id: Set(session_id),
@@ -184,7 +185,7 @@ async fn issue_refresh_token(
 ) -> Result<String, DbErr> {
     let token = tokens::new_opaque_token();
     refresh_token::ActiveModel {
-        id: Set(Uuid::now_v7()),
+        id: Set(ids::at(now)),
         session_id: Set(session_id),
         token_hash: Set(tokens::hash_token(&token)),
         created_at: Set(now),
@@ -277,7 +278,7 @@ pub async fn register(
     let account = insert_account(&txn, email, name, phone, input.role, password_hash, now).await?;
     if let Some(store_name) = store_name {
         store::ActiveModel {
-            id: Set(Uuid::now_v7()),
+            id: Set(ids::at(now)),
             owner_id: Set(account.id),
             name: Set(store_name),
             created_at: Set(now),

@@ -26,6 +26,7 @@ use crate::auth::{Caller, RequestMeta};
 use crate::config::OverdueDecisionAction;
 use crate::db;
 use crate::error::{ApiError, ApiResult};
+use crate::ids;
 use crate::input::{optional_text, required_text};
 use crate::notifications::{self, Notice};
 use crate::orders::scope::{buyer_of, lock_visible_order, store_order_ids, visible_order_ids};
@@ -200,7 +201,7 @@ pub async fn request_cancellation(
         return Err(already_open(&order));
     }
     let route = route(&txn, state, caller, &order, &request, now).await?;
-    let id = Uuid::now_v7();
+    let id = ids::at(now);
     let mut row = cancellation_request::ActiveModel {
         id: Set(id),
         order_id: Set(order.id),
@@ -643,7 +644,7 @@ pub async fn cancel_order_by_seller(
             open.id
         }
         None => {
-            let id = Uuid::now_v7();
+            let id = ids::at(now);
             cancellation_request::ActiveModel {
                 id: Set(id),
                 order_id: Set(order.id),

@@ -19,6 +19,7 @@ use crate::audit::{self, AuditAction, AuditEvent};
 use crate::auth::{AuthCtx, RequestMeta};
 use crate::db;
 use crate::error::{ApiError, ApiResult};
+use crate::ids;
 use crate::input::required_text;
 use crate::state::AppState;
 
@@ -193,7 +194,7 @@ pub async fn create_entry(
     let now = state.clock.now();
     let txn = db::begin_write(&state.db).await?;
     let entry = faq_entry::ActiveModel {
-        id: Set(Uuid::now_v7()),
+        id: Set(ids::at(now)),
         category: Set(input.category),
         audience: Set(input.audience),
         question: Set(input.question),

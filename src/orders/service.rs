@@ -23,6 +23,7 @@ use crate::auth::{Caller, RequestMeta};
 use crate::config::Mode;
 use crate::db;
 use crate::error::{ApiError, ApiResult};
+use crate::ids;
 use crate::input::{optional_text, required_text};
 use crate::notifications::{self, Notice};
 use crate::pagination::{self, Page, PageArgs};
@@ -243,7 +244,7 @@ pub async fn place_order(
         .await?
         .ok_or(ApiError::NotFound("Store"))?;
     let order = order::ActiveModel {
-        id: Set(Uuid::now_v7()),
+        id: Set(ids::at(now)),
         order_number: Set(next_order_number(&txn, state, now).await?),
         buyer_id: Set(caller.account_id),
         store_id: Set(store.id),
@@ -261,7 +262,7 @@ pub async fn place_order(
         .iter()
         .enumerate()
         .map(|(position, item)| order_item::ActiveModel {
-            id: Set(Uuid::now_v7()),
+            id: Set(ids::at(now)),
             order_id: Set(order.id),
             position: Set(i32::try_from(position).unwrap_or(i32::MAX)),
             product_name: Set(item.product_name.clone()),
@@ -322,7 +323,7 @@ pub async fn pay_order(
     if has_pending_payment(&txn, order.id).await? {
         return Err(payment_in_flight(&order));
     }
-    let payment_id = Uuid::now_v7();
+    let payment_id = ids::at(now);
     payment::ActiveModel {
         id: Set(payment_id),
         order_id: Set(order.id),
@@ -609,7 +610,7 @@ pub async fn ship_order(
     }
     let moved = transition(&txn, &order, OrderStatus::Shipped, now, "be shipped").await?;
     let shipment = shipment::ActiveModel {
-        id: Set(Uuid::now_v7()),
+        id: Set(ids::at(now)),
         order_id: Set(order.id),
         carrier: Set(carrier.clone()),
         tracking_number: Set(tracking_number.clone()),
@@ -623,7 +624,7 @@ pub async fn ship_order(
     .insert(&txn)
     .await?;
     shipment_event::ActiveModel {
-        id: Set(Uuid::now_v7()),
+        id: Set(ids::at(now)),
         shipment_id: Set(shipment.id),
         status: Set(ShipmentStatus::InTransit),
         description: Set(format!("Handed to {carrier}")),
@@ -734,7 +735,7 @@ pub async fn add_shipment_event(
         ));
     }
     shipment_event::ActiveModel {
-        id: Set(Uuid::now_v7()),
+        id: Set(ids::at(now)),
         shipment_id: Set(shipment.id),
         status: Set(status),
         description: Set(description.clone()),

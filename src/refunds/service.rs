@@ -23,6 +23,7 @@ use crate::audit::{self, AuditAction, AuditEvent};
 use crate::auth::{Caller, RequestMeta};
 use crate::db;
 use crate::error::{ApiError, ApiResult};
+use crate::ids;
 use crate::input::required_text;
 use crate::notifications::{self, Notice};
 use crate::orders::scope::{buyer_of, lock_visible_order, store_order_ids, visible_order_ids};
@@ -139,7 +140,7 @@ pub async fn open_refund(
         .calendar
         .add_business_days(now, state.settings.refund_business_days);
     let refund = refund::ActiveModel {
-        id: Set(Uuid::now_v7()),
+        id: Set(ids::at(now)),
         order_id: Set(order.id),
         payment_id: Set(paid.id),
         cancellation_request_id: Set(cancellation_request_id),

@@ -18,6 +18,7 @@ use crate::attachment_store::AttachmentStore;
 use crate::auth::Caller;
 use crate::config::Settings;
 use crate::error::{ApiError, ApiResult};
+use crate::ids;
 use crate::payments::contains_card_number;
 
 /// The input field every attachment error names.
@@ -170,7 +171,7 @@ pub async fn insert_rows(
             .map_err(|_| ApiError::validation(FIELD, "File too large."))?;
         rows.push(
             ticket_attachment::ActiveModel {
-                id: Set(Uuid::now_v7()),
+                id: Set(ids::at(now)),
                 ticket_id: Set(message.ticket_id),
                 message_id: Set(message.id),
                 uploaded_by: Set(uploader),

@@ -12,6 +12,7 @@ use uuid::Uuid;
 
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
+use crate::ids;
 use crate::input::required_text;
 use crate::payments::latest_payment;
 use crate::state::AppState;
@@ -109,7 +110,7 @@ pub async fn create_macro(
     let input = checked(input)?;
     let now = state.clock.now();
     Ok(ticket_macro::ActiveModel {
-        id: Set(Uuid::now_v7()),
+        id: Set(ids::at(now)),
         title: Set(input.title),
         body: Set(input.body),
         category: Set(input.category),

@@ -24,6 +24,7 @@ use crate::config::PriorityMinutes;
 use crate::db;
 use crate::error::{ApiError, ApiResult};
 use crate::events::TicketChange;
+use crate::ids;
 use crate::input::{escape_like, optional_text, required_text};
 use crate::notifications::{self, Notice};
 use crate::orders::scope::order_scope;
@@ -338,7 +339,7 @@ pub async fn insert_ticket(
     let (first_response_due_at, resolution_due_at) = sla_due(state, row.priority, now);
     let assignee_id = super::routing::pick_agent(txn, now).await?;
     Ok(ticket::ActiveModel {
-        id: Set(Uuid::now_v7()),
+        id: Set(ids::at(now)),
         number: Set(next_number(txn).await?),
         requester_id: Set(row.requester_id),
         created_by: Set(row.created_by),
@@ -449,7 +450,7 @@ pub async fn create_ticket(
     .await?;
     let assignee_id = ticket.assignee_id;
     let message = ticket_message::ActiveModel {
-        id: Set(Uuid::now_v7()),
+        id: Set(ids::at(now)),
         ticket_id: Set(ticket.id),
         author_id: Set(Some(caller.account_id)),
         body: Set(body),
@@ -625,7 +626,7 @@ pub async fn reply_to_ticket(
         (None, None) => return Err(ApiError::validation("body", "This field is required.")),
     };
     let message = ticket_message::ActiveModel {
-        id: Set(Uuid::now_v7()),
+        id: Set(ids::at(now)),
         ticket_id: Set(ticket.id),
         author_id: Set(Some(caller.account_id)),
         body: Set(body.clone()),

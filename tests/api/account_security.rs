@@ -6,6 +6,7 @@
 use chrono::Duration;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::{Value, json};
+use storedesk::clock::Clock;
 
 use crate::engine_tests;
 use crate::helpers::{PASSWORD, Session, TestApp, error_code, error_field, several_workers};
@@ -703,8 +704,42 @@ pub async fn staff_security_data_is_for_admins(app: TestApp) {
     }
 }
 
+/// Lists page by id, so an event's id must carry its time: history written out of order (an
+/// import, the demo's seed) still lists newest first.
+pub async fn the_audit_trail_lists_by_time_not_by_writing_order(app: TestApp) {
+    let agent = app
+        .staff("agent@example.com", entity::account::Role::Agent)
+        .await;
+    let owner = app.buyer("owner@example.com").await;
+    let now = app.clock.now();
+    app.clock.set(now - Duration::days(3));
+    app.login(&owner.email, PASSWORD).await;
+    app.clock.set(now);
+    let trail = ok(
+        &app,
+        &agent,
+        "query($id: ID!) { auditEvents(accountId: $id, first: 50) { edges { node { createdAt } } } }",
+        json!({ "id": owner.id }),
+        "auditEvents",
+    )
+    .await;
+    let times: Vec<chrono::DateTime<chrono::Utc>> = trail["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["createdAt"].as_str().unwrap().parse().unwrap())
+        .collect();
+    assert!(times.len() >= 2, "{trail}");
+    assert!(
+        times.windows(2).all(|w| w[0] >= w[1]),
+        "newest first: {times:?}"
+    );
+    assert_eq!(*times.last().unwrap(), now - Duration::days(3));
+}
+
 engine_tests!(
     staff_security_data_is_for_admins,
+    the_audit_trail_lists_by_time_not_by_writing_order,
     guessing_link_tokens_is_cut_off,
     a_reset_request_reveals_nothing_and_links_come_from_configuration,
     a_reset_link_works_once_expires_and_yields_to_a_newer_one,
