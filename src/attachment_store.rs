@@ -68,7 +68,10 @@ impl AttachmentStore {
     pub async fn put(&self, sha256: &str, content: &Bytes, now: DateTime<Utc>) -> ApiResult<()> {
         match &self.db {
             Some(db) => {
-                insert_blob(db, sha256, content.to_vec(), now).await?;
+                // One statement, in its turn to write (see `crate::db::begin_write`).
+                let txn = crate::db::begin_write(db).await?;
+                insert_blob(&txn, sha256, content.to_vec(), now).await?;
+                txn.commit().await?;
                 Ok(())
             }
             None => self.put_file(sha256, content).await,

@@ -242,11 +242,12 @@ const WRITE_TURN_TIMEOUT: Duration = Duration::from_secs(10);
 /// a time) however soon the lock is free: under a burst of writes the writers sleep more than
 /// they work, and the connections they hold are missing to every reader meanwhile. Write
 /// transactions of this process queue here instead, in order, without a connection, and each
-/// goes the moment the one before commits. Single-statement writes outside a transaction
-/// (an outbox outcome, a refund's claim, a heartbeat) hold SQLite's lock for one statement
-/// and are left to the busy handler: queued behind whole transactions they measured slower
-/// (BENCHMARKS.md, change 20). Other processes on the file (a CLI command) meet the busy
-/// handler too.
+/// goes the moment the one before commits. Lone write statements take their turn too (a
+/// refund's claim, an outbox outcome, a heartbeat): while transactions follow each other,
+/// SQLite's lock is free only for an instant between one's commit and the next one's begin,
+/// and a statement left to the busy handler slept through those instants for seconds under
+/// load (BENCHMARKS.md, change 22). Other processes on the file (a CLI command) meet the busy
+/// handler.
 static WRITE_TURNS: std::sync::LazyLock<
     std::sync::Mutex<std::collections::HashMap<std::path::PathBuf, Arc<tokio::sync::Mutex<()>>>>,
 > = std::sync::LazyLock::new(Default::default);

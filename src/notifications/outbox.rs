@@ -270,8 +270,10 @@ async fn record(
             }
         }
     };
-    update.exec(&state.db).await?;
-    Ok(())
+    // One statement, in its turn to write like the claim (see `db::begin_write`).
+    let txn = db::begin_write(&state.db).await?;
+    update.exec(&txn).await?;
+    txn.commit().await
 }
 
 /// Delivers due messages until `state.shutdown` is cancelled, pausing when there is nothing

@@ -297,6 +297,9 @@ pub async fn create_refund(
 /// outcome. Returns the refund as it stands afterwards.
 pub async fn process_refund(state: &AppState, refund_id: Uuid) -> ApiResult<refund::Model> {
     let now = state.clock.now();
+    // One statement, but in its turn to write (`db::begin_write`): left to SQLite's busy
+    // handler it could sleep for seconds while write transactions follow each other.
+    let txn = db::begin_write(&state.db).await?;
     let claimed = refund::Entity::update_many()
         .col_expr(
             refund::Column::Status,
@@ -317,10 +320,11 @@ pub async fn process_refund(state: &AppState, refund_id: Uuid) -> ApiResult<refu
                         .add(refund::Column::UpdatedAt.lt(now - STALE_PROCESSING)),
                 ),
         )
-        .exec(&state.db)
+        .exec(&txn)
         .await?
         .rows_affected
         == 1;
+    txn.commit().await?;
     let refund = refund::Entity::find_by_id(refund_id)
         .one(&state.db)
         .await?

@@ -19,6 +19,7 @@ use uuid::Uuid;
 
 use super::service;
 use crate::auth::Caller;
+use crate::db;
 use crate::error::{ApiError, ApiResult};
 use crate::events::TicketChange;
 use crate::state::AppState;
@@ -59,6 +60,8 @@ pub async fn beat(
         .await?
         .into_iter()
         .find(|row| row.account_id == caller.account_id);
+    // One statement, in its turn to write (see `db::begin_write`).
+    let txn = db::begin_write(&state.db).await?;
     match beat {
         Beat::Viewing { typing } => {
             ticket_presence::Entity::insert(ticket_presence::ActiveModel {
@@ -78,17 +81,18 @@ pub async fn beat(
                 ])
                 .to_owned(),
             )
-            .exec(&state.db)
+            .exec(&txn)
             .await?;
         }
         Beat::Leaving => {
             ticket_presence::Entity::delete_many()
                 .filter(ticket_presence::Column::TicketId.eq(ticket_id))
                 .filter(ticket_presence::Column::AccountId.eq(caller.account_id))
-                .exec(&state.db)
+                .exec(&txn)
                 .await?;
         }
     }
+    txn.commit().await?;
     let changed = match (beat, &before) {
         (Beat::Viewing { typing }, Some(row)) => row.typing != typing,
         (Beat::Viewing { .. }, None) => true,
