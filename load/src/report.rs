@@ -32,6 +32,10 @@ pub struct Outcome {
     pub server_cpu_percent: Option<f64>,
     /// Peak server RSS over the window, in MiB.
     pub server_peak_rss_mib: Option<f64>,
+    /// For a row of one operation of a scenario (`write-mix · createRefund`), the scenario:
+    /// its CPU and memory are the whole's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub part_of: Option<String>,
 }
 
 impl Outcome {
@@ -62,6 +66,7 @@ impl Outcome {
             error_samples,
             server_cpu_percent: cpu_seconds.map(|cpu| cpu / seconds * 100.0),
             server_peak_rss_mib: peak_rss_mib,
+            part_of: None,
         }
     }
 }

@@ -35,6 +35,8 @@ pub fn histogram() -> Histogram<u64> {
 /// What one connection measured.
 struct Measured {
     latencies: Histogram<u64>,
+    /// The same latencies by [`scenarios::parts`], when the scenario has parts.
+    by_part: Vec<Histogram<u64>>,
     errors: u64,
     samples: Vec<String>,
 }
@@ -94,12 +96,17 @@ pub async fn run_together(
     let mut outcomes = Vec::new();
     for (scenario, connections, workers) in groups {
         let mut latencies = histogram();
+        let parts = scenarios::parts(scenario);
+        let mut by_part: Vec<Histogram<u64>> = parts.iter().map(|_| histogram()).collect();
         let mut errors = 0;
         let mut samples = Vec::new();
         for worker in workers {
             match worker.await {
                 Ok(measured) => {
                     let _ = latencies.add(&measured.latencies);
+                    for (all, one) in by_part.iter_mut().zip(&measured.by_part) {
+                        let _ = all.add(one);
+                    }
                     errors += measured.errors;
                     samples.extend(measured.samples);
                 }
@@ -120,6 +127,21 @@ pub async fn run_together(
             cpu,
             rss,
         ));
+        // Each part on a row of its own after the whole: which operation the time goes to.
+        for (name, part) in parts.iter().zip(&by_part) {
+            let mut outcome = Outcome::new(
+                &format!("{} · {name}", scenario.name()),
+                connections,
+                config.duration,
+                part,
+                0,
+                Vec::new(),
+                None,
+                None,
+            );
+            outcome.part_of = Some(scenario.name().to_owned());
+            outcomes.push(outcome);
+        }
     }
     if let Some(during) = during {
         let _ = during.await;
@@ -137,6 +159,10 @@ async fn drive(
 ) -> Measured {
     let mut measured = Measured {
         latencies: histogram(),
+        by_part: scenarios::parts(scenario)
+            .iter()
+            .map(|_| histogram())
+            .collect(),
         errors: 0,
         samples: Vec::new(),
     };
@@ -147,6 +173,7 @@ async fn drive(
         if sent >= end {
             break;
         }
+        let part = scenarios::next_part(scenario, &state);
         let result = scenarios::step(scenario, client, world, worker, iteration, &mut state).await;
         iteration += 1;
         if sent < measure_from {
@@ -156,6 +183,9 @@ async fn drive(
             .unwrap_or(u64::MAX)
             .max(1);
         let _ = measured.latencies.record(micros.min(60_000_000));
+        if let Some(part) = part.and_then(|part| measured.by_part.get_mut(part)) {
+            let _ = part.record(micros.min(60_000_000));
+        }
         if let Err(Failure(why)) = result {
             measured.errors += 1;
             if measured.samples.len() < 3 {

@@ -165,13 +165,41 @@ pub const FAQ_QUERIES: [&str; 10] = [
 #[derive(Debug, Default)]
 pub struct WorkerState {
     step: u64,
+    /// Extra first steps still to send before the first round goes on (see `write_step`).
+    lead_in: Option<u64>,
     order_id: Option<String>,
     request_id: Option<String>,
     ticket_id: Option<String>,
 }
 
-/// Steps of one round of the write mix, each one request.
-const WRITE_STEPS: u64 = 9;
+/// Steps of one round of the write mix, each one request, by the operation it sends.
+const WRITE_STEPS: [&str; 9] = [
+    "placeOrder",
+    "payOrder",
+    "createRefund",
+    "markPreparing",
+    "requestCancellation",
+    "approveCancellation",
+    "createTicket",
+    "replyToTicket (buyer)",
+    "replyToTicket (agent)",
+];
+
+/// The parts a scenario's requests are also reported by (the write mix's operations), if any.
+pub fn parts(scenario: Scenario) -> &'static [&'static str] {
+    match scenario {
+        Scenario::WriteMix => &WRITE_STEPS,
+        _ => &[],
+    }
+}
+
+/// Which of [`parts`] the next request of a connection in `state` is.
+pub fn next_part(scenario: Scenario, state: &WorkerState) -> Option<usize> {
+    match scenario {
+        Scenario::WriteMix => usize::try_from(state.step % WRITE_STEPS.len() as u64).ok(),
+        _ => None,
+    }
+}
 
 fn pick<T>(items: &[T], i: u64) -> &T {
     &items[(i % items.len() as u64) as usize]
@@ -260,9 +288,20 @@ async fn write_step(
     let buyer = world.buyers[worker % world.buyers.len()].token.as_str();
     let seller = world.sellers[0].as_str();
     let agent = world.agents[worker % world.agents.len()].as_str();
-    let round = state.step / WRITE_STEPS;
-    let at = state.step % WRITE_STEPS;
-    state.step += 1;
+    let steps = WRITE_STEPS.len() as u64;
+    // Writers take turns in order, one turn each, so connections that start together would
+    // stay on the same step for the whole run: sixteen ticket replies at once, then sixteen
+    // orders. Connection `n` first places `n mod 9` extra orders, which spreads them over the
+    // round as independent clients are.
+    let lead_in = state.lead_in.get_or_insert(worker as u64 % steps);
+    let round = state.step / steps;
+    let at = if *lead_in > 0 {
+        *lead_in -= 1;
+        0
+    } else {
+        state.step += 1;
+        (state.step - 1) % steps
+    };
     let send = |token: &str, query: &str, variables: Value| {
         let body = json!({ "query": query, "variables": variables });
         let token = token.to_owned();
@@ -377,7 +416,7 @@ async fn write_step(
     };
     if result.is_err() {
         // Start the next round afresh rather than failing every later step of this one.
-        state.step = (round + 1) * WRITE_STEPS;
+        state.step = (round + 1) * steps;
         state.order_id = None;
         state.request_id = None;
         state.ticket_id = None;

@@ -115,6 +115,10 @@ async fn live_run(
     .await;
     let (latencies, unreadable) = deliveries.take();
     let write = outcomes.remove(0);
+    // The write mix's rows by operation follow it.
+    for part in &mut outcomes {
+        part.scenario = format!("live: {}", part.scenario);
+    }
     let mut events = Outcome::new(
         "live",
         subscribers,
@@ -128,5 +132,7 @@ async fn live_run(
     events.server_cpu_percent = write.server_cpu_percent;
     let mut write = write;
     write.scenario = "live: write-mix".into();
-    Ok(vec![events, write])
+    let mut all = vec![events, write];
+    all.extend(outcomes);
+    Ok(all)
 }

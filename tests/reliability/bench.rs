@@ -70,7 +70,9 @@ pub async fn tiny_run(engine: Engine) {
         .await
         .unwrap();
     println!("{}", report.table());
-    for outcome in &report.outcomes {
+    // The rows of one operation (`write-mix · createRefund`) repeat part of their scenario's
+    // figures, and a tiny run need not reach every operation.
+    for outcome in report.outcomes.iter().filter(|o| o.part_of.is_none()) {
         assert_eq!(
             outcome.errors, 0,
             "{} had errors: {:?}",
