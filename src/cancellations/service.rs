@@ -33,7 +33,7 @@ use crate::orders::scope::{buyer_of, lock_visible_order, store_order_ids, visibl
 use crate::orders::service::{cannot, has_open_request, transition};
 use crate::pagination::{self, Page, PageArgs};
 use crate::payments::{has_pending_payment, latest_payment, refundable};
-use crate::refunds::service::{open_refund, process_refund};
+use crate::refunds::service::{open_refund, send_refund};
 use crate::state::AppState;
 
 /// A new request.
@@ -300,7 +300,7 @@ pub async fn request_cancellation(
     .await?;
     txn.commit().await?;
     if let Some(refund_id) = refund_to_process {
-        process_refund(state, refund_id).await?;
+        send_refund(state, refund_id).await?;
     }
     reload(state, id).await
 }
@@ -494,7 +494,7 @@ pub async fn approve_cancellation(
     .await?;
     txn.commit().await?;
     if let Some(refund) = refund {
-        process_refund(state, refund.id).await?;
+        send_refund(state, refund.id).await?;
     }
     reload(state, request.id).await
 }
@@ -719,7 +719,7 @@ pub async fn cancel_order_by_seller(
     .await?;
     txn.commit().await?;
     if let Some(refund) = refund {
-        process_refund(state, refund.id).await?;
+        send_refund(state, refund.id).await?;
     }
     Ok(moved)
 }

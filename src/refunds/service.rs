@@ -105,8 +105,11 @@ fn nothing_left(payment: Option<&payment::Model>, amount: i64) -> ApiError {
     ))
 }
 
-/// Records a refund of `amount` from the order's payment in `txn` (reservation, row, audit).
-/// The gateway is called later by [`process_refund`], after the transaction commits.
+/// Records a refund of `amount` from the order's payment in `txn` (reservation, row, audit),
+/// already claimed for sending (`PROCESSING`, first attempt): the caller sends it with
+/// [`send_refund`] once the transaction commits. A claim of its own would be one more turn
+/// to write for every refund; a refund whose sender died before the provider call is sent
+/// again by the sweep once its claim is stale (`STALE_PROCESSING`).
 #[allow(clippy::too_many_arguments)]
 pub async fn open_refund(
     txn: &impl ConnectionTrait,
@@ -146,11 +149,11 @@ pub async fn open_refund(
         cancellation_request_id: Set(cancellation_request_id),
         amount: Set(amount),
         reason: Set(reason.to_owned()),
-        status: Set(RefundStatus::Requested),
+        status: Set(RefundStatus::Processing),
         requested_by: Set(requested_by),
         request_fingerprint: Set(fingerprint(order.id, amount, reason)),
         idempotency_key: Set(idempotency_key),
-        attempts: Set(0),
+        attempts: Set(1),
         gateway_reference: Set(None),
         failure_reason: Set(None),
         created_at: Set(now),
@@ -290,11 +293,11 @@ pub async fn create_refund(
         }
         Err(err) => return Err(err.into()),
     }
-    process_refund(state, refund.id).await
+    send_refund(state, refund.id).await
 }
 
-/// Sends a REQUESTED (or abandoned PROCESSING) refund to the gateway and records the
-/// outcome. Returns the refund as it stands afterwards.
+/// Claims a REQUESTED (or abandoned PROCESSING) refund, sends it to the gateway and records
+/// the outcome. Returns the refund as it stands afterwards.
 pub async fn process_refund(state: &AppState, refund_id: Uuid) -> ApiResult<refund::Model> {
     let now = state.clock.now();
     // One statement, but in its turn to write (`db::begin_write`): left to SQLite's busy
@@ -325,14 +328,24 @@ pub async fn process_refund(state: &AppState, refund_id: Uuid) -> ApiResult<refu
         .rows_affected
         == 1;
     txn.commit().await?;
+    if !claimed {
+        // Someone else is on it, or it is already settled.
+        return refund::Entity::find_by_id(refund_id)
+            .one(&state.db)
+            .await?
+            .ok_or(ApiError::NotFound("Refund"));
+    }
+    send_refund(state, refund_id).await
+}
+
+/// Sends a refund this caller holds the claim on (`PROCESSING`: just opened by
+/// [`open_refund`], or claimed by [`process_refund`]) and records the outcome. Returns the
+/// refund as it stands afterwards.
+pub async fn send_refund(state: &AppState, refund_id: Uuid) -> ApiResult<refund::Model> {
     let refund = refund::Entity::find_by_id(refund_id)
         .one(&state.db)
         .await?
         .ok_or(ApiError::NotFound("Refund"))?;
-    if !claimed {
-        // Someone else is on it, or it is already settled.
-        return Ok(refund);
-    }
     let payment = payment::Entity::find_by_id(refund.payment_id)
         .one(&state.db)
         .await?

@@ -5,6 +5,7 @@ use chrono::Duration;
 use futures_util::future::join_all;
 use proptest::prelude::*;
 use serde_json::{Value, json};
+use storedesk::clock::Clock;
 
 use crate::engine_tests;
 use crate::helpers::{Engine, TestApp, error_code, error_field, several_workers};
@@ -256,6 +257,7 @@ pub async fn assert_invariant(app: &TestApp) {
 
 engine_tests!(
     a_refund_a_crash_left_behind_is_sent_by_the_sweep,
+    a_new_refund_whose_sender_died_is_sent_once_its_claim_is_stale,
     partial_refunds_add_up_to_the_amount_paid_and_no_further,
     the_same_idempotency_key_gives_the_same_refund with several_workers,
     a_failed_refund_frees_its_amount_and_can_be_retried,
@@ -381,8 +383,8 @@ fn random_refund_histories_keep_the_invariant_on_postgres() {
     property(Engine::Postgres, 24);
 }
 
-/// A refund left REQUESTED by a crash (committed, never sent to the gateway) is sent by the
-/// sweep, once.
+/// A refund left REQUESTED by a crash (a failed one put back for a retry, never sent to the
+/// gateway) is sent by the sweep, once.
 pub async fn a_refund_a_crash_left_behind_is_sent_by_the_sweep(app: TestApp) {
     use sea_orm::{ActiveModelTrait, EntityTrait, Set};
     let shop = Shop::open(&app).await;
@@ -417,6 +419,67 @@ pub async fn a_refund_a_crash_left_behind_is_sent_by_the_sweep(app: TestApp) {
         "too fresh"
     );
     app.clock.advance(Duration::minutes(2));
+    assert_eq!(storedesk::jobs::sweep(&app.state).await.refunds_resumed, 1);
+    assert_eq!(storedesk::jobs::sweep(&app.state).await.refunds_resumed, 0);
+    let refund = entity::refund::Entity::find_by_id(id)
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(refund.status, entity::refund::RefundStatus::Completed);
+    assert_eq!(refund.attempts, 2);
+    assert_invariant(&app).await;
+}
+
+/// A new refund is opened already claimed by the request that opened it. If that process
+/// dies before the provider call, the refund waits in PROCESSING until the claim is stale,
+/// then the sweep sends it, once.
+pub async fn a_new_refund_whose_sender_died_is_sent_once_its_claim_is_stale(app: TestApp) {
+    use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+    let shop = Shop::open(&app).await;
+    let order = delivered_order(&app, &shop, 20_000).await;
+    let body = create_refund(&app, &shop.seller_a, &order, 5_000, "died").await;
+    let id: uuid::Uuid = refund_of(&body)["id"].as_str().unwrap().parse().unwrap();
+    let opened = entity::refund::Entity::find_by_id(id)
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        opened.attempts, 1,
+        "opened and sent once, with no claim of its own"
+    );
+    // Put it back as a sender that died after the commit would have left it.
+    entity::refund::ActiveModel {
+        id: Set(id),
+        status: Set(entity::refund::RefundStatus::Processing),
+        completed_at: Set(None),
+        updated_at: Set(app.clock.now()),
+        ..Default::default()
+    }
+    .update(&app.state.db)
+    .await
+    .unwrap();
+    entity::payment::Entity::update_many()
+        .col_expr(
+            entity::payment::Column::RefundedAmount,
+            sea_orm::sea_query::Expr::value(0),
+        )
+        .col_expr(
+            entity::payment::Column::Status,
+            sea_orm::sea_query::Expr::value(entity::payment::PaymentStatus::Paid),
+        )
+        .exec(&app.state.db)
+        .await
+        .unwrap();
+    app.clock.advance(Duration::minutes(2));
+    assert_eq!(
+        storedesk::jobs::sweep(&app.state).await.refunds_resumed,
+        0,
+        "its claim still holds"
+    );
+    app.clock
+        .advance(storedesk::refunds::service::STALE_PROCESSING);
     assert_eq!(storedesk::jobs::sweep(&app.state).await.refunds_resumed, 1);
     assert_eq!(storedesk::jobs::sweep(&app.state).await.refunds_resumed, 0);
     let refund = entity::refund::Entity::find_by_id(id)
