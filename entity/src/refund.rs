@@ -6,10 +6,12 @@ use sea_orm::entity::prelude::*;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(20))")]
 pub enum RefundStatus {
-    /// Recorded, not yet sent to the gateway.
+    /// Recorded, not yet claimed for sending: a failed refund put back for a retry (a new
+    /// refund is opened already claimed, `PROCESSING`).
     #[sea_orm(string_value = "REQUESTED")]
     Requested,
-    /// Sent to the gateway.
+    /// Claimed by a sender and being sent to the gateway (or waiting for the sweep, once the
+    /// claim is stale).
     #[sea_orm(string_value = "PROCESSING")]
     Processing,
     /// The gateway paid it back.
