@@ -383,19 +383,15 @@ fn random_refund_histories_keep_the_invariant_on_postgres() {
     property(Engine::Postgres, 24);
 }
 
-/// A refund left REQUESTED by a crash (a failed one put back for a retry, never sent to the
-/// gateway) is sent by the sweep, once.
-pub async fn a_refund_a_crash_left_behind_is_sent_by_the_sweep(app: TestApp) {
+/// Undoes a completed refund as a process that died before the gateway call would have left
+/// it: `status`, updated now, and its payment's refunded amount back to nothing.
+async fn unsend(app: &TestApp, id: uuid::Uuid, status: entity::refund::RefundStatus) {
     use sea_orm::{ActiveModelTrait, EntityTrait, Set};
-    let shop = Shop::open(&app).await;
-    let order = delivered_order(&app, &shop, 20_000).await;
-    let body = create_refund(&app, &shop.seller_a, &order, 5_000, "crash").await;
-    let id: uuid::Uuid = refund_of(&body)["id"].as_str().unwrap().parse().unwrap();
-    // Put it back as a crash between commit and gateway call would have left it.
     entity::refund::ActiveModel {
         id: Set(id),
-        status: Set(entity::refund::RefundStatus::Requested),
+        status: Set(status),
         completed_at: Set(None),
+        updated_at: Set(app.clock.now()),
         ..Default::default()
     }
     .update(&app.state.db)
@@ -413,6 +409,18 @@ pub async fn a_refund_a_crash_left_behind_is_sent_by_the_sweep(app: TestApp) {
         .exec(&app.state.db)
         .await
         .unwrap();
+}
+
+/// A refund left REQUESTED by a crash (a failed one put back for a retry, never sent to the
+/// gateway) is sent by the sweep, once.
+pub async fn a_refund_a_crash_left_behind_is_sent_by_the_sweep(app: TestApp) {
+    use sea_orm::EntityTrait;
+    let shop = Shop::open(&app).await;
+    let order = delivered_order(&app, &shop, 20_000).await;
+    let body = create_refund(&app, &shop.seller_a, &order, 5_000, "crash").await;
+    let id: uuid::Uuid = refund_of(&body)["id"].as_str().unwrap().parse().unwrap();
+    // Put it back as a crash between commit and gateway call would have left it.
+    unsend(&app, id, entity::refund::RefundStatus::Requested).await;
     assert_eq!(
         storedesk::jobs::sweep(&app.state).await.refunds_resumed,
         0,
@@ -435,7 +443,7 @@ pub async fn a_refund_a_crash_left_behind_is_sent_by_the_sweep(app: TestApp) {
 /// dies before the provider call, the refund waits in PROCESSING until the claim is stale,
 /// then the sweep sends it, once.
 pub async fn a_new_refund_whose_sender_died_is_sent_once_its_claim_is_stale(app: TestApp) {
-    use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+    use sea_orm::EntityTrait;
     let shop = Shop::open(&app).await;
     let order = delivered_order(&app, &shop, 20_000).await;
     let body = create_refund(&app, &shop.seller_a, &order, 5_000, "died").await;
@@ -450,28 +458,7 @@ pub async fn a_new_refund_whose_sender_died_is_sent_once_its_claim_is_stale(app:
         "opened and sent once, with no claim of its own"
     );
     // Put it back as a sender that died after the commit would have left it.
-    entity::refund::ActiveModel {
-        id: Set(id),
-        status: Set(entity::refund::RefundStatus::Processing),
-        completed_at: Set(None),
-        updated_at: Set(app.clock.now()),
-        ..Default::default()
-    }
-    .update(&app.state.db)
-    .await
-    .unwrap();
-    entity::payment::Entity::update_many()
-        .col_expr(
-            entity::payment::Column::RefundedAmount,
-            sea_orm::sea_query::Expr::value(0),
-        )
-        .col_expr(
-            entity::payment::Column::Status,
-            sea_orm::sea_query::Expr::value(entity::payment::PaymentStatus::Paid),
-        )
-        .exec(&app.state.db)
-        .await
-        .unwrap();
+    unsend(&app, id, entity::refund::RefundStatus::Processing).await;
     app.clock.advance(Duration::minutes(2));
     assert_eq!(
         storedesk::jobs::sweep(&app.state).await.refunds_resumed,
