@@ -1,4 +1,12 @@
 //! Schema assembly: per-domain query and mutation parts, limits and access control.
+//!
+//! Object types whose fields read nothing, or at most one loader, are `#[Object(serial)]`:
+//! their fields then run one after the other instead of each as a task of a
+//! `FuturesUnordered`, which costs an allocation and a few atomic operations per field and
+//! list item (about 5 % of the CPU time of `accounts(first: 50)`). Items of a list still
+//! resolve side by side, so a loader field of each item still joins one batch. Types with
+//! several loader fields (an order's buyer, items, payment, shipment) stay concurrent, so
+//! their batches run at the same time.
 
 pub mod admission;
 pub mod documents;

@@ -82,7 +82,7 @@ impl From<AccountStatus> for DbStatus {
 /// and a test fails when a field of this type appears anywhere else.
 pub struct Account(pub account::Model);
 
-#[Object]
+#[Object(serial)]
 impl Account {
     /// The account's id: opaque and stable, for arguments such as `lockAccount(accountId:)`.
     async fn id(&self) -> ID {
@@ -137,7 +137,7 @@ impl Account {
 /// A seller's store.
 pub struct Store(pub store::Model);
 
-#[Object]
+#[Object(serial)]
 impl Store {
     /// The store's id: what `orders(filter: { storeId })` and `placeOrder(input: { storeId })`
     /// take.
@@ -178,7 +178,7 @@ impl PublicProfile {
     }
 }
 
-#[Object]
+#[Object(serial)]
 impl PublicProfile {
     /// Opaque id of the account.
     async fn id(&self) -> ID {
@@ -265,7 +265,7 @@ pub struct CreateStaffAccountInput {
 /// One entry of the audit log (agents reviewing an account).
 pub struct AuditEvent(pub entity::audit_event::Model);
 
-#[Object]
+#[Object(serial)]
 impl AuditEvent {
     /// The event's id; events are append-only and listed newest first.
     async fn id(&self) -> ID {
@@ -319,7 +319,7 @@ impl AuditEvent {
 /// A security event of the caller's own account (sign-ins, password and contact changes).
 pub struct SecurityEvent(pub entity::audit_event::Model);
 
-#[Object]
+#[Object(serial)]
 impl SecurityEvent {
     /// The event's id; the owner sees their own sign-in and account events, newest first.
     async fn id(&self) -> ID {
@@ -355,7 +355,7 @@ pub struct SessionInfo {
     pub current: bool,
 }
 
-#[Object]
+#[Object(serial)]
 impl SessionInfo {
     /// Opaque id (for `revokeSession`).
     async fn id(&self) -> ID {

@@ -21,7 +21,7 @@ pub enum Audience {
 /// A question and its answer.
 pub struct FaqEntry(pub faq_entry::Model);
 
-#[Object]
+#[Object(serial)]
 impl FaqEntry {
     /// The entry's id, for `faqEntry(id:)`, `voteFaq` and the editing mutations.
     async fn id(&self) -> ID {

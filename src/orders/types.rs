@@ -321,7 +321,7 @@ impl OrderTimelineEntry {
     }
 }
 
-#[Object]
+#[Object(serial)]
 impl OrderTimelineEntry {
     /// When it happened.
     async fn at(&self) -> DateTime<Utc> {
@@ -416,7 +416,7 @@ impl OrderTimelineEntry {
 /// One line of an order.
 pub struct OrderItem(pub order_item::Model);
 
-#[Object]
+#[Object(serial)]
 impl OrderItem {
     /// The line's id within the order.
     async fn id(&self) -> ID {
@@ -447,7 +447,7 @@ impl OrderItem {
 /// A payment attempt. Only the card brand and last four digits are ever kept.
 pub struct Payment(pub payment::Model);
 
-#[Object]
+#[Object(serial)]
 impl Payment {
     /// The payment attempt's id; an order keeps every attempt, `Order.payment` is the newest.
     async fn id(&self) -> ID {
@@ -504,7 +504,7 @@ impl Payment {
 /// The parcel of an order.
 pub struct Shipment(pub shipment::Model);
 
-#[Object]
+#[Object(serial)]
 impl Shipment {
     /// Carrier.
     async fn carrier(&self) -> &str {
@@ -566,7 +566,7 @@ impl Shipment {
 /// A tracking event.
 pub struct ShipmentEvent(pub shipment_event::Model);
 
-#[Object]
+#[Object(serial)]
 impl ShipmentEvent {
     /// Status reported.
     async fn status(&self) -> ShipmentStatus {

@@ -372,7 +372,7 @@ impl Ticket {
 /// An agent who has a ticket open.
 pub struct TicketViewer(pub entity::ticket_presence::Model);
 
-#[Object]
+#[Object(serial)]
 impl TicketViewer {
     /// The agent.
     async fn agent(&self, ctx: &Context<'_>) -> ApiResult<PublicProfile> {
@@ -440,7 +440,7 @@ impl TicketMessage {
 /// served as a download (`Content-Disposition: attachment`), never rendered in place.
 pub struct Attachment(pub ticket_attachment::Model);
 
-#[Object]
+#[Object(serial)]
 impl Attachment {
     /// The file's id; download it from `url`.
     async fn id(&self) -> ID {
@@ -538,7 +538,7 @@ pub struct TicketFilter {
 /// A canned reply with `{{placeholders}}` (see `PLACEHOLDERS` in `tickets::macros`).
 pub struct Macro(pub entity::ticket_macro::Model);
 
-#[Object]
+#[Object(serial)]
 impl Macro {
     /// The macro's id, for `replyToTicket(macroId:)`, `updateMacro` and `deleteMacro`.
     async fn id(&self) -> ID {
@@ -615,7 +615,7 @@ pub struct AgentCsat(
     pub Option<entity::account::Model>,
 );
 
-#[Object]
+#[Object(serial)]
 impl AgentCsat {
     /// The agent.
     async fn agent(&self) -> Option<Account> {
@@ -647,7 +647,7 @@ pub struct CategoryCsat {
 /// The agents' dashboard.
 pub struct SupportDashboard(pub Arc<super::dashboard::Dashboard>);
 
-#[Object]
+#[Object(serial)]
 impl SupportDashboard {
     /// Tickets not closed, by status.
     async fn by_status(&self) -> Vec<StatusCount> {
