@@ -8,7 +8,8 @@
 //! token, so a worker that lost its claim changes nothing. A slow mail server therefore never
 //! lets a second worker send the same message, and a claimed batch cannot outlive its lease
 //! half-sent: there is no batch. A worker that dies only delays its message until the lease
-//! ends.
+//! ends. The outcome of one message is written in the same transaction as the claim of the
+//! next (or alone when the round ends), so each message takes one turn to write.
 //!
 //! What no design can promise over SMTP: when the server has the whole message but its
 //! answer never arrives (the connection drops, the send times out, the process is killed
@@ -22,7 +23,8 @@ use chrono::{DateTime, Duration, Utc};
 use entity::outbox_message::{self, OutboxStatus};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, Statement,
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, EntityTrait, QueryFilter,
+    Statement,
 };
 use uuid::Uuid;
 
@@ -141,20 +143,33 @@ fn lease_of(state: &AppState) -> Duration {
 
 /// Claims due messages one at a time and delivers them, at most one round's worth. Safe to
 /// run from several instances at once.
+///
+/// Each message's outcome is written in the same turn to write as the next claim: on
+/// SQLite, where writers take turns, a message costs the requests one turn instead of two.
 pub async fn deliver_due(state: &AppState, notifier: &Notifier) -> Result<DeliveryReport, DbErr> {
     let mut report = DeliveryReport::default();
-    // A stopping process finishes the message in hand, not the rest of the round.
-    while report.handled() < BATCH && !state.shutdown.is_cancelled() {
-        let claimed = {
-            let txn = db::begin_write(&state.db).await?;
-            let rows = claim(&txn, state.clock.now(), lease_of(state), 1).await?;
-            txn.commit().await?;
-            rows
+    let mut finished: Option<Finished> = None;
+    loop {
+        // A stopping process finishes the message in hand, not the rest of the round.
+        let more = report.handled() + u32::from(finished.is_some()) < BATCH
+            && !state.shutdown.is_cancelled();
+        if finished.is_none() && !more {
+            break;
+        }
+        let txn = db::begin_write(&state.db).await?;
+        if let Some(attempt) = finished.take() {
+            record(&txn, state, attempt, &mut report).await?;
+        }
+        let claimed = if more {
+            claim(&txn, state.clock.now(), lease_of(state), 1).await?
+        } else {
+            Vec::new()
         };
+        txn.commit().await?;
         let Some(message) = claimed.into_iter().next() else {
             break;
         };
-        deliver_claimed(state, notifier, message, &mut report).await?;
+        finished = deliver_claimed(state, notifier, message, &mut report).await;
     }
     if report.sent > 0 {
         metrics::counter!("storedesk_notifications_sent_total").increment(u64::from(report.sent));
@@ -166,37 +181,45 @@ pub async fn deliver_due(state: &AppState, notifier: &Notifier) -> Result<Delive
     Ok(report)
 }
 
-/// Sends a message this worker holds, renewing the lease while the transport works, and
-/// records the outcome under the claim.
+/// An attempt whose outcome is still to be written, under the claim that made it.
+struct Finished {
+    message: outbox_message::Model,
+    token: Uuid,
+    outcome: Result<(), DeliveryError>,
+    at: DateTime<Utc>,
+}
+
+/// Sends a message this worker holds, renewing the lease while the transport works; the
+/// attempt, unless the claim was lost meanwhile.
 async fn deliver_claimed(
     state: &AppState,
     notifier: &Notifier,
     message: outbox_message::Model,
     report: &mut DeliveryReport,
-) -> Result<(), DbErr> {
-    let Some(token) = message.claim_token else {
-        return Ok(());
-    };
+) -> Option<Finished> {
+    let token = message.claim_token?;
     let lease = lease_of(state);
     let mut held_until = state.clock.now() + lease;
-    let send = notifier.deliver(&message);
-    tokio::pin!(send);
-    let outcome = loop {
-        let renew_at = held_until - lease + lease / 3;
-        tokio::select! {
-            outcome = &mut send => break Some(outcome),
-            () = state.clock.sleep_until(renew_at) => {
-                let until = state.clock.now() + lease;
-                match renew(&state.db, message.id, token, until).await {
-                    Ok(true) => held_until = until,
-                    Ok(false) => break None,
-                    // The database is away: keep sending while the lease still holds (nobody
-                    // else can take the message before it ends); past it, give the message up
-                    // to whoever claims it next rather than race them.
-                    Err(err) if state.clock.now() < held_until => {
-                        tracing::warn!(message_id = %message.id, error = %err, "cannot renew an outbox claim; retrying");
+    let outcome = {
+        let send = notifier.deliver(&message);
+        tokio::pin!(send);
+        loop {
+            let renew_at = held_until - lease + lease / 3;
+            tokio::select! {
+                outcome = &mut send => break Some(outcome),
+                () = state.clock.sleep_until(renew_at) => {
+                    let until = state.clock.now() + lease;
+                    match renew(&state.db, message.id, token, until).await {
+                        Ok(true) => held_until = until,
+                        Ok(false) => break None,
+                        // The database is away: keep sending while the lease still holds (nobody
+                        // else can take the message before it ends); past it, give the message up
+                        // to whoever claims it next rather than race them.
+                        Err(err) if state.clock.now() < held_until => {
+                            tracing::warn!(message_id = %message.id, error = %err, "cannot renew an outbox claim; retrying");
+                        }
+                        Err(_) => break None,
                     }
-                    Err(_) => break None,
                 }
             }
         }
@@ -204,20 +227,29 @@ async fn deliver_claimed(
     let Some(outcome) = outcome else {
         tracing::warn!(message_id = %message.id, "lost the claim on an outbox message while sending it; its outcome is left to the new holder");
         report.lost += 1;
-        return Ok(());
+        return None;
     };
-    record(state, &message, token, outcome, report).await
+    Some(Finished {
+        message,
+        token,
+        outcome,
+        at: state.clock.now(),
+    })
 }
 
 /// Writes the outcome of an attempt, if the claim is still this worker's.
 async fn record(
+    txn: &DatabaseTransaction,
     state: &AppState,
-    message: &outbox_message::Model,
-    token: Uuid,
-    outcome: Result<(), DeliveryError>,
+    attempt: Finished,
     report: &mut DeliveryReport,
 ) -> Result<(), DbErr> {
-    let done = state.clock.now();
+    let Finished {
+        message,
+        token,
+        outcome,
+        at: done,
+    } = attempt;
     let update = outbox_message::Entity::update_many()
         .col_expr(
             outbox_message::Column::ClaimedUntil,
@@ -270,10 +302,8 @@ async fn record(
             }
         }
     };
-    // One statement, in its turn to write like the claim (see `db::begin_write`).
-    let txn = db::begin_write(&state.db).await?;
-    update.exec(&txn).await?;
-    txn.commit().await
+    update.exec(txn).await?;
+    Ok(())
 }
 
 /// Delivers due messages until `state.shutdown` is cancelled, pausing when there is nothing
