@@ -1,19 +1,21 @@
-//! Outbox delivery: claim a due message, hand it to the transport, record the outcome.
+//! Outbox delivery: claim a batch of due messages, hand them to the transport, record the
+//! outcomes.
 //!
-//! A worker claims one message at a time: a lease (`claimed_until`) and a token of its own
-//! (`claim_token`), taken in one statement (on PostgreSQL the candidate row is locked with
-//! `FOR UPDATE SKIP LOCKED`, on SQLite the statement runs under the write lock), so
-//! instances running side by side never take the same message. While the transport works,
-//! the worker renews the lease every third of its length; renewals and the outcome name the
-//! token, so a worker that lost its claim changes nothing. A slow mail server therefore never
-//! lets a second worker send the same message, and a claimed batch cannot outlive its lease
-//! half-sent: there is no batch. A worker that dies only delays its message until the lease
-//! ends. The outcome of one message is written in the same transaction as the claim of the
-//! next (or alone when the round ends), so each message takes one turn to write.
+//! A worker claims up to a batch of messages at once: a lease (`claimed_until`) and a token
+//! of its own (`claim_token`), taken in one statement (on PostgreSQL the candidate rows are
+//! locked with `FOR UPDATE SKIP LOCKED`, on SQLite the statement runs under the write lock),
+//! so instances running side by side never take the same message. It sends the batch's
+//! messages side by side, so a slow one holds back no other, and while any is in flight it
+//! renews the batch's lease every third of its length; renewals and the outcomes name the
+//! token, so a worker that lost its claims changes nothing. A slow mail server therefore
+//! never lets a second worker send the same message. The outcomes are written together once
+//! the last message is done: a batch costs two turns to write, which is what lets delivery
+//! keep up with a sustained write load. A worker that dies only delays its batch until the
+//! lease ends; the messages it had already sent are then sent again (below).
 //!
 //! What no design can promise over SMTP: when the server has the whole message but its
 //! answer never arrives (the connection drops, the send times out, the process is killed
-//! between the answer and the record), the outcome is unknown and the message is sent again,
+//! between the answer and the record of its batch), the outcome is unknown and the message is sent again,
 //! with the same Message-ID, so receiving systems can tell the copy. The file transport
 //! writes `<id>.eml` atomically, so there a second attempt replaces the first.
 
@@ -21,6 +23,7 @@ use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Duration, Utc};
 use entity::outbox_message::{self, OutboxStatus};
+use futures_util::StreamExt;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, EntityTrait, QueryFilter,
@@ -32,8 +35,11 @@ use super::transport::{DeliveryError, Notifier};
 use crate::db;
 use crate::state::AppState;
 
-/// Messages delivered per round before the worker looks at its stop signal and the pause.
+/// Messages claimed together: a round, after which the worker looks at its stop signal and
+/// the pause.
 const BATCH: u32 = 20;
+/// Messages of a batch sent at once (connections to the mail server).
+const IN_FLIGHT: usize = 4;
 /// Longest pause between two attempts of one message.
 const MAX_BACKOFF: Duration = Duration::hours(1);
 
@@ -119,57 +125,54 @@ pub async fn claim(
         .await
 }
 
-/// Extends the claim `token` holds on `id` until `until`; false once the claim is gone
-/// (the message was taken over, or is no longer pending).
+/// Extends the claims `token` holds until `until`; how many it still holds (fewer than it
+/// took once another worker has taken some over, or they are no longer pending).
 async fn renew(
     conn: &impl ConnectionTrait,
-    id: Uuid,
     token: Uuid,
     until: DateTime<Utc>,
-) -> Result<bool, DbErr> {
+) -> Result<u64, DbErr> {
     let renewed = outbox_message::Entity::update_many()
         .col_expr(outbox_message::Column::ClaimedUntil, Expr::value(until))
-        .filter(outbox_message::Column::Id.eq(id))
         .filter(outbox_message::Column::ClaimToken.eq(token))
         .filter(outbox_message::Column::Status.eq(OutboxStatus::Pending))
         .exec(conn)
         .await?;
-    Ok(renewed.rows_affected == 1)
+    Ok(renewed.rows_affected)
 }
 
 fn lease_of(state: &AppState) -> Duration {
     Duration::seconds(i64::try_from(state.settings.outbox_lease_secs).unwrap_or(300))
 }
 
-/// Claims due messages one at a time and delivers them, at most one round's worth. Safe to
-/// run from several instances at once.
+/// Claims a batch of due messages, sends them side by side and records their outcomes: one
+/// round. Safe to run from several instances at once.
 ///
-/// Each message's outcome is written in the same turn to write as the next claim: on
-/// SQLite, where writers take turns, a message costs the requests one turn instead of two.
+/// The batch costs two turns to write whatever its size (see `db::begin_write`): under a
+/// sustained write load, a worker taking one message per turn fell further behind every
+/// second. A stopping process finishes the batch in hand (every message of it is in flight
+/// or done; the transport's timeout bounds it), so it ends holding no claim.
 pub async fn deliver_due(state: &AppState, notifier: &Notifier) -> Result<DeliveryReport, DbErr> {
     let mut report = DeliveryReport::default();
-    let mut finished: Option<Finished> = None;
-    loop {
-        // A stopping process finishes the message in hand, not the rest of the round.
-        let more = report.handled() + u32::from(finished.is_some()) < BATCH
-            && !state.shutdown.is_cancelled();
-        if finished.is_none() && !more {
-            break;
-        }
+    if state.shutdown.is_cancelled() {
+        return Ok(report);
+    }
+    let claimed = {
         let txn = db::begin_write(&state.db).await?;
-        if let Some(attempt) = finished.take() {
+        let rows = claim(&txn, state.clock.now(), lease_of(state), u64::from(BATCH)).await?;
+        txn.commit().await?;
+        rows
+    };
+    let Some(token) = claimed.first().and_then(|message| message.claim_token) else {
+        return Ok(report);
+    };
+    let finished = send_batch(state, notifier, claimed, token, &mut report).await;
+    if !finished.is_empty() {
+        let txn = db::begin_write(&state.db).await?;
+        for attempt in finished {
             record(&txn, state, attempt, &mut report).await?;
         }
-        let claimed = if more {
-            claim(&txn, state.clock.now(), lease_of(state), 1).await?
-        } else {
-            Vec::new()
-        };
         txn.commit().await?;
-        let Some(message) = claimed.into_iter().next() else {
-            break;
-        };
-        finished = deliver_claimed(state, notifier, message, &mut report).await;
     }
     if report.sent > 0 {
         metrics::counter!("storedesk_notifications_sent_total").increment(u64::from(report.sent));
@@ -189,52 +192,61 @@ struct Finished {
     at: DateTime<Utc>,
 }
 
-/// Sends a message this worker holds, renewing the lease while the transport works; the
-/// attempt, unless the claim was lost meanwhile.
-async fn deliver_claimed(
+/// Sends the messages of a batch this worker holds under `token`, up to [`IN_FLIGHT`] at
+/// once so a slow message holds back none of the others, renewing the batch's lease while
+/// any is in flight. The attempts that finished while the claims were still this worker's.
+async fn send_batch(
     state: &AppState,
     notifier: &Notifier,
-    message: outbox_message::Model,
+    batch: Vec<outbox_message::Model>,
+    token: Uuid,
     report: &mut DeliveryReport,
-) -> Option<Finished> {
-    let token = message.claim_token?;
+) -> Vec<Finished> {
+    let held = batch.len();
     let lease = lease_of(state);
     let mut held_until = state.clock.now() + lease;
-    let outcome = {
-        let send = notifier.deliver(&message);
-        tokio::pin!(send);
-        loop {
-            let renew_at = held_until - lease + lease / 3;
-            tokio::select! {
-                outcome = &mut send => break Some(outcome),
-                () = state.clock.sleep_until(renew_at) => {
-                    let until = state.clock.now() + lease;
-                    match renew(&state.db, message.id, token, until).await {
-                        Ok(true) => held_until = until,
-                        Ok(false) => break None,
-                        // The database is away: keep sending while the lease still holds (nobody
-                        // else can take the message before it ends); past it, give the message up
-                        // to whoever claims it next rather than race them.
-                        Err(err) if state.clock.now() < held_until => {
-                            tracing::warn!(message_id = %message.id, error = %err, "cannot renew an outbox claim; retrying");
-                        }
-                        Err(_) => break None,
+    let mut sends = futures_util::stream::iter(batch.into_iter().map(|message| async move {
+        let outcome = notifier.deliver(&message).await;
+        Finished {
+            at: state.clock.now(),
+            message,
+            token,
+            outcome,
+        }
+    }))
+    .buffer_unordered(IN_FLIGHT);
+    let mut finished = Vec::with_capacity(held);
+    loop {
+        let renew_at = held_until - lease + lease / 3;
+        tokio::select! {
+            attempt = sends.next() => match attempt {
+                Some(attempt) => finished.push(attempt),
+                None => break,
+            },
+            () = state.clock.sleep_until(renew_at) => {
+                let until = state.clock.now() + lease;
+                match renew(&state.db, token, until).await {
+                    Ok(renewed) if usize::try_from(renewed).is_ok_and(|n| n == held) => {
+                        held_until = until;
                     }
+                    Ok(_) => break,
+                    // The database is away: keep sending while the lease still holds (nobody
+                    // else can take the messages before it ends); past it, give them up to
+                    // whoever claims them next rather than race them.
+                    Err(err) if state.clock.now() < held_until => {
+                        tracing::warn!(claim = %token, error = %err, "cannot renew outbox claims; retrying");
+                    }
+                    Err(_) => break,
                 }
             }
         }
-    };
-    let Some(outcome) = outcome else {
-        tracing::warn!(message_id = %message.id, "lost the claim on an outbox message while sending it; its outcome is left to the new holder");
-        report.lost += 1;
-        return None;
-    };
-    Some(Finished {
-        message,
-        token,
-        outcome,
-        at: state.clock.now(),
-    })
+    }
+    let lost = held - finished.len();
+    if lost > 0 {
+        tracing::warn!(claim = %token, lost, "lost the claim on outbox messages while sending them; their outcome is left to the new holder");
+        report.lost += u32::try_from(lost).unwrap_or(u32::MAX);
+    }
+    finished
 }
 
 /// Writes the outcome of an attempt, if the claim is still this worker's.
@@ -307,8 +319,8 @@ async fn record(
 }
 
 /// Delivers due messages until `state.shutdown` is cancelled, pausing when there is nothing
-/// to do. A stop lets the message in hand finish (the transport's timeout bounds it) and its
-/// outcome be recorded, so the worker ends holding no claim.
+/// to do. A stop lets the batch in hand finish (the transport's timeout bounds it) and its
+/// outcomes be recorded, so the worker ends holding no claim.
 pub fn spawn_worker(state: AppState, notifier: Notifier) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let idle = StdDuration::from_millis(state.settings.outbox_poll_ms.max(50));
