@@ -8,14 +8,14 @@
 //! messages side by side, so a slow one holds back no other, and while any is in flight it
 //! renews the batch's lease every third of its length; renewals and the outcomes name the
 //! token, so a worker that lost its claims changes nothing. A slow mail server therefore
-//! never lets a second worker send the same message. The outcomes are written together once
-//! the last message is done: a batch costs two turns to write, which is what lets delivery
-//! keep up with a sustained write load. A worker that dies only delays its batch until the
-//! lease ends; the messages it had already sent are then sent again (below).
+//! never lets a second worker send the same message. Outcomes are written as turns to write
+//! allow (see `send_batch`): under a sustained write load each turn carries many, which is
+//! what lets delivery keep up. A worker that dies only delays its batch until the lease
+//! ends; the messages it had sent but not yet recorded are then sent again (below).
 //!
 //! What no design can promise over SMTP: when the server has the whole message but its
 //! answer never arrives (the connection drops, the send times out, the process is killed
-//! between the answer and the record of its batch), the outcome is unknown and the message is sent again,
+//! between the answer and the record), the outcome is unknown and the message is sent again,
 //! with the same Message-ID, so receiving systems can tell the copy. The file transport
 //! writes `<id>.eml` atomically, so there a second attempt replaces the first.
 
@@ -24,6 +24,7 @@ use std::time::Duration as StdDuration;
 use chrono::{DateTime, Duration, Utc};
 use entity::outbox_message::{self, OutboxStatus};
 use futures_util::StreamExt;
+use futures_util::future::BoxFuture;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, EntityTrait, QueryFilter,
@@ -36,8 +37,9 @@ use crate::db;
 use crate::state::AppState;
 
 /// Messages claimed together: a round, after which the worker looks at its stop signal and
-/// the pause.
-const BATCH: u32 = 20;
+/// the pause. Also the most messages a worker killed mid-round can leave sent but
+/// unrecorded (each then sent once more, after the lease).
+pub const BATCH: u32 = 20;
 /// Messages of a batch sent at once (connections to the mail server).
 const IN_FLIGHT: usize = 4;
 /// Longest pause between two attempts of one message.
@@ -59,6 +61,13 @@ pub struct DeliveryReport {
 impl DeliveryReport {
     fn handled(&self) -> u32 {
         self.sent + self.retried + self.given_up + self.lost
+    }
+
+    fn absorb(&mut self, other: Self) {
+        self.sent += other.sent;
+        self.retried += other.retried;
+        self.given_up += other.given_up;
+        self.lost += other.lost;
     }
 }
 
@@ -148,9 +157,9 @@ fn lease_of(state: &AppState) -> Duration {
 /// Claims a batch of due messages, sends them side by side and records their outcomes: one
 /// round. Safe to run from several instances at once.
 ///
-/// The batch costs two turns to write whatever its size (see `db::begin_write`): under a
-/// sustained write load, a worker taking one message per turn fell further behind every
-/// second. A stopping process finishes the batch in hand (every message of it is in flight
+/// The claim is one turn to write whatever the batch's size (see `db::begin_write`), and
+/// the outcomes share turns: under a sustained write load, a worker taking two turns per
+/// message fell further behind every second. A stopping process finishes the batch in hand (every message of it is in flight
 /// or done; the transport's timeout bounds it), so it ends holding no claim.
 pub async fn deliver_due(state: &AppState, notifier: &Notifier) -> Result<DeliveryReport, DbErr> {
     let mut report = DeliveryReport::default();
@@ -166,14 +175,7 @@ pub async fn deliver_due(state: &AppState, notifier: &Notifier) -> Result<Delive
     let Some(token) = claimed.first().and_then(|message| message.claim_token) else {
         return Ok(report);
     };
-    let finished = send_batch(state, notifier, claimed, token, &mut report).await;
-    if !finished.is_empty() {
-        let txn = db::begin_write(&state.db).await?;
-        for attempt in finished {
-            record(&txn, state, attempt, &mut report).await?;
-        }
-        txn.commit().await?;
-    }
+    send_batch(state, notifier, claimed, token, &mut report).await?;
     if report.sent > 0 {
         metrics::counter!("storedesk_notifications_sent_total").increment(u64::from(report.sent));
     }
@@ -194,14 +196,21 @@ struct Finished {
 
 /// Sends the messages of a batch this worker holds under `token`, up to [`IN_FLIGHT`] at
 /// once so a slow message holds back none of the others, renewing the batch's lease while
-/// any is in flight. The attempts that finished while the claims were still this worker's.
+/// any is in flight, and records the outcomes as they come.
+///
+/// Outcomes are written as soon as a turn to write allows: the first finished message starts
+/// a transaction, and the messages that finish while it waits for its turn go into the
+/// next. Alone on the database that is about one transaction per message; under a write
+/// load a turn is scarce and each carries many. What a kill leaves sent but unrecorded (each
+/// sent once more after the lease) is what finished during the last wait for a turn, not
+/// the whole batch.
 async fn send_batch(
     state: &AppState,
     notifier: &Notifier,
     batch: Vec<outbox_message::Model>,
     token: Uuid,
     report: &mut DeliveryReport,
-) -> Vec<Finished> {
+) -> Result<(), DbErr> {
     let held = batch.len();
     let lease = lease_of(state);
     let mut held_until = state.clock.now() + lease;
@@ -215,38 +224,78 @@ async fn send_batch(
         }
     }))
     .buffer_unordered(IN_FLIGHT);
-    let mut finished = Vec::with_capacity(held);
+    let mut sending = true;
+    // Finished and not yet in a transaction; in the transaction under way; written.
+    let mut waiting: Vec<Finished> = Vec::new();
+    let mut recording: Option<BoxFuture<'_, Result<DeliveryReport, DbErr>>> = None;
+    let (mut in_recording, mut recorded, mut finished) = (0, 0, 0);
     loop {
+        if recording.is_none() && !waiting.is_empty() {
+            let attempts = std::mem::take(&mut waiting);
+            in_recording = attempts.len();
+            recording = Some(Box::pin(record_all(state, attempts)));
+        }
+        if !sending && recording.is_none() {
+            break;
+        }
         let renew_at = held_until - lease + lease / 3;
         tokio::select! {
-            attempt = sends.next() => match attempt {
-                Some(attempt) => finished.push(attempt),
-                None => break,
+            attempt = sends.next(), if sending => match attempt {
+                Some(attempt) => {
+                    finished += 1;
+                    waiting.push(attempt);
+                }
+                None => sending = false,
             },
-            () = state.clock.sleep_until(renew_at) => {
+            written = async {
+                match recording.as_mut() {
+                    Some(written) => written.await,
+                    None => std::future::pending().await,
+                }
+            }, if recording.is_some() => {
+                recording = None;
+                report.absorb(written?);
+                recorded += in_recording;
+                in_recording = 0;
+            },
+            () = state.clock.sleep_until(renew_at), if sending => {
                 let until = state.clock.now() + lease;
+                // Still pending under the token: every message not yet written (the
+                // transaction under way may or may not have committed).
+                let least = held - recorded - in_recording;
                 match renew(&state.db, token, until).await {
-                    Ok(renewed) if usize::try_from(renewed).is_ok_and(|n| n == held) => {
+                    Ok(renewed) if usize::try_from(renewed).is_ok_and(|n| n >= least) => {
                         held_until = until;
                     }
-                    Ok(_) => break,
+                    Ok(_) => sending = false,
                     // The database is away: keep sending while the lease still holds (nobody
                     // else can take the messages before it ends); past it, give them up to
                     // whoever claims them next rather than race them.
                     Err(err) if state.clock.now() < held_until => {
                         tracing::warn!(claim = %token, error = %err, "cannot renew outbox claims; retrying");
                     }
-                    Err(_) => break,
+                    Err(_) => sending = false,
                 }
             }
         }
     }
-    let lost = held - finished.len();
+    let lost = held - finished;
     if lost > 0 {
         tracing::warn!(claim = %token, lost, "lost the claim on outbox messages while sending them; their outcome is left to the new holder");
         report.lost += u32::try_from(lost).unwrap_or(u32::MAX);
     }
-    finished
+    Ok(())
+}
+
+/// Writes the outcomes of `attempts` in one transaction, in one turn to write.
+async fn record_all(state: &AppState, attempts: Vec<Finished>) -> Result<DeliveryReport, DbErr> {
+    let mut report = DeliveryReport::default();
+    let txn = db::begin_write(&state.db).await?;
+    for attempt in attempts {
+        record(&txn, state, attempt, &mut report).await?;
+    }
+    txn.commit().await?;
+    Ok(report)
 }
 
 /// Writes the outcome of an attempt, if the claim is still this worker's.

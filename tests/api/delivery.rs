@@ -63,8 +63,8 @@ async fn until_outbox(app: &TestApp, check: impl Fn(&[outbox_message::Model]) ->
 
 /// A server slower than the lease: while it sits on the first message, the clock passes the
 /// lease twice over and a second instance delivers. The other message of the batch went out
-/// meanwhile (a slow message holds back no other), the first worker kept renewing its
-/// claims, so the second one finds nothing to send, and each arrives once.
+/// and was recorded meanwhile (a slow message holds back no other), the first worker kept
+/// renewing its claim, so the second one finds nothing to send, and each arrives once.
 async fn slow_server(engine: Engine) {
     let received = Arc::new(Notify::new());
     let release = Arc::new(Notify::new());
@@ -82,18 +82,23 @@ async fn slow_server(engine: Engine) {
             tokio::spawn(async move { deliver_due(&state, &state.notifier).await.unwrap() })
         };
         received.notified().await;
-        // The slow message holds back no other: the second one arrives while the first is
-        // held (both whole at the server, one answered).
-        while sink.message_ids().len() < 2 {
-            tokio::task::yield_now().await;
-            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-        }
+        // The slow message holds back no other: the second one arrives and is recorded
+        // while the first is held.
+        until_outbox(&app, |rows| {
+            rows.iter()
+                .filter(|m| m.status == OutboxStatus::Sent)
+                .count()
+                == 1
+        })
+        .await;
+        let held = messages(&app)
+            .await
+            .into_iter()
+            .find(|m| m.status == OutboxStatus::Pending)
+            .expect("the slow message is still pending");
         assert!(
-            messages(&app)
-                .await
-                .iter()
-                .all(|m| m.claimed_until.is_some()),
-            "the batch being sent is claimed until its outcomes are written"
+            held.claimed_until.is_some(),
+            "the message being sent is claimed"
         );
         let lease = Duration::seconds(i64::try_from(app.state.settings.outbox_lease_secs).unwrap());
         // Past the original lease twice over, in steps shorter than a third of it: each step
@@ -103,7 +108,7 @@ async fn slow_server(engine: Engine) {
             let now = app.clock.now();
             until_outbox(&app, |rows| {
                 rows.iter()
-                    .all(|m| m.claimed_until.is_some_and(|t| t > now))
+                    .any(|m| m.id == held.id && m.claimed_until.is_some_and(|t| t > now))
             })
             .await;
         }

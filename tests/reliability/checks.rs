@@ -200,6 +200,8 @@ pub async fn pending_messages(db: &DatabaseConnection) -> usize {
 pub struct Delivered {
     pub messages: usize,
     pub duplicates: usize,
+    /// The most copies any one message arrived in.
+    pub most_copies: usize,
     pub failed: usize,
 }
 
@@ -234,13 +236,19 @@ pub async fn deliveries(
             .unwrap_or_default()
     };
     let mut duplicates = 0;
+    let mut most_copies = 1;
     match smtp_ids {
         None => {
             let mail: HashSet<Uuid> = files("mail", ".eml").into_iter().collect();
             assert_eq!(mail, emails, "one .eml file per sent email, and only those");
         }
         Some(ids) => {
-            let distinct: HashSet<&String> = ids.iter().collect();
+            let mut copies: HashMap<&String, usize> = HashMap::new();
+            for id in &ids {
+                *copies.entry(id).or_default() += 1;
+            }
+            most_copies = copies.values().copied().max().unwrap_or(1);
+            let distinct: HashSet<&String> = copies.keys().copied().collect();
             duplicates = ids.len() - distinct.len();
             let expected: HashSet<String> = emails
                 .iter()
@@ -258,6 +266,7 @@ pub async fn deliveries(
     Delivered {
         messages: emails.len() + texts.len(),
         duplicates,
+        most_copies,
         failed: rows
             .iter()
             .filter(|m| m.status == OutboxStatus::Failed)
