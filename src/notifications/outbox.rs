@@ -159,8 +159,8 @@ fn lease_of(state: &AppState) -> Duration {
 ///
 /// The claim is one turn to write whatever the batch's size (see `db::begin_write`), and
 /// the outcomes share turns: under a sustained write load, a worker taking two turns per
-/// message fell further behind every second. A stopping process finishes the batch in hand (every message of it is in flight
-/// or done; the transport's timeout bounds it), so it ends holding no claim.
+/// message fell further behind every second. A stopping process finishes the batch in hand
+/// (the transport's timeout bounds it), so it ends holding no claim.
 pub async fn deliver_due(state: &AppState, notifier: &Notifier) -> Result<DeliveryReport, DbErr> {
     let mut report = DeliveryReport::default();
     if state.shutdown.is_cancelled() {
