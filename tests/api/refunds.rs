@@ -383,6 +383,22 @@ fn random_refund_histories_keep_the_invariant_on_postgres() {
     property(Engine::Postgres, 24);
 }
 
+/// The sweep sends refund `id` again, once: it completes on its second attempt and the
+/// payment's refunds still add up.
+async fn resent_once(app: &TestApp, id: uuid::Uuid) {
+    use sea_orm::EntityTrait;
+    assert_eq!(storedesk::jobs::sweep(&app.state).await.refunds_resumed, 1);
+    assert_eq!(storedesk::jobs::sweep(&app.state).await.refunds_resumed, 0);
+    let refund = entity::refund::Entity::find_by_id(id)
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(refund.status, entity::refund::RefundStatus::Completed);
+    assert_eq!(refund.attempts, 2);
+    assert_invariant(app).await;
+}
+
 /// Undoes a completed refund as a process that died before the gateway call would have left
 /// it: `status`, updated now, and its payment's refunded amount back to nothing.
 async fn unsend(app: &TestApp, id: uuid::Uuid, status: entity::refund::RefundStatus) {
@@ -414,7 +430,6 @@ async fn unsend(app: &TestApp, id: uuid::Uuid, status: entity::refund::RefundSta
 /// A refund left REQUESTED by a crash (a failed one put back for a retry, never sent to the
 /// gateway) is sent by the sweep, once.
 pub async fn a_refund_a_crash_left_behind_is_sent_by_the_sweep(app: TestApp) {
-    use sea_orm::EntityTrait;
     let shop = Shop::open(&app).await;
     let order = delivered_order(&app, &shop, 20_000).await;
     let body = create_refund(&app, &shop.seller_a, &order, 5_000, "crash").await;
@@ -427,16 +442,7 @@ pub async fn a_refund_a_crash_left_behind_is_sent_by_the_sweep(app: TestApp) {
         "too fresh"
     );
     app.clock.advance(Duration::minutes(2));
-    assert_eq!(storedesk::jobs::sweep(&app.state).await.refunds_resumed, 1);
-    assert_eq!(storedesk::jobs::sweep(&app.state).await.refunds_resumed, 0);
-    let refund = entity::refund::Entity::find_by_id(id)
-        .one(&app.state.db)
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(refund.status, entity::refund::RefundStatus::Completed);
-    assert_eq!(refund.attempts, 2);
-    assert_invariant(&app).await;
+    resent_once(&app, id).await;
 }
 
 /// A new refund is opened already claimed by the request that opened it. If that process
@@ -467,14 +473,5 @@ pub async fn a_new_refund_whose_sender_died_is_sent_once_its_claim_is_stale(app:
     );
     app.clock
         .advance(storedesk::refunds::service::STALE_PROCESSING);
-    assert_eq!(storedesk::jobs::sweep(&app.state).await.refunds_resumed, 1);
-    assert_eq!(storedesk::jobs::sweep(&app.state).await.refunds_resumed, 0);
-    let refund = entity::refund::Entity::find_by_id(id)
-        .one(&app.state.db)
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(refund.status, entity::refund::RefundStatus::Completed);
-    assert_eq!(refund.attempts, 2);
-    assert_invariant(&app).await;
+    resent_once(&app, id).await;
 }
