@@ -2,6 +2,7 @@
 //! and tracking, and who may see which order.
 
 pub mod dashboard;
+pub mod parts;
 pub mod schema;
 pub mod scope;
 pub mod service;

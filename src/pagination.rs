@@ -5,7 +5,8 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
+    QuerySelect, Select,
 };
 use uuid::Uuid;
 
@@ -103,6 +104,17 @@ pub struct Page<T> {
     pub has_next: bool,
 }
 
+impl<T> Page<T> {
+    /// The same page with each row turned into `f(row)`.
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
+        Page {
+            rows: self.rows.into_iter().map(f).collect(),
+            has_previous: self.has_previous,
+            has_next: self.has_next,
+        }
+    }
+}
+
 /// Fetches one keyset page of `select` ordered by the UUIDv7 column `id`, newest first.
 /// No OFFSET: the cursor is a bound on the indexed id, so every page costs the same.
 pub async fn fetch_newest_first<E>(
@@ -114,6 +126,21 @@ pub async fn fetch_newest_first<E>(
 where
     E: EntityTrait,
 {
+    fetch_newest_first_as(conn, select, id, args).await
+}
+
+/// [`fetch_newest_first`], each row decoded as `M`: for a select that joins other tables
+/// and reads their columns too.
+pub async fn fetch_newest_first_as<E, M>(
+    conn: &impl ConnectionTrait,
+    select: Select<E>,
+    id: E::Column,
+    args: &PageArgs,
+) -> Result<Page<M>, DbErr>
+where
+    E: EntityTrait,
+    M: FromQueryResult + Send,
+{
     let limit = args.size + 1;
     let size = usize::try_from(args.size).unwrap_or(usize::MAX);
     match args.direction {
@@ -122,7 +149,12 @@ where
                 Some(cursor) => select.filter(id.lt(cursor)),
                 None => select,
             };
-            let mut rows = select.order_by_desc(id).limit(limit).all(conn).await?;
+            let mut rows = select
+                .order_by_desc(id)
+                .limit(limit)
+                .into_model::<M>()
+                .all(conn)
+                .await?;
             let has_next = rows.len() > size;
             rows.truncate(size);
             Ok(Page {
@@ -136,7 +168,12 @@ where
                 Some(cursor) => select.filter(id.gt(cursor)),
                 None => select,
             };
-            let mut rows = select.order_by_asc(id).limit(limit).all(conn).await?;
+            let mut rows = select
+                .order_by_asc(id)
+                .limit(limit)
+                .into_model::<M>()
+                .all(conn)
+                .await?;
             let has_previous = rows.len() > size;
             rows.truncate(size);
             rows.reverse();

@@ -81,10 +81,11 @@ where
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Remembers `value` for `key` (the caller's own account, already read).
-    pub fn feed_one(&self, key: Uuid, value: L::Value) {
+    /// Remembers what `key` holds (`None`: no row), read by other means: the caller's own
+    /// account by the authentication check, a page's relations by the page's statement.
+    pub fn feed(&self, key: Uuid, value: Option<L::Value>) {
         if self.0.cache {
-            self.lock().cache.insert(key, Some(value));
+            self.lock().cache.insert(key, value);
         }
     }
 
@@ -476,7 +477,7 @@ fn insert(data: &mut async_graphql::Data, db: &DatabaseConnection, caller: Optio
     data.insert(tickets_by_order(db, caller.as_ref(), true));
     let accounts = Batcher::new(AccountById(db.clone()), true);
     if let Some(caller) = caller {
-        accounts.feed_one(caller.id, caller);
+        accounts.feed(caller.id, Some(caller));
     }
     data.insert(accounts);
     macro_rules! add {
@@ -487,16 +488,23 @@ fn insert(data: &mut async_graphql::Data, db: &DatabaseConnection, caller: Optio
     caller_independent!(add);
 }
 
+/// The request's loader `L`: to load through, or to feed rows read by other means.
+pub fn loader<'a, L>(ctx: &Context<'a>) -> ApiResult<&'a RequestLoader<L>>
+where
+    L: Loader<Uuid, Error = Arc<DbErr>> + Send + Sync + 'static,
+    L::Value: Clone + Send + Sync,
+{
+    ctx.data::<RequestLoader<L>>()
+        .map_err(|_| ApiError::internal(anyhow::anyhow!("data loader not registered")))
+}
+
 /// Loads one value through the request's loader `L`.
 pub async fn load_one<L>(ctx: &Context<'_>, key: Uuid) -> ApiResult<Option<L::Value>>
 where
     L: Loader<Uuid, Error = Arc<DbErr>> + Send + Sync + 'static,
     L::Value: Clone + Send + Sync,
 {
-    let loader = ctx
-        .data::<RequestLoader<L>>()
-        .map_err(|_| ApiError::internal(anyhow::anyhow!("data loader not registered")))?;
-    loader
+    loader::<L>(ctx)?
         .load_one(key)
         .await
         .map_err(|err| ApiError::internal(anyhow::anyhow!("loader failed: {err}")))

@@ -1,16 +1,59 @@
 //! Thin GraphQL resolvers of orders, payments and shipments; rules live in `service`.
 
 use async_graphql::connection::Connection;
-use async_graphql::{Context, ID, Object};
+use async_graphql::{Context, ID, Lookahead, Object};
 use chrono::{DateTime, Utc};
+use entity::order;
 
+use super::parts::Parts;
 use super::service::{self, NewItem, PaymentInput};
 use super::types::{
     Order, OrderFilter, PayOrderInput, PlaceOrderInput, SellerDashboard, ShipmentStatus,
 };
 use crate::error::{ApiError, ApiResult};
+use crate::graphql::loaders::{
+    AccountById, PaymentByOrder, RequestLoader, ShipmentByOrder, loader,
+};
 use crate::graphql::pagination::{self, ConnectionFields, CountWhenSelected};
 use crate::graphql::{parse_id, parse_opt_id, request_parts};
+
+/// Whether any of `orders` (selections of orders in the document) asks for a relation that
+/// is read with the order when asked for (buyer, payment, shipment: [`Parts`]).
+fn parts_selected<'a>(orders: impl IntoIterator<Item = Lookahead<'a>>) -> bool {
+    orders.into_iter().any(|order| {
+        ["buyer", "payment", "shipment"]
+            .iter()
+            .any(|part| order.field(part).exists())
+    })
+}
+
+/// The request's loaders of what [`Parts`] holds.
+struct PartLoaders<'a> {
+    accounts: &'a RequestLoader<AccountById>,
+    payments: &'a RequestLoader<PaymentByOrder>,
+    shipments: &'a RequestLoader<ShipmentByOrder>,
+}
+
+impl<'a> PartLoaders<'a> {
+    fn of(ctx: &Context<'a>) -> ApiResult<Self> {
+        Ok(Self {
+            accounts: loader(ctx)?,
+            payments: loader(ctx)?,
+            shipments: loader(ctx)?,
+        })
+    }
+
+    /// `order` as a GraphQL object, what was read with it handed to the loaders its
+    /// resolvers use.
+    fn order(&self, (order, parts): (order::Model, Option<Parts>)) -> Order {
+        if let Some(parts) = parts {
+            self.accounts.feed(order.buyer_id, parts.buyer);
+            self.payments.feed(order.id, parts.payment);
+            self.shipments.feed(order.id, parts.shipment);
+        }
+        Order(order)
+    }
+}
 
 /// Order queries.
 #[derive(Default)]
@@ -50,9 +93,15 @@ impl OrdersQuery {
             delayed: filter.delayed,
             stalled: filter.stalled,
         };
-        let (rows, total) = service::list_orders(state, &caller, &filter, &page).await?;
+        let connection = ctx.look_ahead();
+        let parts = parts_selected([
+            connection.field("edges").field("node"),
+            connection.field("nodes"),
+        ]);
+        let (rows, total) = service::list_orders(state, &caller, &filter, &page, parts).await?;
+        let loaders = PartLoaders::of(ctx)?;
         Ok(pagination::connection(rows, total, |row| {
-            (row.id, Order(row))
+            (row.0.id, loaders.order(row))
         }))
     }
 
@@ -63,9 +112,11 @@ impl OrdersQuery {
         let Ok(id) = parse_id("id", &id) else {
             return Ok(None);
         };
-        Ok(service::order_by_id(&state.db, &caller, id)
+        let parts = parts_selected([ctx.look_ahead()]);
+        let loaders = PartLoaders::of(ctx)?;
+        Ok(service::order_by_id(&state.db, &caller, id, parts)
             .await?
-            .map(Order))
+            .map(|row| loaders.order(row)))
     }
 
     /// One order by its people-facing number, with the same visibility as `order`.
@@ -79,9 +130,13 @@ impl OrdersQuery {
         if order_number.len() > 40 {
             return Ok(None);
         }
-        Ok(service::order_by_number(&state.db, &caller, &order_number)
-            .await?
-            .map(Order))
+        let parts = parts_selected([ctx.look_ahead()]);
+        let loaders = PartLoaders::of(ctx)?;
+        Ok(
+            service::order_by_number(&state.db, &caller, &order_number, parts)
+                .await?
+                .map(|row| loaders.order(row)),
+        )
     }
 
     /// Sellers: their store's claims, parcels and refunds at a glance, with 30-day series.

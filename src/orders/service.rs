@@ -10,11 +10,12 @@ use entity::{account, cancellation_request, order_item, shipment_event, store};
 use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, OnConflict, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, QuerySelect, Set,
+    QueryFilter, QuerySelect, Select, Set,
 };
 use serde_json::json;
 use uuid::Uuid;
 
+use super::parts::{OrderWithParts, Parts, with_parts};
 use super::scope::{buyer_of, lock_visible_order, order_scope};
 use super::shipments::{delayed_shipments, shipment_orders, stall_after, stalled_shipments};
 use super::status::allowed_from;
@@ -891,13 +892,15 @@ pub async fn confirm_purchase(
     Ok(moved)
 }
 
-/// Orders `caller` may see, newest first, one keyset page, with the total.
+/// Orders `caller` may see, newest first, one keyset page, with the total; with `parts`,
+/// each with its buyer, newest payment and shipment read in the same statement.
 pub async fn list_orders(
     state: &AppState,
     caller: &Caller,
     filter: &OrderFilter,
     page: &PageArgs,
-) -> ApiResult<(Page<order::Model>, u64)> {
+    parts: bool,
+) -> ApiResult<(Page<(order::Model, Option<Parts>)>, u64)> {
     let now = state.clock.now();
     let mut condition = order_scope(caller);
     if let Some(status) = filter.status {
@@ -963,30 +966,62 @@ pub async fn list_orders(
         condition = pagination::with_flag(condition, flag, orders);
     }
     let select = order::Entity::find().filter(condition);
-    Ok(pagination::fetch_counted(&state.db, select, order::Column::Id, page).await?)
+    let total =
+        pagination::count_if_asked(&state.db, page, select.clone(), order::Column::Id).await?;
+    let rows = if parts {
+        pagination::fetch_newest_first_as::<_, OrderWithParts>(
+            &state.db,
+            with_parts(select),
+            order::Column::Id,
+            page,
+        )
+        .await?
+        .map(|row| (row.order, Some(row.parts)))
+    } else {
+        pagination::fetch_newest_first(&state.db, select, order::Column::Id, page)
+            .await?
+            .map(|order| (order, None))
+    };
+    Ok((rows, total))
 }
 
-/// One order by its number, if `caller` may see it.
+/// One order by its number, if `caller` may see it; with `parts`, its buyer, newest
+/// payment and shipment read in the same statement.
 pub async fn order_by_number(
     conn: &impl ConnectionTrait,
     caller: &Caller,
     order_number: &str,
-) -> ApiResult<Option<order::Model>> {
-    Ok(order::Entity::find()
+    parts: bool,
+) -> ApiResult<Option<(order::Model, Option<Parts>)>> {
+    let select = order::Entity::find()
         .filter(order::Column::OrderNumber.eq(order_number.trim()))
-        .filter(order_scope(caller))
-        .one(conn)
-        .await?)
+        .filter(order_scope(caller));
+    Ok(one_order(conn, select, parts).await?)
 }
 
-/// One order by id, if `caller` may see it.
+/// One order by id, if `caller` may see it; `parts` as in [`order_by_number`].
 pub async fn order_by_id(
     conn: &impl ConnectionTrait,
     caller: &Caller,
     id: Uuid,
-) -> ApiResult<Option<order::Model>> {
-    Ok(order::Entity::find_by_id(id)
-        .filter(order_scope(caller))
-        .one(conn)
-        .await?)
+    parts: bool,
+) -> ApiResult<Option<(order::Model, Option<Parts>)>> {
+    let select = order::Entity::find_by_id(id).filter(order_scope(caller));
+    Ok(one_order(conn, select, parts).await?)
+}
+
+async fn one_order(
+    conn: &impl ConnectionTrait,
+    select: Select<order::Entity>,
+    parts: bool,
+) -> Result<Option<(order::Model, Option<Parts>)>, DbErr> {
+    Ok(if parts {
+        with_parts(select)
+            .into_model::<OrderWithParts>()
+            .one(conn)
+            .await?
+            .map(|row| (row.order, Some(row.parts)))
+    } else {
+        select.one(conn).await?.map(|order| (order, None))
+    })
 }

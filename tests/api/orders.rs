@@ -1,7 +1,7 @@
 //! Orders, payments and shipments (DOMAIN.md "Orders, payments, shipments").
 
 use chrono::Duration;
-use serde_json::json;
+use serde_json::{Value, json};
 use storedesk::clock::Clock;
 
 use crate::engine_tests;
@@ -365,8 +365,193 @@ pub async fn a_new_expected_delivery_date_is_sent_to_the_buyer(app: TestApp) {
     );
 }
 
+/// A page of orders, and an order by id or number, reads the buyer, the newest payment and
+/// the shipment in the order's own statement: the right rows on every kind of page (the
+/// newest of two payment attempts, none where there is none), no statement more than the
+/// bare page, and no other buyer's order.
+pub async fn a_page_reads_buyer_payment_and_shipment_with_its_orders(app: TestApp) {
+    let shop = Shop::open(&app).await;
+    // Unpaid (no payment, no shipment), failed then paid by transfer (two attempts: the
+    // newest shows), shipped, and another buyer's.
+    let unpaid = place(&app, &shop.buyer_a, &shop.store_a, 11_000).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let retried = place(&app, &shop.buyer_a, &shop.store_a, 12_000).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for input in [
+        json!({ "method": "CARD", "cardBrand": "신한", "cardLast4": "1234", "simulate": "CARD_DECLINED" }),
+        json!({ "method": "BANK_TRANSFER" }),
+    ] {
+        ok(
+            &app,
+            &shop.buyer_a,
+            PAY,
+            json!({ "id": retried, "input": input }),
+            "payOrder",
+        )
+        .await;
+    }
+    let shipped = preparing_order(&app, &shop, 13_000).await;
+    ship(
+        &app,
+        &shop.seller_a,
+        &shipped,
+        app.clock.now() + Duration::days(2),
+    )
+    .await;
+    let other = place(&app, &shop.buyer_b, &shop.store_b, 14_000).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    pay(&app, &shop.buyer_b, &other).await;
+
+    const PARTS: &str = "id buyer { account { email } }
+        payment { method status failureReason cardLast4 } shipment { carrier trackingNumber }";
+    let buyer =
+        |session: &crate::helpers::Session| json!({ "account": { "email": session.email } });
+    let card =
+        json!({ "method": "CARD", "status": "PAID", "failureReason": null, "cardLast4": "4242" });
+    let expected = vec![
+        json!({ "id": other, "buyer": buyer(&shop.buyer_b), "payment": card, "shipment": null }),
+        json!({ "id": shipped, "buyer": buyer(&shop.buyer_a), "payment": card,
+                "shipment": { "carrier": "CJ대한통운", "trackingNumber": "6301-2345-6789" } }),
+        json!({ "id": retried, "buyer": buyer(&shop.buyer_a), "shipment": null,
+                "payment": { "method": "BANK_TRANSFER", "status": "PAID", "failureReason": null, "cardLast4": null } }),
+        json!({ "id": unpaid, "buyer": buyer(&shop.buyer_a), "payment": null, "shipment": null }),
+    ];
+    // Each order alone, by id and by number, answers the same.
+    for order in &expected {
+        let id = order["id"].as_str().unwrap();
+        let body = app
+            .gql_as(
+                Some(&shop.agent.access),
+                &format!("query($id: ID!) {{ order(id: $id) {{ orderNumber {PARTS} }} }}"),
+                json!({ "id": id }),
+            )
+            .await;
+        let mut alone = body["data"]["order"].clone();
+        let number = alone["orderNumber"].take();
+        alone.as_object_mut().unwrap().remove("orderNumber");
+        assert_eq!(&alone, order, "{body}");
+        let by_number = app
+            .gql_as(
+                Some(&shop.agent.access),
+                &format!("query($n: String!) {{ orderByNumber(orderNumber: $n) {{ {PARTS} }} }}"),
+                json!({ "n": number }),
+            )
+            .await;
+        assert_eq!(&by_number["data"]["orderByNumber"], order, "{by_number}");
+    }
+    // Another buyer's order stays out of reach, parts or not.
+    let hidden = app
+        .gql_as(
+            Some(&shop.buyer_a.access),
+            &format!("query($id: ID!) {{ order(id: $id) {{ {PARTS} }} }}"),
+            json!({ "id": other }),
+        )
+        .await;
+    assert!(hidden["data"]["order"].is_null(), "{hidden}");
+
+    let page = |args: &str, fields: &str| {
+        format!("query {{ orders({args}) {{ edges {{ node {{ {fields} }} }} nodes {{ id }} }} }}")
+    };
+    let nodes = |body: &Value| -> Vec<Value> {
+        body["data"]["orders"]["edges"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{body}"))
+            .iter()
+            .map(|edge| edge["node"].clone())
+            .collect()
+    };
+    // Newest first; then the same rows paged forward by cursor and backward.
+    let all = app
+        .gql_as(
+            Some(&shop.agent.access),
+            &page("first: 10", PARTS),
+            json!({}),
+        )
+        .await;
+    assert_eq!(nodes(&all), expected, "{all}");
+    let after = app
+        .gql_as(
+            Some(&shop.agent.access),
+            &format!(
+                "query($c: String) {{ orders(first: 2, after: $c) {{ edges {{ node {{ {PARTS} }} }} }} }}"
+            ),
+            json!({ "c": cursor_of(&app, &shop, &shipped).await }),
+        )
+        .await;
+    assert_eq!(nodes(&after), expected[2..], "{after}");
+    let last = app
+        .gql_as(Some(&shop.agent.access), &page("last: 3", PARTS), json!({}))
+        .await;
+    assert_eq!(nodes(&last), expected[1..], "{last}");
+    // Through `nodes` and a fragment, as the console asks.
+    let fragment = app
+        .gql_as(
+            Some(&shop.agent.access),
+            &format!("query {{ orders(first: 10) {{ nodes {{ ...O }} }} }} fragment O on Order {{ {PARTS} }}"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        fragment["data"]["orders"]["nodes"],
+        json!(expected),
+        "{fragment}"
+    );
+    // A buyer's page holds their own orders with the same parts.
+    let mine = app
+        .gql_as(
+            Some(&shop.buyer_a.access),
+            &page("first: 10", PARTS),
+            json!({}),
+        )
+        .await;
+    assert_eq!(nodes(&mine).len(), 3, "{mine}");
+    assert_eq!(nodes(&mine)[1]["payment"], expected[2]["payment"]);
+
+    let statements = |fields: &'static str| {
+        let app = &app;
+        let agent = &shop.agent;
+        async move {
+            let before = app.state.statements.get();
+            let body = app
+                .gql_as(Some(&agent.access), &page("first: 10", fields), json!({}))
+                .await;
+            assert_eq!(nodes(&body).len(), 4, "{body}");
+            app.state.statements.get() - before
+        }
+    };
+    let bare = statements("id orderNumber").await;
+    assert_eq!(statements(PARTS).await, bare);
+}
+
+/// The cursor of `order` in the agent's newest-first list.
+async fn cursor_of(app: &TestApp, shop: &Shop, order: &str) -> String {
+    let body = app
+        .gql_as(
+            Some(&shop.agent.access),
+            "query { orders(first: 10) { edges { cursor node { id } } } }",
+            json!({}),
+        )
+        .await;
+    body["data"]["orders"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|edge| edge["node"]["id"] == order)
+        .unwrap()["cursor"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
 engine_tests!(
     an_order_walks_the_main_path_and_refuses_illegal_moves,
+    a_page_reads_buyer_payment_and_shipment_with_its_orders,
     a_failed_payment_keeps_its_reason_and_can_be_retried_with_another_method,
     full_card_numbers_are_refused_and_never_stored,
     bad_orders_are_refused_with_the_field_named,
