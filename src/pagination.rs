@@ -6,7 +6,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
-    QuerySelect, Select,
+    QueryResult, QuerySelect, QueryTrait, Select,
 };
 use uuid::Uuid;
 
@@ -126,20 +126,39 @@ pub async fn fetch_newest_first<E>(
 where
     E: EntityTrait,
 {
-    fetch_newest_first_as(conn, select, id, args).await
+    fetch_newest_first_as(conn, select, id, args, model::<E>).await
 }
 
-/// [`fetch_newest_first`], each row decoded as `M`: for a select that joins other tables
-/// and reads their columns too.
+/// A row of `E`'s own columns as its model.
+fn model<E: EntityTrait>(row: &QueryResult) -> Result<E::Model, DbErr> {
+    E::Model::from_query_result(row, "")
+}
+
+/// The rows of `select`, each decoded by `decode`.
+async fn rows<E: EntityTrait, M>(
+    conn: &impl ConnectionTrait,
+    select: Select<E>,
+    decode: impl Fn(&QueryResult) -> Result<M, DbErr>,
+) -> Result<Vec<M>, DbErr> {
+    let statement = select.build(conn.get_database_backend());
+    conn.query_all_raw(statement)
+        .await?
+        .iter()
+        .map(decode)
+        .collect()
+}
+
+/// [`fetch_newest_first`], each row decoded by `decode`: for a select that joins other
+/// tables and reads their columns too.
 pub async fn fetch_newest_first_as<E, M>(
     conn: &impl ConnectionTrait,
     select: Select<E>,
     id: E::Column,
     args: &PageArgs,
+    decode: impl Fn(&QueryResult) -> Result<M, DbErr>,
 ) -> Result<Page<M>, DbErr>
 where
     E: EntityTrait,
-    M: FromQueryResult + Send,
 {
     let limit = args.size + 1;
     let size = usize::try_from(args.size).unwrap_or(usize::MAX);
@@ -149,12 +168,7 @@ where
                 Some(cursor) => select.filter(id.lt(cursor)),
                 None => select,
             };
-            let mut rows = select
-                .order_by_desc(id)
-                .limit(limit)
-                .into_model::<M>()
-                .all(conn)
-                .await?;
+            let mut rows = rows(conn, select.order_by_desc(id).limit(limit), decode).await?;
             let has_next = rows.len() > size;
             rows.truncate(size);
             Ok(Page {
@@ -168,12 +182,7 @@ where
                 Some(cursor) => select.filter(id.gt(cursor)),
                 None => select,
             };
-            let mut rows = select
-                .order_by_asc(id)
-                .limit(limit)
-                .into_model::<M>()
-                .all(conn)
-                .await?;
+            let mut rows = rows(conn, select.order_by_asc(id).limit(limit), decode).await?;
             let has_previous = rows.len() > size;
             rows.truncate(size);
             rows.reverse();
@@ -197,6 +206,22 @@ pub async fn fetch_by_key<E>(
     cursor: Option<(chrono::DateTime<chrono::Utc>, Uuid)>,
     args: &PageArgs,
 ) -> Result<Page<E::Model>, DbErr>
+where
+    E: EntityTrait,
+{
+    fetch_by_key_as(conn, select, key, id, cursor, args, model::<E>).await
+}
+
+/// [`fetch_by_key`], each row decoded by `decode` (as in [`fetch_newest_first_as`]).
+pub async fn fetch_by_key_as<E, M>(
+    conn: &impl ConnectionTrait,
+    select: Select<E>,
+    key: sea_orm::sea_query::SimpleExpr,
+    id: E::Column,
+    cursor: Option<(chrono::DateTime<chrono::Utc>, Uuid)>,
+    args: &PageArgs,
+    decode: impl Fn(&QueryResult) -> Result<M, DbErr>,
+) -> Result<Page<M>, DbErr>
 where
     E: EntityTrait,
 {
@@ -225,12 +250,11 @@ where
         sea_orm::Order::Desc
     };
     let size = usize::try_from(args.size).unwrap_or(usize::MAX);
-    let mut rows = select
+    let select = select
         .order_by(key, order.clone())
         .order_by(id, order)
-        .limit(args.size + 1)
-        .all(conn)
-        .await?;
+        .limit(args.size + 1);
+    let mut rows = rows(conn, select, decode).await?;
     let more = rows.len() > size;
     rows.truncate(size);
     if forward {

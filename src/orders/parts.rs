@@ -1,114 +1,135 @@
-//! An order read together with its one-to-one relations (buyer, newest payment, shipment)
-//! in the statement that reads the order.
+//! An order's one-to-one relations (buyer, newest payment, shipment) read in the statement
+//! that reads the order, when the document asks for them.
 //!
-//! A page of fifty orders whose document asks for these relations would otherwise run one
-//! statement per relation after the page (the loaders batch them, but each is a round trip
-//! to a connection's thread, about as costly as the page itself under load). Joined, the page
-//! is one statement, and what it read is handed to the request's loaders, so the resolvers
-//! find it there exactly as if the loaders had read it.
+//! A page of fifty orders would otherwise load each relation after the page: the loaders
+//! batch it into one statement, but fifty loads joining a batch, each value cloned into the
+//! request's cache and out, and the rows decoded apart cost about a millisecond of CPU per
+//! relation (BENCHMARKS.md, change 26). Joined, what the page read is handed to the
+//! request's loaders, so the resolvers find it there exactly as if the loaders had read it.
 
 use entity::{account, order, payment, shipment};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Order, Query, SelectStatement};
+use sea_orm::sea_query::{
+    Alias, DynIden, Expr, ExprTrait, IntoIden, JoinType, Order, Query, SelectStatement,
+};
 use sea_orm::{
     ColumnTrait, DbErr, EntityTrait, FromQueryResult, IdenStatic, Iterable, QueryResult,
-    QueryTrait, Select,
 };
 
-/// Table alias and column prefix of the buyer's account.
+/// Table alias and column prefix of an order's buyer.
 const BUYER: &str = "b";
-/// Table alias and column prefix of the newest payment.
+/// Table alias and column prefix of an order's newest payment.
 const PAYMENT: &str = "p";
-/// Table alias and column prefix of the shipment.
+/// Table alias and column prefix of an order's shipment.
 const SHIPMENT: &str = "s";
 
-/// An order's buyer, newest payment attempt and shipment (`None`: no row).
-#[derive(Debug, Clone)]
-pub struct Parts {
-    /// The buyer's account (always there while the foreign key holds).
-    pub buyer: Option<account::Model>,
-    /// The newest payment attempt, as `PaymentByOrder` reads it.
-    pub payment: Option<payment::Model>,
-    /// The parcel, once shipped.
-    pub shipment: Option<shipment::Model>,
+/// Which of an order's one-to-one relations to read with it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OrderParts {
+    /// The buyer's account.
+    pub buyer: bool,
+    /// The newest payment attempt.
+    pub payment: bool,
+    /// The shipment.
+    pub shipment: bool,
 }
 
-/// A row of [`with_parts`]: an order and its parts.
-#[derive(Debug, Clone)]
-pub struct OrderWithParts {
-    /// The order.
-    pub order: order::Model,
-    /// What was joined to it.
-    pub parts: Parts,
-}
-
-impl FromQueryResult for OrderWithParts {
-    fn from_query_result(row: &QueryResult, pre: &str) -> Result<Self, DbErr> {
-        Ok(Self {
-            order: order::Model::from_query_result(row, pre)?,
-            parts: Parts {
-                buyer: account::Model::from_query_result_optional(row, &prefix(BUYER))?,
-                payment: payment::Model::from_query_result_optional(row, &prefix(PAYMENT))?,
-                shipment: shipment::Model::from_query_result_optional(row, &prefix(SHIPMENT))?,
-            },
-        })
+impl OrderParts {
+    /// Whether any relation is read.
+    pub fn any(self) -> bool {
+        self.buyer || self.payment || self.shipment
     }
 }
 
-fn prefix(alias: &str) -> String {
-    format!("{alias}_")
+/// What was read with an order: `None` where the relation was not read, `Some(None)` where
+/// it was and there is no row.
+#[derive(Debug, Clone, Default)]
+pub struct Parts {
+    /// The buyer's account.
+    pub buyer: Option<Option<account::Model>>,
+    /// The newest payment attempt, as `PaymentByOrder` keeps it.
+    pub payment: Option<Option<payment::Model>>,
+    /// The parcel, once shipped.
+    pub shipment: Option<Option<shipment::Model>>,
 }
 
-/// `select` (over orders) with the three relations left-joined and their columns read
-/// under the prefixes [`OrderWithParts`] decodes. Filters, order and limit of `select` keep
-/// applying to the orders: each order joins at most one row of each relation.
-pub fn with_parts(mut select: Select<order::Entity>) -> Select<order::Entity> {
-    let query = QueryTrait::query(&mut select);
-    query.join_as(
-        JoinType::LeftJoin,
-        account::Entity,
-        Alias::new(BUYER),
-        Expr::col((Alias::new(BUYER), account::Column::Id))
-            .equals((order::Entity, order::Column::BuyerId)),
-    );
-    // The newest attempt by id (UUIDv7: creation order), as the payment loader keeps it;
-    // `idx_payments_order` (order_id, id) answers the subquery from the index.
-    query.join_as(
-        JoinType::LeftJoin,
-        payment::Entity,
-        Alias::new(PAYMENT),
-        Expr::col((Alias::new(PAYMENT), payment::Column::Id)).eq(Expr::expr(
-            Query::select()
-                .column((payment::Entity, payment::Column::Id))
-                .from(payment::Entity)
-                .and_where(
-                    Expr::col((payment::Entity, payment::Column::OrderId))
-                        .equals((order::Entity, order::Column::Id)),
-                )
-                .order_by((payment::Entity, payment::Column::Id), Order::Desc)
-                .limit(1)
-                .take(),
-        )),
-    );
-    // One shipment per order (`order_id` is unique).
-    query.join_as(
-        JoinType::LeftJoin,
-        shipment::Entity,
-        Alias::new(SHIPMENT),
-        Expr::col((Alias::new(SHIPMENT), shipment::Column::OrderId))
-            .equals((order::Entity, order::Column::Id)),
-    );
-    read_columns::<account::Entity>(query, BUYER);
-    read_columns::<payment::Entity>(query, PAYMENT);
-    read_columns::<shipment::Entity>(query, SHIPMENT);
-    select
+/// Left-joins the relations `parts` names of the order in `orders` (the `orders` table or
+/// an alias of it) to `query`, reading their columns under the prefixes
+/// [`read_order_parts`] decodes. Each order joins at most one row of each, so the query's
+/// filters, order and limit keep applying to whatever it reads.
+pub fn join_order_parts(query: &mut SelectStatement, orders: DynIden, parts: OrderParts) {
+    let order_column = |column: order::Column| Expr::col((orders.clone(), column));
+    if parts.buyer {
+        join::<account::Entity>(
+            query,
+            BUYER,
+            Expr::col((Alias::new(BUYER), account::Column::Id))
+                .eq(order_column(order::Column::BuyerId)),
+        );
+    }
+    if parts.payment {
+        // The newest attempt by id (UUIDv7: creation order), as the payment loader keeps
+        // it; `idx_payments_order` (order_id, id) answers the subquery from the index.
+        let newest = Query::select()
+            .column((payment::Entity, payment::Column::Id))
+            .from(payment::Entity)
+            .and_where(
+                Expr::col((payment::Entity, payment::Column::OrderId))
+                    .eq(order_column(order::Column::Id)),
+            )
+            .order_by((payment::Entity, payment::Column::Id), Order::Desc)
+            .limit(1)
+            .take();
+        join::<payment::Entity>(
+            query,
+            PAYMENT,
+            Expr::col((Alias::new(PAYMENT), payment::Column::Id)).eq(Expr::expr(newest)),
+        );
+    }
+    if parts.shipment {
+        // One shipment per order (`order_id` is unique).
+        join::<shipment::Entity>(
+            query,
+            SHIPMENT,
+            Expr::col((Alias::new(SHIPMENT), shipment::Column::OrderId))
+                .eq(order_column(order::Column::Id)),
+        );
+    }
 }
 
-/// Adds every column of `E`, from the table aliased `alias`, as `{alias}_{column}`.
-fn read_columns<E: EntityTrait>(query: &mut SelectStatement, alias: &str) {
+/// What [`join_order_parts`] with `parts` read into `row`.
+pub fn read_order_parts(row: &QueryResult, parts: OrderParts) -> Result<Parts, DbErr> {
+    Ok(Parts {
+        buyer: read_if::<account::Entity>(row, parts.buyer, BUYER)?,
+        payment: read_if::<payment::Entity>(row, parts.payment, PAYMENT)?,
+        shipment: read_if::<shipment::Entity>(row, parts.shipment, SHIPMENT)?,
+    })
+}
+
+/// `orders` as the order table of a select over orders.
+pub fn orders_table() -> DynIden {
+    order::Entity.into_iden()
+}
+
+/// Left-joins `E` as `alias` on `on`, and reads its columns as `{alias}_{column}`.
+pub fn join<E: EntityTrait>(query: &mut SelectStatement, alias: &'static str, on: Expr) {
+    query.join_as(JoinType::LeftJoin, E::default(), Alias::new(alias), on);
     for column in E::Column::iter() {
         query.expr_as(
             column.select_as(Expr::col((Alias::new(alias), column))),
             Alias::new(format!("{alias}_{}", column.as_str())),
         );
     }
+}
+
+/// The row of `E` that [`join`] read as `alias` (`None`: the join found none).
+pub fn read<E: EntityTrait>(row: &QueryResult, alias: &str) -> Result<Option<E::Model>, DbErr> {
+    E::Model::from_query_result_optional(row, &format!("{alias}_"))
+}
+
+fn read_if<E: EntityTrait>(
+    row: &QueryResult,
+    joined: bool,
+    alias: &str,
+) -> Result<Option<Option<E::Model>>, DbErr> {
+    joined.then(|| read::<E>(row, alias)).transpose()
 }

@@ -5,7 +5,7 @@ use async_graphql::{Context, ID, Lookahead, Object};
 use chrono::{DateTime, Utc};
 use entity::order;
 
-use super::parts::Parts;
+use super::parts::{OrderParts, Parts};
 use super::service::{self, NewItem, PaymentInput};
 use super::types::{
     Order, OrderFilter, PayOrderInput, PlaceOrderInput, SellerDashboard, ShipmentStatus,
@@ -17,25 +17,27 @@ use crate::graphql::loaders::{
 use crate::graphql::pagination::{self, ConnectionFields, CountWhenSelected};
 use crate::graphql::{parse_id, parse_opt_id, request_parts};
 
-/// Whether any of `orders` (selections of orders in the document) asks for a relation that
-/// is read with the order when asked for (buyer, payment, shipment: [`Parts`]).
-fn parts_selected<'a>(orders: impl IntoIterator<Item = Lookahead<'a>>) -> bool {
-    orders.into_iter().any(|order| {
-        ["buyer", "payment", "shipment"]
-            .iter()
-            .any(|part| order.field(part).exists())
-    })
+/// The relations read with an order (buyer, payment, shipment: [`OrderParts`]) that any of
+/// `orders` (selections of orders in the document) asks for.
+pub fn parts_selected(orders: &[Lookahead<'_>]) -> OrderParts {
+    let asked = |part: &str| orders.iter().any(|order| order.field(part).exists());
+    OrderParts {
+        buyer: asked("buyer"),
+        payment: asked("payment"),
+        shipment: asked("shipment"),
+    }
 }
 
 /// The request's loaders of what [`Parts`] holds.
-struct PartLoaders<'a> {
+pub struct PartLoaders<'a> {
     accounts: &'a RequestLoader<AccountById>,
     payments: &'a RequestLoader<PaymentByOrder>,
     shipments: &'a RequestLoader<ShipmentByOrder>,
 }
 
 impl<'a> PartLoaders<'a> {
-    fn of(ctx: &Context<'a>) -> ApiResult<Self> {
+    /// The loaders of the request in `ctx`.
+    pub fn of(ctx: &Context<'a>) -> ApiResult<Self> {
         Ok(Self {
             accounts: loader(ctx)?,
             payments: loader(ctx)?,
@@ -43,14 +45,22 @@ impl<'a> PartLoaders<'a> {
         })
     }
 
-    /// `order` as a GraphQL object, what was read with it handed to the loaders its
-    /// resolvers use.
-    fn order(&self, (order, parts): (order::Model, Option<Parts>)) -> Order {
-        if let Some(parts) = parts {
-            self.accounts.feed(order.buyer_id, parts.buyer);
-            self.payments.feed(order.id, parts.payment);
-            self.shipments.feed(order.id, parts.shipment);
+    /// Hands what was read with `order` to the loaders its resolvers use.
+    pub fn feed(&self, order: &order::Model, parts: Parts) {
+        if let Some(buyer) = parts.buyer {
+            self.accounts.feed(order.buyer_id, buyer);
         }
+        if let Some(payment) = parts.payment {
+            self.payments.feed(order.id, payment);
+        }
+        if let Some(shipment) = parts.shipment {
+            self.shipments.feed(order.id, shipment);
+        }
+    }
+
+    /// `order` as a GraphQL object, what was read with it fed to the loaders.
+    fn order(&self, (order, parts): (order::Model, Parts)) -> Order {
+        self.feed(&order, parts);
         Order(order)
     }
 }
@@ -94,7 +104,7 @@ impl OrdersQuery {
             stalled: filter.stalled,
         };
         let connection = ctx.look_ahead();
-        let parts = parts_selected([
+        let parts = parts_selected(&[
             connection.field("edges").field("node"),
             connection.field("nodes"),
         ]);
@@ -112,7 +122,7 @@ impl OrdersQuery {
         let Ok(id) = parse_id("id", &id) else {
             return Ok(None);
         };
-        let parts = parts_selected([ctx.look_ahead()]);
+        let parts = parts_selected(&[ctx.look_ahead()]);
         let loaders = PartLoaders::of(ctx)?;
         Ok(service::order_by_id(&state.db, &caller, id, parts)
             .await?
@@ -130,7 +140,7 @@ impl OrdersQuery {
         if order_number.len() > 40 {
             return Ok(None);
         }
-        let parts = parts_selected([ctx.look_ahead()]);
+        let parts = parts_selected(&[ctx.look_ahead()]);
         let loaders = PartLoaders::of(ctx)?;
         Ok(
             service::order_by_number(&state.db, &caller, &order_number, parts)

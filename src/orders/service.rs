@@ -9,13 +9,13 @@ use entity::shipment::{self, ShipmentStatus};
 use entity::{account, cancellation_request, order_item, shipment_event, store};
 use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, OnConflict, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, QuerySelect, Select, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, FromQueryResult,
+    PaginatorTrait, QueryFilter, QueryResult, QuerySelect, QueryTrait, Select, Set,
 };
 use serde_json::json;
 use uuid::Uuid;
 
-use super::parts::{OrderWithParts, Parts, with_parts};
+use super::parts::{OrderParts, Parts, join_order_parts, orders_table, read_order_parts};
 use super::scope::{buyer_of, lock_visible_order, order_scope};
 use super::shipments::{delayed_shipments, shipment_orders, stall_after, stalled_shipments};
 use super::status::allowed_from;
@@ -892,15 +892,15 @@ pub async fn confirm_purchase(
     Ok(moved)
 }
 
-/// Orders `caller` may see, newest first, one keyset page, with the total; with `parts`,
-/// each with its buyer, newest payment and shipment read in the same statement.
+/// Orders `caller` may see, newest first, one keyset page, with the total; each with the
+/// relations `parts` names read in the same statement.
 pub async fn list_orders(
     state: &AppState,
     caller: &Caller,
     filter: &OrderFilter,
     page: &PageArgs,
-    parts: bool,
-) -> ApiResult<(Page<(order::Model, Option<Parts>)>, u64)> {
+    parts: OrderParts,
+) -> ApiResult<(Page<(order::Model, Parts)>, u64)> {
     let now = state.clock.now();
     let mut condition = order_scope(caller);
     if let Some(status) = filter.status {
@@ -940,7 +940,7 @@ pub async fn list_orders(
         }
         condition = condition.add(
             any.add(
-                Expr::col(order::Column::OrderNumber)
+                Expr::col((order::Entity, order::Column::OrderNumber))
                     .like(LikeExpr::new(pattern.clone()).escape('\\')),
             )
             .add(
@@ -968,31 +968,38 @@ pub async fn list_orders(
     let select = order::Entity::find().filter(condition);
     let total =
         pagination::count_if_asked(&state.db, page, select.clone(), order::Column::Id).await?;
-    let rows = if parts {
-        pagination::fetch_newest_first_as::<_, OrderWithParts>(
-            &state.db,
-            with_parts(select),
-            order::Column::Id,
-            page,
-        )
-        .await?
-        .map(|row| (row.order, Some(row.parts)))
-    } else {
-        pagination::fetch_newest_first(&state.db, select, order::Column::Id, page)
-            .await?
-            .map(|order| (order, None))
-    };
+    let rows = pagination::fetch_newest_first_as(
+        &state.db,
+        with_parts(select, parts),
+        order::Column::Id,
+        page,
+        |row| read_with_parts(row, parts),
+    )
+    .await?;
     Ok((rows, total))
 }
 
-/// One order by its number, if `caller` may see it; with `parts`, its buyer, newest
-/// payment and shipment read in the same statement.
+/// `select` with the relations `parts` names joined.
+fn with_parts(mut select: Select<order::Entity>, parts: OrderParts) -> Select<order::Entity> {
+    join_order_parts(QueryTrait::query(&mut select), orders_table(), parts);
+    select
+}
+
+fn read_with_parts(row: &QueryResult, parts: OrderParts) -> Result<(order::Model, Parts), DbErr> {
+    Ok((
+        order::Model::from_query_result(row, "")?,
+        read_order_parts(row, parts)?,
+    ))
+}
+
+/// One order by its number, if `caller` may see it, with the relations `parts` names read
+/// in the same statement.
 pub async fn order_by_number(
     conn: &impl ConnectionTrait,
     caller: &Caller,
     order_number: &str,
-    parts: bool,
-) -> ApiResult<Option<(order::Model, Option<Parts>)>> {
+    parts: OrderParts,
+) -> ApiResult<Option<(order::Model, Parts)>> {
     let select = order::Entity::find()
         .filter(order::Column::OrderNumber.eq(order_number.trim()))
         .filter(order_scope(caller));
@@ -1004,8 +1011,8 @@ pub async fn order_by_id(
     conn: &impl ConnectionTrait,
     caller: &Caller,
     id: Uuid,
-    parts: bool,
-) -> ApiResult<Option<(order::Model, Option<Parts>)>> {
+    parts: OrderParts,
+) -> ApiResult<Option<(order::Model, Parts)>> {
     let select = order::Entity::find_by_id(id).filter(order_scope(caller));
     Ok(one_order(conn, select, parts).await?)
 }
@@ -1013,15 +1020,13 @@ pub async fn order_by_id(
 async fn one_order(
     conn: &impl ConnectionTrait,
     select: Select<order::Entity>,
-    parts: bool,
-) -> Result<Option<(order::Model, Option<Parts>)>, DbErr> {
-    Ok(if parts {
-        with_parts(select)
-            .into_model::<OrderWithParts>()
-            .one(conn)
-            .await?
-            .map(|row| (row.order, Some(row.parts)))
-    } else {
-        select.one(conn).await?.map(|order| (order, None))
-    })
+    parts: OrderParts,
+) -> Result<Option<(order::Model, Parts)>, DbErr> {
+    let statement = with_parts(select, parts)
+        .limit(1)
+        .build(conn.get_database_backend());
+    conn.query_one_raw(statement)
+        .await?
+        .map(|row| read_with_parts(&row, parts))
+        .transpose()
 }
