@@ -6,6 +6,7 @@ pub mod contact;
 pub mod dashboard;
 pub mod live;
 pub mod macros;
+pub mod parts;
 pub mod presence;
 pub mod resolution;
 pub mod routing;

@@ -3,10 +3,12 @@
 use std::sync::Arc;
 
 use async_graphql::connection::Connection;
-use async_graphql::{Context, ID, Object, Upload};
+use async_graphql::{Context, ID, Lookahead, Object, Upload};
+use entity::ticket;
 
 use super::attachments::{self, NewAttachment};
 use super::macros;
+use super::parts::{TicketParts, TicketRead};
 use super::presence::{self, Beat};
 use super::service::{self, NewReply, NewTicket};
 use super::types::{AgentAvailability, ContactOptions};
@@ -17,11 +19,57 @@ use super::types::{
 };
 use crate::error::{ApiError, ApiResult};
 use crate::faq::types::Audience;
-use crate::graphql::loaders::{AccountById, load_one};
+use crate::graphql::loaders::{AccountById, OrderById, RequestLoader, load_one, loader};
 use crate::graphql::pagination::{self, ConnectionFields, CountWhenSelected};
 use crate::graphql::{parse_id, parse_opt_id, request_parts};
 use crate::limits::Action;
+use crate::orders::schema::{PartLoaders, parts_selected as order_parts_selected};
 use crate::state::AppState;
+
+/// The relations read with a ticket ([`TicketParts`]) that any of `tickets` (selections of
+/// tickets in the document) asks for.
+fn parts_selected(tickets: &[Lookahead<'_>]) -> TicketParts {
+    let asked = |field: &str| tickets.iter().any(|t| t.field(field).exists());
+    let orders: Vec<Lookahead<'_>> = tickets.iter().map(|t| t.field("order")).collect();
+    TicketParts {
+        requester: asked("requester"),
+        assignee: asked("assignee"),
+        order: asked("order").then(|| order_parts_selected(&orders)),
+    }
+}
+
+/// The request's loaders of what [`TicketRead`] holds.
+struct TicketLoaders<'a> {
+    accounts: &'a RequestLoader<AccountById>,
+    orders: &'a RequestLoader<OrderById>,
+    order_parts: PartLoaders<'a>,
+}
+
+impl<'a> TicketLoaders<'a> {
+    fn of(ctx: &Context<'a>) -> ApiResult<Self> {
+        Ok(Self {
+            accounts: loader(ctx)?,
+            orders: loader(ctx)?,
+            order_parts: PartLoaders::of(ctx)?,
+        })
+    }
+
+    /// Hands what was read with `ticket` to the loaders its resolvers use.
+    fn feed(&self, ticket: &ticket::Model, read: TicketRead) {
+        if let Some(requester) = read.requester {
+            self.accounts.feed(ticket.requester_id, requester);
+        }
+        if let (Some(id), Some(assignee)) = (ticket.assignee_id, read.assignee) {
+            self.accounts.feed(id, assignee);
+        }
+        if let (Some(id), Some(order)) = (ticket.order_id, read.order) {
+            if let Some(order) = &order {
+                self.order_parts.feed(order, read.order_parts);
+            }
+            self.orders.feed(id, order);
+        }
+    }
+}
 
 /// Ticket queries.
 #[derive(Default)]
@@ -103,10 +151,17 @@ impl TicketsQuery {
             sla_breached: filter.sla_breached,
             search: filter.search,
         };
+        let connection = ctx.look_ahead();
+        let parts = parts_selected(&[
+            connection.field("edges").field("node"),
+            connection.field("nodes"),
+        ]);
         let (rows, total) =
-            service::list_tickets(state, &caller, &filter, sort.into(), &page).await?;
-        Ok(pagination::connection(rows, total, |row| {
-            (row.id, Ticket(row))
+            service::list_tickets(state, &caller, &filter, sort.into(), &page, parts).await?;
+        let loaders = TicketLoaders::of(ctx)?;
+        Ok(pagination::connection(rows, total, |(ticket, read)| {
+            loaders.feed(&ticket, read);
+            (ticket.id, Ticket(ticket))
         }))
     }
 

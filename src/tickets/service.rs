@@ -11,13 +11,14 @@ use entity::ticket_message::MessageOrigin;
 use entity::{order, ticket_message};
 use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, OnConflict, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, FromQueryResult,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set,
 };
 use serde_json::json;
 use uuid::Uuid;
 
 use super::attachments::{self, NewAttachment};
+use super::parts::{TicketParts, TicketRead, join_ticket_parts, read_ticket_parts};
 use crate::audit::{self, AuditAction, AuditEvent};
 use crate::auth::{Caller, RequestMeta};
 use crate::config::PriorityMinutes;
@@ -112,9 +113,9 @@ fn next_due_expr() -> sea_orm::sea_query::SimpleExpr {
     sea_orm::sea_query::CaseStatement::new()
         .case(
             ticket::Column::FirstRespondedAt.is_null(),
-            Expr::col(ticket::Column::FirstResponseDueAt),
+            Expr::col((ticket::Entity, ticket::Column::FirstResponseDueAt)),
         )
-        .finally(Expr::col(ticket::Column::ResolutionDueAt))
+        .finally(Expr::col((ticket::Entity, ticket::Column::ResolutionDueAt)))
         .into()
 }
 
@@ -135,7 +136,8 @@ async fn fetch_by_due(
     caller: &Caller,
     select: sea_orm::Select<ticket::Entity>,
     args: &PageArgs,
-) -> ApiResult<Page<ticket::Model>> {
+    parts: TicketParts,
+) -> ApiResult<Page<(ticket::Model, TicketRead)>> {
     let cursor = match args.cursor {
         Some(id) => {
             let ticket = ticket::Entity::find_by_id(id)
@@ -149,15 +151,35 @@ async fn fetch_by_due(
         }
         None => None,
     };
-    Ok(pagination::fetch_by_key(
+    Ok(pagination::fetch_by_key_as(
         conn,
-        select,
+        with_parts(select, parts),
         next_due_expr(),
         ticket::Column::Id,
         cursor,
         args,
+        |row| read_with_parts(row, parts),
     )
     .await?)
+}
+
+/// `select` with the relations `parts` names joined.
+fn with_parts(
+    mut select: sea_orm::Select<ticket::Entity>,
+    parts: TicketParts,
+) -> sea_orm::Select<ticket::Entity> {
+    join_ticket_parts(QueryTrait::query(&mut select), parts);
+    select
+}
+
+fn read_with_parts(
+    row: &sea_orm::QueryResult,
+    parts: TicketParts,
+) -> Result<(ticket::Model, TicketRead), DbErr> {
+    Ok((
+        ticket::Model::from_query_result(row, "")?,
+        read_ticket_parts(row, parts)?,
+    ))
 }
 
 fn minutes(targets: PriorityMinutes, priority: TicketPriority) -> i64 {
@@ -939,14 +961,16 @@ async fn latest_visible_message(
         .await?)
 }
 
-/// Tickets `caller` may see, newest first.
+/// Tickets `caller` may see, in `sort` order, each with the relations `parts` names read
+/// in the same statement.
 pub async fn list_tickets(
     state: &AppState,
     caller: &Caller,
     filter: &TicketFilter,
     sort: TicketSort,
     page: &PageArgs,
-) -> ApiResult<(Page<ticket::Model>, u64)> {
+    parts: TicketParts,
+) -> ApiResult<(Page<(ticket::Model, TicketRead)>, u64)> {
     let now = state.clock.now();
     let mut condition = ticket_scope(caller);
     if let Some(status) = filter.status {
@@ -979,18 +1003,22 @@ pub async fn list_tickets(
         condition = condition.add(search_condition(caller, search));
     }
     let select = ticket::Entity::find().filter(condition);
-    match sort {
+    let total =
+        pagination::count_if_asked(&state.db, page, select.clone(), ticket::Column::Id).await?;
+    let rows = match sort {
         TicketSort::Newest => {
-            Ok(pagination::fetch_counted(&state.db, select, ticket::Column::Id, page).await?)
+            pagination::fetch_newest_first_as(
+                &state.db,
+                with_parts(select, parts),
+                ticket::Column::Id,
+                page,
+                |row| read_with_parts(row, parts),
+            )
+            .await?
         }
-        TicketSort::SlaDue => {
-            let total =
-                pagination::count_if_asked(&state.db, page, select.clone(), ticket::Column::Id)
-                    .await?;
-            let rows = fetch_by_due(&state.db, caller, select, page).await?;
-            Ok((rows, total))
-        }
-    }
+        TicketSort::SlaDue => fetch_by_due(&state.db, caller, select, page, parts).await?,
+    };
+    Ok((rows, total))
 }
 
 /// Tickets matching `search` by number, requester email, order number, or words: every word
@@ -1017,7 +1045,7 @@ fn search_condition(caller: &Caller, search: &str) -> Condition {
         }
         words = words.add(
             Condition::any()
-                .add(like(Expr::col(ticket::Column::Subject)))
+                .add(like(Expr::col((ticket::Entity, ticket::Column::Subject))))
                 .add(ticket::Column::Id.in_subquery(messages)),
         );
     }

@@ -591,6 +591,110 @@ pub async fn the_ticket_list_does_not_query_per_row(app: TestApp) {
     assert!(counts[3].saturating_sub(counts[1]) < 8, "{counts:?}");
 }
 
+/// A page of tickets reads each ticket's requester, assignee and order (with the order's
+/// payment and shipment) in the page's own statement: the right rows in both sorts, under a
+/// search, for a customer, and no statement more than the bare page.
+pub async fn a_page_of_tickets_reads_people_and_order_with_its_tickets(app: TestApp) {
+    let shop = Shop::open(&app).await;
+    let order = preparing_order(&app, &shop, 10_000).await;
+    ship(
+        &app,
+        &shop.seller_a,
+        &order,
+        app.clock.now() + Duration::days(2),
+    )
+    .await;
+    let number = order_as(&app, &shop.buyer_a, &order).await["orderNumber"].clone();
+    let body = open_ticket(
+        &app,
+        &shop.buyer_a,
+        json!({ "category": "SHIPPING", "subject": "배송 문의", "body": "언제 오나요?", "orderId": order }),
+    )
+    .await;
+    let about_order = ticket_of(&body)["id"].as_str().unwrap().to_owned();
+    let plain = simple_ticket(&app, &shop.buyer_b).await;
+    let assign =
+        "mutation($id: ID!, $to: ID) { assignTicket(ticketId: $id, assigneeId: $to) { id } }";
+    ok(
+        &app,
+        &shop.agent,
+        assign,
+        json!({ "id": about_order, "to": shop.agent.id }),
+        "assignTicket",
+    )
+    .await;
+    ok(
+        &app,
+        &shop.agent,
+        assign,
+        json!({ "id": plain, "to": null }),
+        "assignTicket",
+    )
+    .await;
+
+    const PARTS: &str = "id requester { account { email } } assignee { account { email } }
+        order { orderNumber payment { status cardLast4 } shipment { carrier } }";
+    let email = |session: &Session| json!({ "account": { "email": session.email } });
+    let expected = [
+        json!({ "id": plain, "requester": email(&shop.buyer_b), "assignee": null, "order": null }),
+        json!({ "id": about_order, "requester": email(&shop.buyer_a), "assignee": email(&shop.agent),
+                "order": { "orderNumber": number, "payment": { "status": "PAID", "cardLast4": "4242" },
+                           "shipment": { "carrier": "CJ대한통운" } } }),
+    ];
+    let list = |who: &Session, args: &str, fields: &str| {
+        let app = &app;
+        let query = format!("query {{ tickets({args}) {{ edges {{ node {{ {fields} }} }} }} }}");
+        let access = who.access.clone();
+        async move {
+            let body = app.gql_as(Some(&access), &query, json!({})).await;
+            body["data"]["tickets"]["edges"]
+                .as_array()
+                .unwrap_or_else(|| panic!("{body}"))
+                .iter()
+                .map(|edge| edge["node"].clone())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(list(&shop.agent, "first: 10", PARTS).await, expected);
+    let mut by_due = list(&shop.agent, "first: 10, sort: SLA_DUE", PARTS).await;
+    by_due.sort_by_key(|ticket| ticket["id"] != json!(plain));
+    assert_eq!(by_due, expected);
+    let searched = list(
+        &shop.agent,
+        "first: 10, filter: { search: \"배송\" }",
+        PARTS,
+    )
+    .await;
+    assert_eq!(searched, expected[1..]);
+    // The customer's own list: their ticket and its order; the agent's profile only.
+    let mine = list(&shop.buyer_a, "first: 10", PARTS).await;
+    assert_eq!(mine.len(), 1);
+    assert_eq!(mine[0]["order"], expected[1]["order"]);
+    assert_eq!(mine[0]["assignee"], json!({ "account": null }));
+
+    let statements = |fields: &'static str| {
+        let app = &app;
+        let agent = &shop.agent;
+        async move {
+            let before = app.state.statements.get();
+            let body = app
+                .gql_as(
+                    Some(&agent.access),
+                    &format!("query {{ tickets(first: 10) {{ nodes {{ {fields} }} }} }}"),
+                    json!({}),
+                )
+                .await;
+            assert_eq!(
+                body["data"]["tickets"]["nodes"].as_array().map(Vec::len),
+                Some(2),
+                "{body}"
+            );
+            app.state.statements.get() - before
+        }
+    };
+    assert_eq!(statements(PARTS).await, statements("id subject").await);
+}
+
 pub async fn agents_see_the_resolution_that_fits_the_order(app: TestApp) {
     let mut shop = Shop::open(&app).await;
     let failed = place(&app, &shop.buyer_a, &shop.store_a, 10_000).await;
@@ -1055,6 +1159,7 @@ engine_tests!(
     tickets_are_assigned_to_agents_and_queued,
     customers_see_only_their_own_tickets_by_any_path,
     the_ticket_list_does_not_query_per_row,
+    a_page_of_tickets_reads_people_and_order_with_its_tickets,
     searching_tickets_matches_every_word_in_subject_or_messages,
     a_missed_sla_target_escalates_once_to_whoever_holds_the_ticket,
 );
