@@ -205,8 +205,12 @@ impl TicketsQuery {
         let Ok(id) = parse_id("id", &id) else {
             return Ok(None);
         };
-        match service::visible_ticket(&state.db, &caller, id).await {
-            Ok(row) => Ok(Some(Ticket(row))),
+        let parts = parts_selected(&[ctx.look_ahead()]);
+        match service::visible_ticket_with_parts(&state.db, &caller, id, parts).await {
+            Ok((ticket, read)) => {
+                TicketLoaders::of(ctx)?.feed(&ticket, read);
+                Ok(Some(Ticket(ticket)))
+            }
             Err(ApiError::NotFound(_)) => Ok(None),
             Err(err) => Err(err),
         }

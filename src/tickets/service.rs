@@ -519,6 +519,24 @@ pub async fn visible_ticket(
         .ok_or(ApiError::NotFound("Ticket"))
 }
 
+/// [`visible_ticket`] with the relations `parts` names read in the same statement.
+pub async fn visible_ticket_with_parts(
+    conn: &impl ConnectionTrait,
+    caller: &Caller,
+    id: Uuid,
+    parts: TicketParts,
+) -> ApiResult<(ticket::Model, TicketRead)> {
+    let select = ticket::Entity::find_by_id(id).filter(ticket_scope(caller));
+    let statement = with_parts(select, parts)
+        .limit(1)
+        .build(conn.get_database_backend());
+    let row = conn
+        .query_one_raw(statement)
+        .await?
+        .ok_or(ApiError::NotFound("Ticket"))?;
+    Ok(read_with_parts(&row, parts)?)
+}
+
 async fn lock_visible_ticket(
     conn: &impl ConnectionTrait,
     caller: &Caller,

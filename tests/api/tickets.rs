@@ -591,9 +591,9 @@ pub async fn the_ticket_list_does_not_query_per_row(app: TestApp) {
     assert!(counts[3].saturating_sub(counts[1]) < 8, "{counts:?}");
 }
 
-/// A page of tickets reads each ticket's requester, assignee and order (with the order's
-/// payment and shipment) in the page's own statement: the right rows in both sorts, under a
-/// search, for a customer, and no statement more than the bare page.
+/// A page of tickets, and one ticket, reads each ticket's requester, assignee and order
+/// (with the order's payment and shipment) in the ticket's own statement: the right rows in
+/// both sorts, under a search, for a customer, and no statement more than the bare page.
 pub async fn a_page_of_tickets_reads_people_and_order_with_its_tickets(app: TestApp) {
     let shop = Shop::open(&app).await;
     let order = preparing_order(&app, &shop, 10_000).await;
@@ -656,6 +656,25 @@ pub async fn a_page_of_tickets_reads_people_and_order_with_its_tickets(app: Test
         }
     };
     assert_eq!(list(&shop.agent, "first: 10", PARTS).await, expected);
+    // One ticket reads them the same way.
+    for ticket in &expected {
+        let body = app
+            .gql_as(
+                Some(&shop.agent.access),
+                &format!("query($id: ID!) {{ ticket(id: $id) {{ {PARTS} }} }}"),
+                json!({ "id": ticket["id"] }),
+            )
+            .await;
+        assert_eq!(&body["data"]["ticket"], ticket, "{body}");
+    }
+    let hidden = app
+        .gql_as(
+            Some(&shop.buyer_a.access),
+            &format!("query($id: ID!) {{ ticket(id: $id) {{ {PARTS} }} }}"),
+            json!({ "id": plain }),
+        )
+        .await;
+    assert!(hidden["data"]["ticket"].is_null(), "{hidden}");
     let mut by_due = list(&shop.agent, "first: 10, sort: SLA_DUE", PARTS).await;
     by_due.sort_by_key(|ticket| ticket["id"] != json!(plain));
     assert_eq!(by_due, expected);
