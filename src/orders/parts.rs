@@ -9,10 +9,10 @@
 
 use entity::{account, order, payment, shipment};
 use sea_orm::sea_query::{
-    Alias, DynIden, Expr, ExprTrait, IntoIden, JoinType, Order, Query, SelectStatement,
+    Alias, Asterisk, DynIden, Expr, ExprTrait, IntoIden, JoinType, Order, Query, SelectStatement,
 };
 use sea_orm::{
-    ColumnTrait, DbErr, EntityTrait, FromQueryResult, IdenStatic, Iterable, QueryResult,
+    ColumnTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, IdenStatic, Iterable, QueryResult,
 };
 
 /// Table alias and column prefix of an order's buyer.
@@ -56,11 +56,17 @@ pub struct Parts {
 /// an alias of it) to `query`, reading their columns under the prefixes
 /// [`read_order_parts`] decodes. Each order joins at most one row of each, so the query's
 /// filters, order and limit keep applying to whatever it reads.
-pub fn join_order_parts(query: &mut SelectStatement, orders: DynIden, parts: OrderParts) {
+pub fn join_order_parts(
+    query: &mut SelectStatement,
+    backend: DbBackend,
+    orders: DynIden,
+    parts: OrderParts,
+) {
     let order_column = |column: order::Column| Expr::col((orders.clone(), column));
     if parts.buyer {
         join::<account::Entity>(
             query,
+            backend,
             BUYER,
             Expr::col((Alias::new(BUYER), account::Column::Id))
                 .eq(order_column(order::Column::BuyerId)),
@@ -81,6 +87,7 @@ pub fn join_order_parts(query: &mut SelectStatement, orders: DynIden, parts: Ord
             .take();
         join::<payment::Entity>(
             query,
+            backend,
             PAYMENT,
             Expr::col((Alias::new(PAYMENT), payment::Column::Id)).eq(Expr::expr(newest)),
         );
@@ -89,6 +96,7 @@ pub fn join_order_parts(query: &mut SelectStatement, orders: DynIden, parts: Ord
         // One shipment per order (`order_id` is unique).
         join::<shipment::Entity>(
             query,
+            backend,
             SHIPMENT,
             Expr::col((Alias::new(SHIPMENT), shipment::Column::OrderId))
                 .eq(order_column(order::Column::Id)),
@@ -110,9 +118,30 @@ pub fn orders_table() -> DynIden {
     order::Entity.into_iden()
 }
 
-/// Left-joins `E` as `alias` on `on`, and reads its columns as `{alias}_{column}`.
-pub fn join<E: EntityTrait>(query: &mut SelectStatement, alias: &'static str, on: Expr) {
-    query.join_as(JoinType::LeftJoin, E::default(), Alias::new(alias), on);
+/// Left-joins the row of `E` (aliased `alias`) that `on` finds, and reads its columns as
+/// `{alias}_{column}`.
+///
+/// On PostgreSQL the join is `LATERAL`: one index lookup per row of the page, whatever the
+/// planner makes of small tables. With plain joins it hashed whole tables at 2,000 rows
+/// (seq scans of accounts, orders and payments: 2.8 ms for the queue's page against
+/// 0.5 ms by lookups), since its default costs take every lookup for a disk read.
+pub fn join<E: EntityTrait>(
+    query: &mut SelectStatement,
+    backend: DbBackend,
+    alias: &'static str,
+    on: Expr,
+) {
+    if backend == DbBackend::Postgres {
+        let row = Query::select()
+            .column(Asterisk)
+            .from_as(E::default(), Alias::new(alias))
+            .and_where(on)
+            .limit(1)
+            .take();
+        query.join_lateral(JoinType::LeftJoin, row, Alias::new(alias), Expr::val(true));
+    } else {
+        query.join_as(JoinType::LeftJoin, E::default(), Alias::new(alias), on);
+    }
     for column in E::Column::iter() {
         query.expr_as(
             column.select_as(Expr::col((Alias::new(alias), column))),

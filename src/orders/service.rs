@@ -9,8 +9,9 @@ use entity::shipment::{self, ShipmentStatus};
 use entity::{account, cancellation_request, order_item, shipment_event, store};
 use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, OnConflict, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, FromQueryResult,
-    PaginatorTrait, QueryFilter, QueryResult, QuerySelect, QueryTrait, Select, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait,
+    FromQueryResult, PaginatorTrait, QueryFilter, QueryResult, QuerySelect, QueryTrait, Select,
+    Set,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -970,7 +971,7 @@ pub async fn list_orders(
         pagination::count_if_asked(&state.db, page, select.clone(), order::Column::Id).await?;
     let rows = pagination::fetch_newest_first_as(
         &state.db,
-        with_parts(select, parts),
+        with_parts(select, state.db.get_database_backend(), parts),
         order::Column::Id,
         page,
         |row| read_with_parts(row, parts),
@@ -980,8 +981,17 @@ pub async fn list_orders(
 }
 
 /// `select` with the relations `parts` names joined.
-fn with_parts(mut select: Select<order::Entity>, parts: OrderParts) -> Select<order::Entity> {
-    join_order_parts(QueryTrait::query(&mut select), orders_table(), parts);
+fn with_parts(
+    mut select: Select<order::Entity>,
+    backend: DbBackend,
+    parts: OrderParts,
+) -> Select<order::Entity> {
+    join_order_parts(
+        QueryTrait::query(&mut select),
+        backend,
+        orders_table(),
+        parts,
+    );
     select
 }
 
@@ -1022,9 +1032,8 @@ async fn one_order(
     select: Select<order::Entity>,
     parts: OrderParts,
 ) -> Result<Option<(order::Model, Parts)>, DbErr> {
-    let statement = with_parts(select, parts)
-        .limit(1)
-        .build(conn.get_database_backend());
+    let backend = conn.get_database_backend();
+    let statement = with_parts(select, backend, parts).limit(1).build(backend);
     conn.query_one_raw(statement)
         .await?
         .map(|row| read_with_parts(&row, parts))

@@ -5,7 +5,7 @@
 
 use entity::{account, order, ticket};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, IntoIden, SelectStatement};
-use sea_orm::{DbErr, QueryResult};
+use sea_orm::{DbBackend, DbErr, QueryResult};
 
 use crate::orders::parts::{OrderParts, Parts, join, join_order_parts, read, read_order_parts};
 
@@ -41,11 +41,12 @@ pub struct TicketRead {
 }
 
 /// Left-joins to `query` (over tickets) the relations `parts` names.
-pub fn join_ticket_parts(query: &mut SelectStatement, parts: TicketParts) {
+pub fn join_ticket_parts(query: &mut SelectStatement, backend: DbBackend, parts: TicketParts) {
     let ticket_column = |column: ticket::Column| Expr::col((ticket::Entity, column));
     if parts.requester {
         join::<account::Entity>(
             query,
+            backend,
             REQUESTER,
             Expr::col((Alias::new(REQUESTER), account::Column::Id))
                 .eq(ticket_column(ticket::Column::RequesterId)),
@@ -54,6 +55,7 @@ pub fn join_ticket_parts(query: &mut SelectStatement, parts: TicketParts) {
     if parts.assignee {
         join::<account::Entity>(
             query,
+            backend,
             ASSIGNEE,
             Expr::col((Alias::new(ASSIGNEE), account::Column::Id))
                 .eq(ticket_column(ticket::Column::AssigneeId)),
@@ -62,11 +64,12 @@ pub fn join_ticket_parts(query: &mut SelectStatement, parts: TicketParts) {
     if let Some(order_parts) = parts.order {
         join::<order::Entity>(
             query,
+            backend,
             ORDER,
             Expr::col((Alias::new(ORDER), order::Column::Id))
                 .eq(ticket_column(ticket::Column::OrderId)),
         );
-        join_order_parts(query, Alias::new(ORDER).into_iden(), order_parts);
+        join_order_parts(query, backend, Alias::new(ORDER).into_iden(), order_parts);
     }
 }
 

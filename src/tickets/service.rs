@@ -153,7 +153,7 @@ async fn fetch_by_due(
     };
     Ok(pagination::fetch_by_key_as(
         conn,
-        with_parts(select, parts),
+        with_parts(select, conn.get_database_backend(), parts),
         next_due_expr(),
         ticket::Column::Id,
         cursor,
@@ -166,9 +166,10 @@ async fn fetch_by_due(
 /// `select` with the relations `parts` names joined.
 fn with_parts(
     mut select: sea_orm::Select<ticket::Entity>,
+    backend: sea_orm::DbBackend,
     parts: TicketParts,
 ) -> sea_orm::Select<ticket::Entity> {
-    join_ticket_parts(QueryTrait::query(&mut select), parts);
+    join_ticket_parts(QueryTrait::query(&mut select), backend, parts);
     select
 }
 
@@ -527,9 +528,8 @@ pub async fn visible_ticket_with_parts(
     parts: TicketParts,
 ) -> ApiResult<(ticket::Model, TicketRead)> {
     let select = ticket::Entity::find_by_id(id).filter(ticket_scope(caller));
-    let statement = with_parts(select, parts)
-        .limit(1)
-        .build(conn.get_database_backend());
+    let backend = conn.get_database_backend();
+    let statement = with_parts(select, backend, parts).limit(1).build(backend);
     let row = conn
         .query_one_raw(statement)
         .await?
@@ -1027,7 +1027,7 @@ pub async fn list_tickets(
         TicketSort::Newest => {
             pagination::fetch_newest_first_as(
                 &state.db,
-                with_parts(select, parts),
+                with_parts(select, state.db.get_database_backend(), parts),
                 ticket::Column::Id,
                 page,
                 |row| read_with_parts(row, parts),
