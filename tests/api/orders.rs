@@ -502,6 +502,18 @@ pub async fn a_page_reads_buyer_payment_and_shipment_with_its_orders(app: TestAp
         json!(expected),
         "{fragment}"
     );
+    // Filters whose conditions name order and shipment columns, with those tables joined.
+    let tracked = app
+        .gql_as(
+            Some(&shop.agent.access),
+            &page(
+                "first: 10, filter: { search: \"6301-2345-6789\", delayed: false }",
+                PARTS,
+            ),
+            json!({}),
+        )
+        .await;
+    assert_eq!(nodes(&tracked), expected[1..2], "{tracked}");
     // A buyer's page holds their own orders with the same parts.
     let mine = app
         .gql_as(
