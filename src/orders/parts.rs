@@ -33,13 +33,6 @@ pub struct OrderParts {
     pub shipment: bool,
 }
 
-impl OrderParts {
-    /// Whether any relation is read.
-    pub fn any(self) -> bool {
-        self.buyer || self.payment || self.shipment
-    }
-}
-
 /// What was read with an order: `None` where the relation was not read, `Some(None)` where
 /// it was and there is no row.
 #[derive(Debug, Clone, Default)]
