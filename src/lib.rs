@@ -29,6 +29,7 @@ pub mod orders;
 pub mod pagination;
 pub mod payments;
 pub mod refunds;
+pub mod rows;
 pub mod search;
 pub mod seed;
 pub mod state;

@@ -11,15 +11,15 @@ use entity::{account, order, payment, shipment};
 use sea_orm::sea_query::{
     Alias, Asterisk, DynIden, Expr, ExprTrait, IntoIden, JoinType, Order, Query, SelectStatement,
 };
-use sea_orm::{
-    ColumnTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, IdenStatic, Iterable, QueryResult,
-};
+use sea_orm::{DbBackend, DbErr};
 
-/// Table alias and column prefix of an order's buyer.
+use crate::rows::{Columns, Positional};
+
+/// Table alias of an order's buyer.
 const BUYER: &str = "b";
-/// Table alias and column prefix of an order's newest payment.
+/// Table alias of an order's newest payment.
 const PAYMENT: &str = "p";
-/// Table alias and column prefix of an order's shipment.
+/// Table alias of an order's shipment.
 const SHIPMENT: &str = "s";
 
 /// Which of an order's one-to-one relations to read with it.
@@ -46,9 +46,9 @@ pub struct Parts {
 }
 
 /// Left-joins the relations `parts` names of the order in `orders` (the `orders` table or
-/// an alias of it) to `query`, reading their columns under the prefixes
-/// [`read_order_parts`] decodes. Each order joins at most one row of each, so the query's
-/// filters, order and limit keep applying to whatever it reads.
+/// an alias of it) to `query`, selecting their columns after those already selected, in
+/// the order [`read_order_parts`] reads them. Each order joins at most one row of each, so
+/// the query's filters, order and limit keep applying to whatever it reads.
 pub fn join_order_parts(
     query: &mut SelectStatement,
     backend: DbBackend,
@@ -57,7 +57,7 @@ pub fn join_order_parts(
 ) {
     let order_column = |column: order::Column| Expr::col((orders.clone(), column));
     if parts.buyer {
-        join::<account::Entity>(
+        join::<account::Model>(
             query,
             backend,
             BUYER,
@@ -78,7 +78,7 @@ pub fn join_order_parts(
             .order_by((payment::Entity, payment::Column::Id), Order::Desc)
             .limit(1)
             .take();
-        join::<payment::Entity>(
+        join::<payment::Model>(
             query,
             backend,
             PAYMENT,
@@ -87,7 +87,7 @@ pub fn join_order_parts(
     }
     if parts.shipment {
         // One shipment per order (`order_id` is unique).
-        join::<shipment::Entity>(
+        join::<shipment::Model>(
             query,
             backend,
             SHIPMENT,
@@ -97,12 +97,12 @@ pub fn join_order_parts(
     }
 }
 
-/// What [`join_order_parts`] with `parts` read into `row`.
-pub fn read_order_parts(row: &QueryResult, parts: OrderParts) -> Result<Parts, DbErr> {
+/// What [`join_order_parts`] with `parts` read into the next columns of a row.
+pub fn read_order_parts(columns: &mut Columns<'_>, parts: OrderParts) -> Result<Parts, DbErr> {
     Ok(Parts {
-        buyer: read_if::<account::Entity>(row, parts.buyer, BUYER)?,
-        payment: read_if::<payment::Entity>(row, parts.payment, PAYMENT)?,
-        shipment: read_if::<shipment::Entity>(row, parts.shipment, SHIPMENT)?,
+        buyer: columns.joined_if::<account::Model>(parts.buyer)?,
+        payment: columns.joined_if::<payment::Model>(parts.payment)?,
+        shipment: columns.joined_if::<shipment::Model>(parts.shipment)?,
     })
 }
 
@@ -111,47 +111,30 @@ pub fn orders_table() -> DynIden {
     order::Entity.into_iden()
 }
 
-/// Left-joins the row of `E` (aliased `alias`) that `on` finds, and reads its columns as
-/// `{alias}_{column}`.
+/// Left-joins the row of `M`'s table (aliased `alias`) that `on` finds, and selects its
+/// columns (for [`Columns::joined`]).
 ///
 /// On PostgreSQL the join is `LATERAL`: one index lookup per row of the page, whatever the
 /// planner makes of small tables. With plain joins it hashed whole tables at 2,000 rows
 /// (seq scans of accounts, orders and payments: 2.8 ms for the queue's page against
 /// 0.5 ms by lookups), since its default costs take every lookup for a disk read.
-pub fn join<E: EntityTrait>(
+pub fn join<M: Positional>(
     query: &mut SelectStatement,
     backend: DbBackend,
     alias: &'static str,
     on: Expr,
 ) {
+    let table = M::Entity::default();
     if backend == DbBackend::Postgres {
         let row = Query::select()
             .column(Asterisk)
-            .from_as(E::default(), Alias::new(alias))
+            .from_as(table, Alias::new(alias))
             .and_where(on)
             .limit(1)
             .take();
         query.join_lateral(JoinType::LeftJoin, row, Alias::new(alias), Expr::val(true));
     } else {
-        query.join_as(JoinType::LeftJoin, E::default(), Alias::new(alias), on);
+        query.join_as(JoinType::LeftJoin, table, Alias::new(alias), on);
     }
-    for column in E::Column::iter() {
-        query.expr_as(
-            column.select_as(Expr::col((Alias::new(alias), column))),
-            Alias::new(format!("{alias}_{}", column.as_str())),
-        );
-    }
-}
-
-/// The row of `E` that [`join`] read as `alias` (`None`: the join found none).
-pub fn read<E: EntityTrait>(row: &QueryResult, alias: &str) -> Result<Option<E::Model>, DbErr> {
-    E::Model::from_query_result_optional(row, &format!("{alias}_"))
-}
-
-fn read_if<E: EntityTrait>(
-    row: &QueryResult,
-    joined: bool,
-    alias: &str,
-) -> Result<Option<Option<E::Model>>, DbErr> {
-    joined.then(|| read::<E>(row, alias)).transpose()
+    M::select_from(query, alias);
 }

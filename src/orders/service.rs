@@ -10,8 +10,7 @@ use entity::{account, cancellation_request, order_item, shipment_event, store};
 use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, OnConflict, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait,
-    FromQueryResult, PaginatorTrait, QueryFilter, QueryResult, QuerySelect, QueryTrait, Select,
-    Set,
+    PaginatorTrait, QueryFilter, QueryResult, QuerySelect, QueryTrait, Select, Set,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -32,6 +31,7 @@ use crate::pagination::{self, Page, PageArgs};
 use crate::payments::{
     ChargeError, ChargeRequest, ChargeStatus, card_details, has_pending_payment,
 };
+use crate::rows::Columns;
 use crate::state::AppState;
 
 /// Largest number of lines in one order.
@@ -996,10 +996,10 @@ fn with_parts(
 }
 
 fn read_with_parts(row: &QueryResult, parts: OrderParts) -> Result<(order::Model, Parts), DbErr> {
-    Ok((
-        order::Model::from_query_result(row, "")?,
-        read_order_parts(row, parts)?,
-    ))
+    // By position: the select's own columns first (a plain `find()`), then the joins'.
+    let mut columns = Columns::new(row);
+    let order = columns.model::<order::Model>()?;
+    Ok((order, read_order_parts(&mut columns, parts)?))
 }
 
 /// One order by its number, if `caller` may see it, with the relations `parts` names read

@@ -5,15 +5,16 @@
 
 use entity::{account, order, ticket};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, IntoIden, SelectStatement};
-use sea_orm::{DbBackend, DbErr, QueryResult};
+use sea_orm::{DbBackend, DbErr};
 
-use crate::orders::parts::{OrderParts, Parts, join, join_order_parts, read, read_order_parts};
+use crate::orders::parts::{OrderParts, Parts, join, join_order_parts, read_order_parts};
+use crate::rows::Columns;
 
-/// Table alias and column prefix of a ticket's requester.
+/// Table alias of a ticket's requester.
 const REQUESTER: &str = "r";
-/// Table alias and column prefix of a ticket's assignee.
+/// Table alias of a ticket's assignee.
 const ASSIGNEE: &str = "a";
-/// Table alias and column prefix of a ticket's order.
+/// Table alias of a ticket's order.
 const ORDER: &str = "o";
 
 /// Which relations of a ticket to read with it.
@@ -40,11 +41,12 @@ pub struct TicketRead {
     pub order_parts: Parts,
 }
 
-/// Left-joins to `query` (over tickets) the relations `parts` names.
+/// Left-joins to `query` (over tickets) the relations `parts` names, selecting their
+/// columns after those already selected, in the order [`read_ticket_parts`] reads them.
 pub fn join_ticket_parts(query: &mut SelectStatement, backend: DbBackend, parts: TicketParts) {
     let ticket_column = |column: ticket::Column| Expr::col((ticket::Entity, column));
     if parts.requester {
-        join::<account::Entity>(
+        join::<account::Model>(
             query,
             backend,
             REQUESTER,
@@ -53,7 +55,7 @@ pub fn join_ticket_parts(query: &mut SelectStatement, backend: DbBackend, parts:
         );
     }
     if parts.assignee {
-        join::<account::Entity>(
+        join::<account::Model>(
             query,
             backend,
             ASSIGNEE,
@@ -62,7 +64,7 @@ pub fn join_ticket_parts(query: &mut SelectStatement, backend: DbBackend, parts:
         );
     }
     if let Some(order_parts) = parts.order {
-        join::<order::Entity>(
+        join::<order::Model>(
             query,
             backend,
             ORDER,
@@ -73,23 +75,23 @@ pub fn join_ticket_parts(query: &mut SelectStatement, backend: DbBackend, parts:
     }
 }
 
-/// What [`join_ticket_parts`] with `parts` read into `row`.
-pub fn read_ticket_parts(row: &QueryResult, parts: TicketParts) -> Result<TicketRead, DbErr> {
-    let account = |joined: bool, alias: &str| {
-        joined
-            .then(|| read::<account::Entity>(row, alias))
-            .transpose()
-    };
+/// What [`join_ticket_parts`] with `parts` read into the next columns of a row.
+pub fn read_ticket_parts(
+    columns: &mut Columns<'_>,
+    parts: TicketParts,
+) -> Result<TicketRead, DbErr> {
+    let requester = columns.joined_if::<account::Model>(parts.requester)?;
+    let assignee = columns.joined_if::<account::Model>(parts.assignee)?;
     let (order, order_parts) = match parts.order {
         Some(order_parts) => (
-            Some(read::<order::Entity>(row, ORDER)?),
-            read_order_parts(row, order_parts)?,
+            Some(columns.joined::<order::Model>()?),
+            read_order_parts(columns, order_parts)?,
         ),
         None => (None, Parts::default()),
     };
     Ok(TicketRead {
-        requester: account(parts.requester, REQUESTER)?,
-        assignee: account(parts.assignee, ASSIGNEE)?,
+        requester,
+        assignee,
         order,
         order_parts,
     })

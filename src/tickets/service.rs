@@ -11,8 +11,8 @@ use entity::ticket_message::MessageOrigin;
 use entity::{order, ticket_message};
 use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, OnConflict, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, FromQueryResult,
-    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, QueryTrait, Set,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -30,6 +30,7 @@ use crate::input::{escape_like, optional_text, required_text};
 use crate::notifications::{self, Notice};
 use crate::orders::scope::order_scope;
 use crate::pagination::{self, Page, PageArgs};
+use crate::rows::Columns;
 use crate::state::AppState;
 
 /// A new ticket.
@@ -177,10 +178,10 @@ fn read_with_parts(
     row: &sea_orm::QueryResult,
     parts: TicketParts,
 ) -> Result<(ticket::Model, TicketRead), DbErr> {
-    Ok((
-        ticket::Model::from_query_result(row, "")?,
-        read_ticket_parts(row, parts)?,
-    ))
+    // By position: the select's own columns first (a plain `find()`), then the joins'.
+    let mut columns = Columns::new(row);
+    let ticket = columns.model::<ticket::Model>()?;
+    Ok((ticket, read_ticket_parts(&mut columns, parts)?))
 }
 
 fn minutes(targets: PriorityMinutes, priority: TicketPriority) -> i64 {
