@@ -104,6 +104,13 @@ pub async fn connect_with(
                 // larger caches only added memory (idle 53-55 → 45-49 MiB, the same
                 // request rates within this machine's spread; BENCHMARKS.md).
                 .pragma("cache_size", "-512")
+                // A statement's rows come from the connection's worker thread through a
+                // channel of this many; at sqlx's 50 a page of 50 (read with one more, to
+                // know whether there is a next) and a loader's batch of items filled it, and
+                // the worker parked until the request's thread drained it: two more thread
+                // hand-offs per statement (BENCHMARKS.md, change 31). We read every result
+                // whole, so the bound only caps what one statement buffers.
+                .row_buffer_size(256)
         });
         let dir = Arc::new(sqlite_dir(url));
         options.map_sqlx_sqlite_pool_opts(move |pool| {
