@@ -11,7 +11,7 @@
 //! list is what a join selects and what [`Columns::model`] reads, so the two cannot
 //! disagree, and a field added to an entity without its column does not compile.
 
-use entity::{account, order, payment, shipment, ticket};
+use entity::{account, order, payment, shipment, store, ticket};
 use sea_orm::sea_query::{Alias, Expr, SelectStatement};
 use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryResult, TryGetError, TryGetable};
 
@@ -124,6 +124,7 @@ positional! {
         status: Status, expected_delivery_at: ExpectedDeliveryAt, shipped_at: ShippedAt,
         delivered_at: DeliveredAt, last_event_at: LastEventAt, updated_at: UpdatedAt,
     }
+    store { id: Id, owner_id: OwnerId, name: Name, created_at: CreatedAt }
     ticket {
         id: Id, number: Number, requester_id: RequesterId, created_by: CreatedBy,
         assignee_id: AssigneeId, order_id: OrderId, category: Category, channel: Channel,
@@ -159,6 +160,7 @@ mod tests {
         in_entity_order::<order::Model>();
         in_entity_order::<payment::Model>();
         in_entity_order::<shipment::Model>();
+        in_entity_order::<store::Model>();
         in_entity_order::<ticket::Model>();
     }
 }

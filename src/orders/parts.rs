@@ -1,4 +1,4 @@
-//! An order's one-to-one relations (buyer, newest payment, shipment) read in the statement
+//! An order's one-to-one relations (buyer, newest payment, shipment, store) read in the statement
 //! that reads the order, when the document asks for them.
 //!
 //! A page of fifty orders would otherwise load each relation after the page: the loaders
@@ -7,7 +7,7 @@
 //! relation (BENCHMARKS.md, change 26). Joined, what the page read is handed to the
 //! request's loaders, so the resolvers find it there exactly as if the loaders had read it.
 
-use entity::{account, order, payment, shipment};
+use entity::{account, order, payment, shipment, store};
 use sea_orm::sea_query::{
     Alias, Asterisk, DynIden, Expr, ExprTrait, IntoIden, JoinType, Order, Query, SelectStatement,
 };
@@ -21,6 +21,8 @@ const BUYER: &str = "b";
 const PAYMENT: &str = "p";
 /// Table alias of an order's shipment.
 const SHIPMENT: &str = "s";
+/// Table alias of an order's store.
+const STORE: &str = "st";
 
 /// Which of an order's one-to-one relations to read with it.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -31,6 +33,8 @@ pub struct OrderParts {
     pub payment: bool,
     /// The shipment.
     pub shipment: bool,
+    /// The store sold from.
+    pub store: bool,
 }
 
 /// What was read with an order: `None` where the relation was not read, `Some(None)` where
@@ -43,6 +47,8 @@ pub struct Parts {
     pub payment: Option<Option<payment::Model>>,
     /// The parcel, once shipped.
     pub shipment: Option<Option<shipment::Model>>,
+    /// The store sold from.
+    pub store: Option<Option<store::Model>>,
 }
 
 /// Left-joins the relations `parts` names of the order in `orders` (the `orders` table or
@@ -95,6 +101,15 @@ pub fn join_order_parts(
                 .eq(order_column(order::Column::Id)),
         );
     }
+    if parts.store {
+        join::<store::Model>(
+            query,
+            backend,
+            STORE,
+            Expr::col((Alias::new(STORE), store::Column::Id))
+                .eq(order_column(order::Column::StoreId)),
+        );
+    }
 }
 
 /// What [`join_order_parts`] with `parts` read into the next columns of a row.
@@ -103,6 +118,7 @@ pub fn read_order_parts(columns: &mut Columns<'_>, parts: OrderParts) -> Result<
         buyer: columns.joined_if::<account::Model>(parts.buyer)?,
         payment: columns.joined_if::<payment::Model>(parts.payment)?,
         shipment: columns.joined_if::<shipment::Model>(parts.shipment)?,
+        store: columns.joined_if::<store::Model>(parts.store)?,
     })
 }
 

@@ -12,7 +12,7 @@ use super::types::{
 };
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::loaders::{
-    AccountById, PaymentByOrder, RequestLoader, ShipmentByOrder, loader,
+    AccountById, PaymentByOrder, RequestLoader, ShipmentByOrder, StoreById, loader,
 };
 use crate::graphql::pagination::{self, ConnectionFields, CountWhenSelected};
 use crate::graphql::{parse_id, parse_opt_id, request_parts};
@@ -25,6 +25,7 @@ pub fn parts_selected(orders: &[Lookahead<'_>]) -> OrderParts {
         buyer: asked("buyer"),
         payment: asked("payment"),
         shipment: asked("shipment"),
+        store: asked("store"),
     }
 }
 
@@ -33,6 +34,7 @@ pub struct PartLoaders<'a> {
     accounts: &'a RequestLoader<AccountById>,
     payments: &'a RequestLoader<PaymentByOrder>,
     shipments: &'a RequestLoader<ShipmentByOrder>,
+    stores: &'a RequestLoader<StoreById>,
 }
 
 impl<'a> PartLoaders<'a> {
@@ -42,6 +44,7 @@ impl<'a> PartLoaders<'a> {
             accounts: loader(ctx)?,
             payments: loader(ctx)?,
             shipments: loader(ctx)?,
+            stores: loader(ctx)?,
         })
     }
 
@@ -55,6 +58,9 @@ impl<'a> PartLoaders<'a> {
         }
         if let Some(shipment) = parts.shipment {
             self.shipments.feed(order.id, shipment);
+        }
+        if let Some(store) = parts.store {
+            self.stores.feed(order.store_id, store);
         }
     }
 

@@ -364,12 +364,11 @@ pub async fn a_new_expected_delivery_date_is_sent_to_the_buyer(app: TestApp) {
         "2026-11-09T03:00:00+00:00"
     );
 }
-
-/// A page of orders, and an order by id or number, reads the buyer, the newest payment and
-/// the shipment in the order's own statement: the right rows on every kind of page (the
-/// newest of two payment attempts, none where there is none), no statement more than the
-/// bare page, and no other buyer's order.
-pub async fn a_page_reads_buyer_payment_and_shipment_with_its_orders(app: TestApp) {
+/// A page of orders, and an order by id or number, reads the buyer, the store, the newest
+/// payment and the shipment in the order's own statement: the right rows on every kind of
+/// page (the newest of two payment attempts, none where there is none), no statement more
+/// than the bare page, and no other buyer's order.
+pub async fn a_page_reads_buyer_store_payment_and_shipment_with_its_orders(app: TestApp) {
     let shop = Shop::open(&app).await;
     // Unpaid (no payment, no shipment), failed then paid by transfer (two attempts: the
     // newest shows), shipped, and another buyer's.
@@ -408,19 +407,20 @@ pub async fn a_page_reads_buyer_payment_and_shipment_with_its_orders(app: TestAp
         .to_owned();
     pay(&app, &shop.buyer_b, &other).await;
 
-    const PARTS: &str = "id buyer { account { email } }
+    const PARTS: &str = "id buyer { account { email } } store { name }
         payment { method status failureReason cardLast4 } shipment { carrier trackingNumber }";
     let buyer =
         |session: &crate::helpers::Session| json!({ "account": { "email": session.email } });
     let card =
         json!({ "method": "CARD", "status": "PAID", "failureReason": null, "cardLast4": "4242" });
+    let (a, b) = (json!({ "name": "하늘생활" }), json!({ "name": "바다마켓" }));
     let expected = vec![
-        json!({ "id": other, "buyer": buyer(&shop.buyer_b), "payment": card, "shipment": null }),
-        json!({ "id": shipped, "buyer": buyer(&shop.buyer_a), "payment": card,
+        json!({ "id": other, "buyer": buyer(&shop.buyer_b), "store": b, "payment": card, "shipment": null }),
+        json!({ "id": shipped, "buyer": buyer(&shop.buyer_a), "store": a, "payment": card,
                 "shipment": { "carrier": "CJ대한통운", "trackingNumber": "6301-2345-6789" } }),
-        json!({ "id": retried, "buyer": buyer(&shop.buyer_a), "shipment": null,
+        json!({ "id": retried, "buyer": buyer(&shop.buyer_a), "store": a, "shipment": null,
                 "payment": { "method": "BANK_TRANSFER", "status": "PAID", "failureReason": null, "cardLast4": null } }),
-        json!({ "id": unpaid, "buyer": buyer(&shop.buyer_a), "payment": null, "shipment": null }),
+        json!({ "id": unpaid, "buyer": buyer(&shop.buyer_a), "store": a, "payment": null, "shipment": null }),
     ];
     // Each order alone, by id and by number, answers the same.
     for order in &expected {
@@ -563,7 +563,7 @@ async fn cursor_of(app: &TestApp, shop: &Shop, order: &str) -> String {
 
 engine_tests!(
     an_order_walks_the_main_path_and_refuses_illegal_moves,
-    a_page_reads_buyer_payment_and_shipment_with_its_orders,
+    a_page_reads_buyer_store_payment_and_shipment_with_its_orders,
     a_failed_payment_keeps_its_reason_and_can_be_retried_with_another_method,
     full_card_numbers_are_refused_and_never_stored,
     bad_orders_are_refused_with_the_field_named,
