@@ -7,7 +7,7 @@
 //! the server's CPU under `order-list` (BENCHMARKS.md, change 30). By position a column is
 //! an index into the row.
 //!
-//! A model's columns are listed once, in [`positional!`], with the fields they fill: the
+//! A model's columns are listed once, in `positional!`, with the fields they fill: the
 //! list is what a join selects and what [`Columns::model`] reads, so the two cannot
 //! disagree, and a field added to an entity without its column does not compile.
 

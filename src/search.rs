@@ -100,7 +100,7 @@ pub fn terms(text: &str) -> Vec<String> {
 const MAX_WORDS: usize = 8;
 
 /// The words of a query: runs of letters and digits of any script, lowercased, without
-/// duplicates, at most [`MAX_WORDS`]. Database searches match each word as a substring, which
+/// duplicates, at most `MAX_WORDS`. Database searches match each word as a substring, which
 /// for Hangul is what bigram matching gives the index.
 pub fn words(text: &str) -> Vec<String> {
     let mut seen = std::collections::HashSet::new();

@@ -402,7 +402,7 @@ impl FaqIndex {
     }
 
     /// Rebuilds when the table changed behind this process's back (another instance), as
-    /// read at most once per [`RECHECK_AFTER_MILLIS`] of `now`.
+    /// read at most once per `RECHECK_AFTER_MILLIS` of `now`.
     pub async fn ensure_fresh(
         &self,
         conn: &DatabaseConnection,

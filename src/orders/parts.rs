@@ -1,5 +1,5 @@
-//! An order's one-to-one relations (buyer, newest payment, shipment, store) read in the statement
-//! that reads the order, when the document asks for them.
+//! An order's one-to-one relations (buyer, newest payment, shipment, store) read in the
+//! statement that reads the order, when the document asks for them.
 //!
 //! A page of fifty orders would otherwise load each relation after the page: the loaders
 //! batch it into one statement, but fifty loads joining a batch, each value cloned into the
