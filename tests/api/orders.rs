@@ -364,6 +364,7 @@ pub async fn a_new_expected_delivery_date_is_sent_to_the_buyer(app: TestApp) {
         "2026-11-09T03:00:00+00:00"
     );
 }
+
 /// A page of orders, and an order by id or number, reads the buyer, the store, the newest
 /// payment and the shipment in the order's own statement: the right rows on every kind of
 /// page (the newest of two payment attempts, none where there is none), no statement more
