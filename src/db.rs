@@ -1,5 +1,9 @@
 //! Database connection: SQLite (default, WAL, foreign keys on) or PostgreSQL.
 
+mod sqlite_memory;
+
+pub use sqlite_memory::allocate_sqlite_with_mimalloc;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;

@@ -145,6 +145,12 @@ enum StaffRole {
 }
 
 fn main() -> anyhow::Result<()> {
+    // SAFETY: start-up, one thread, before anything has opened a database.
+    #[allow(unsafe_code)]
+    let sqlite_allocator = unsafe { db::allocate_sqlite_with_mimalloc() };
+    // Refused only if something opened a database before this line: a bug, found by every
+    // test that starts the server.
+    sqlite_allocator.map_err(|code| anyhow::anyhow!("SQLite refused its allocator ({code})"))?;
     let cli = Cli::parse();
     let mut settings = Settings::load(cli.config.as_deref())?;
     let command = cli.command.unwrap_or(Command::Serve(ServeArgs::default()));
