@@ -5,12 +5,13 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
-    QueryResult, QuerySelect, QueryTrait, Select,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QueryResult,
+    QuerySelect, QueryTrait, Select,
 };
 use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult};
+use crate::rows::{Columns, Positional};
 
 /// Page size when `first` is not given.
 pub const DEFAULT_PAGE: u64 = 20;
@@ -125,13 +126,14 @@ pub async fn fetch_newest_first<E>(
 ) -> Result<Page<E::Model>, DbErr>
 where
     E: EntityTrait,
+    E::Model: Positional,
 {
-    fetch_newest_first_as(conn, select, id, args, model::<E>).await
+    fetch_newest_first_as(conn, select, id, args, model::<E::Model>).await
 }
 
-/// A row of `E`'s own columns as its model.
-fn model<E: EntityTrait>(row: &QueryResult) -> Result<E::Model, DbErr> {
-    E::Model::from_query_result(row, "")
+/// A row of a model's own columns as the model, read by position (`crate::rows`).
+fn model<M: Positional>(row: &QueryResult) -> Result<M, DbErr> {
+    Columns::new(row).model()
 }
 
 /// The rows of `select`, each decoded by `decode`.
@@ -208,8 +210,9 @@ pub async fn fetch_by_key<E>(
 ) -> Result<Page<E::Model>, DbErr>
 where
     E: EntityTrait,
+    E::Model: Positional,
 {
-    fetch_by_key_as(conn, select, key, id, cursor, args, model::<E>).await
+    fetch_by_key_as(conn, select, key, id, cursor, args, model::<E::Model>).await
 }
 
 /// [`fetch_by_key`], each row decoded by `decode` (as in [`fetch_newest_first_as`]).
@@ -290,7 +293,7 @@ pub async fn fetch_counted<E>(
 ) -> Result<(Page<E::Model>, u64), DbErr>
 where
     E: EntityTrait,
-    E::Model: Sync,
+    E::Model: Positional + Sync,
 {
     let total = count_if_asked(conn, args, select.clone(), id).await?;
     let page = fetch_newest_first(conn, select, id, args).await?;

@@ -11,9 +11,15 @@
 //! list is what a join selects and what [`Columns::model`] reads, so the two cannot
 //! disagree, and a field added to an entity without its column does not compile.
 
-use entity::{account, order, payment, shipment, store, ticket};
+use entity::{
+    account, audit_event, cancellation_request, order, order_item, payment, refund, shipment,
+    shipment_event, store, ticket, ticket_attachment, ticket_message,
+};
 use sea_orm::sea_query::{Alias, Expr, SelectStatement};
-use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryResult, TryGetError, TryGetable};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryResult, QueryTrait, Select, TryGetError,
+    TryGetable,
+};
 
 /// A model that can be read from consecutive columns of a row.
 pub trait Positional: Sized {
@@ -82,6 +88,20 @@ impl<'a> Columns<'a> {
     }
 }
 
+/// Every model `select` finds, read by position: `select` is a plain `find()` of `M`'s
+/// entity (filters and order, no joins), whose columns are [`Positional::COLUMNS`].
+pub async fn all<M: Positional>(
+    conn: &impl ConnectionTrait,
+    select: Select<M::Entity>,
+) -> Result<Vec<M>, DbErr> {
+    let statement = select.build(conn.get_database_backend());
+    conn.query_all_raw(statement)
+        .await?
+        .iter()
+        .map(|row| Columns::new(row).model())
+        .collect()
+}
+
 /// Implements [`Positional`] for the models of the named entity modules, each listed as
 /// `field: Column` in the entity's order (the first one its key).
 macro_rules! positional {
@@ -137,6 +157,43 @@ positional! {
         first_response_escalated_at: FirstResponseEscalatedAt,
         resolution_escalated_at: ResolutionEscalatedAt,
     }
+    order_item {
+        id: Id, order_id: OrderId, position: Position, product_name: ProductName,
+        quantity: Quantity, unit_price: UnitPrice, line_total: LineTotal,
+    }
+    ticket_message {
+        id: Id, ticket_id: TicketId, author_id: AuthorId, body: Body, internal: Internal,
+        created_at: CreatedAt, origin: Origin,
+    }
+    cancellation_request {
+        id: Id, order_id: OrderId, open_order_id: OpenOrderId, kind: Kind, reason: Reason,
+        details: Details, status: Status, requested_by: RequestedBy, requested_at: RequestedAt,
+        seller_deadline_at: SellerDeadlineAt, escalated_at: EscalatedAt, decided_at: DecidedAt,
+        decided_by: DecidedBy, decision_note: DecisionNote, rejection_reason: RejectionReason,
+        override_reason: OverrideReason, refund_id: RefundId, rating: Rating,
+        rating_comment: RatingComment,
+    }
+    refund {
+        id: Id, order_id: OrderId, payment_id: PaymentId,
+        cancellation_request_id: CancellationRequestId, amount: Amount, reason: Reason,
+        status: Status, requested_by: RequestedBy, idempotency_key: IdempotencyKey,
+        request_fingerprint: RequestFingerprint, attempts: Attempts,
+        gateway_reference: GatewayReference, failure_reason: FailureReason,
+        created_at: CreatedAt, due_at: DueAt, completed_at: CompletedAt, updated_at: UpdatedAt,
+    }
+    shipment_event {
+        id: Id, shipment_id: ShipmentId, status: Status, description: Description,
+        occurred_at: OccurredAt, recorded_at: RecordedAt,
+    }
+    audit_event {
+        id: Id, actor_id: ActorId, action: Action, target_type: TargetType, target_id: TargetId,
+        ip: Ip, user_agent: UserAgent, details: Details, created_at: CreatedAt,
+    }
+    ticket_attachment {
+        id: Id, ticket_id: TicketId, message_id: MessageId, uploaded_by: UploadedBy,
+        file_name: FileName, content_type: ContentType, size_bytes: SizeBytes, sha256: Sha256,
+        created_at: CreatedAt,
+    }
 }
 
 #[cfg(test)]
@@ -162,5 +219,12 @@ mod tests {
         in_entity_order::<shipment::Model>();
         in_entity_order::<store::Model>();
         in_entity_order::<ticket::Model>();
+        in_entity_order::<order_item::Model>();
+        in_entity_order::<ticket_message::Model>();
+        in_entity_order::<cancellation_request::Model>();
+        in_entity_order::<refund::Model>();
+        in_entity_order::<shipment_event::Model>();
+        in_entity_order::<ticket_attachment::Model>();
+        in_entity_order::<audit_event::Model>();
     }
 }
