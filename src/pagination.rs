@@ -6,12 +6,12 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QueryResult,
-    QuerySelect, QueryTrait, Select,
+    QuerySelect, Select,
 };
 use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult};
-use crate::rows::{Columns, Positional};
+use crate::rows::{Positional, decoded, read};
 
 /// Page size when `first` is not given.
 pub const DEFAULT_PAGE: u64 = 20;
@@ -128,26 +128,7 @@ where
     E: EntityTrait,
     E::Model: Positional,
 {
-    fetch_newest_first_as(conn, select, id, args, model::<E::Model>).await
-}
-
-/// A row of a model's own columns as the model, read by position (`crate::rows`).
-fn model<M: Positional>(row: &QueryResult) -> Result<M, DbErr> {
-    Columns::new(row).model()
-}
-
-/// The rows of `select`, each decoded by `decode`.
-async fn rows<E: EntityTrait, M>(
-    conn: &impl ConnectionTrait,
-    select: Select<E>,
-    decode: impl Fn(&QueryResult) -> Result<M, DbErr>,
-) -> Result<Vec<M>, DbErr> {
-    let statement = select.build(conn.get_database_backend());
-    conn.query_all_raw(statement)
-        .await?
-        .iter()
-        .map(decode)
-        .collect()
+    fetch_newest_first_as(conn, select, id, args, read::<E::Model>).await
 }
 
 /// [`fetch_newest_first`], each row decoded by `decode`: for a select that joins other
@@ -170,7 +151,7 @@ where
                 Some(cursor) => select.filter(id.lt(cursor)),
                 None => select,
             };
-            let mut rows = rows(conn, select.order_by_desc(id).limit(limit), decode).await?;
+            let mut rows = decoded(conn, select.order_by_desc(id).limit(limit), decode).await?;
             let has_next = rows.len() > size;
             rows.truncate(size);
             Ok(Page {
@@ -184,7 +165,7 @@ where
                 Some(cursor) => select.filter(id.gt(cursor)),
                 None => select,
             };
-            let mut rows = rows(conn, select.order_by_asc(id).limit(limit), decode).await?;
+            let mut rows = decoded(conn, select.order_by_asc(id).limit(limit), decode).await?;
             let has_previous = rows.len() > size;
             rows.truncate(size);
             rows.reverse();
@@ -212,7 +193,7 @@ where
     E: EntityTrait,
     E::Model: Positional,
 {
-    fetch_by_key_as(conn, select, key, id, cursor, args, model::<E::Model>).await
+    fetch_by_key_as(conn, select, key, id, cursor, args, read::<E::Model>).await
 }
 
 /// [`fetch_by_key`], each row decoded by `decode` (as in [`fetch_newest_first_as`]).
@@ -257,7 +238,7 @@ where
         .order_by(key, order.clone())
         .order_by(id, order)
         .limit(args.size + 1);
-    let mut rows = rows(conn, select, decode).await?;
+    let mut rows = decoded(conn, select, decode).await?;
     let more = rows.len() > size;
     rows.truncate(size);
     if forward {

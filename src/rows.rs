@@ -88,18 +88,32 @@ impl<'a> Columns<'a> {
     }
 }
 
+/// A row of `M`'s own columns, in [`Positional::COLUMNS`] order, as the model.
+pub fn read<M: Positional>(row: &QueryResult) -> Result<M, DbErr> {
+    Columns::new(row).model()
+}
+
+/// The rows `select` finds, each decoded by `decode`.
+pub async fn decoded<E: EntityTrait, M>(
+    conn: &impl ConnectionTrait,
+    select: Select<E>,
+    decode: impl Fn(&QueryResult) -> Result<M, DbErr>,
+) -> Result<Vec<M>, DbErr> {
+    let statement = select.build(conn.get_database_backend());
+    conn.query_all_raw(statement)
+        .await?
+        .iter()
+        .map(decode)
+        .collect()
+}
+
 /// Every model `select` finds, read by position: `select` is a plain `find()` of `M`'s
 /// entity (filters and order, no joins), whose columns are [`Positional::COLUMNS`].
 pub async fn all<M: Positional>(
     conn: &impl ConnectionTrait,
     select: Select<M::Entity>,
 ) -> Result<Vec<M>, DbErr> {
-    let statement = select.build(conn.get_database_backend());
-    conn.query_all_raw(statement)
-        .await?
-        .iter()
-        .map(|row| Columns::new(row).model())
-        .collect()
+    decoded(conn, select, read::<M>).await
 }
 
 /// Implements [`Positional`] for the models of the named entity modules, each listed as
