@@ -96,15 +96,25 @@ impl Highlighter {
     }
 }
 
+/// The index's fields.
+///
+/// A published entry's text is in `question` and `answer`, a draft's in `draft_question` and
+/// `draft_answer`: customers and visitors, nearly every search, then search a plain union
+/// of terms with no filter to intersect, which tantivy ranks by block-max WAND and stops
+/// early, where a `published` term to intersect with had every matching entry scored
+/// (BENCHMARKS.md, change 36). Staff search all four.
 #[derive(Clone, Copy)]
 struct Fields {
     id: Field,
     question: Field,
     answer: Field,
+    draft_question: Field,
+    draft_answer: Field,
     category: Field,
+    /// Every audience the entry is shown to: an entry for everyone holds all of them, so
+    /// the audience filter is one term rather than a union of two.
     audience: Field,
     locale: Field,
-    published: Field,
 }
 
 /// The FAQ's row of `cache_revisions`.
@@ -179,6 +189,16 @@ fn audience_key(audience: Audience) -> String {
     audience.api_name()
 }
 
+/// The audiences whose filter shows an entry written for `audience`: its own, and every
+/// one for an entry written for all.
+fn shown_to(audience: Audience) -> &'static [Audience] {
+    match audience {
+        Audience::Buyer => &[Audience::Buyer],
+        Audience::Seller => &[Audience::Seller],
+        Audience::All => &[Audience::All, Audience::Buyer, Audience::Seller],
+    }
+}
+
 /// The file each index directory holds locked for as long as its process uses it.
 const OWNER_LOCK: &str = ".owner";
 
@@ -225,11 +245,12 @@ impl FaqIndex {
         let fields = Fields {
             id: builder.add_text_field("id", STRING | STORED),
             question: builder.add_text_field("question", analyzed.clone()),
-            answer: builder.add_text_field("answer", analyzed),
+            answer: builder.add_text_field("answer", analyzed.clone()),
+            draft_question: builder.add_text_field("draft_question", analyzed.clone()),
+            draft_answer: builder.add_text_field("draft_answer", analyzed),
             category: builder.add_text_field("category", STRING),
             audience: builder.add_text_field("audience", STRING),
             locale: builder.add_text_field("locale", STRING),
-            published: builder.add_text_field("published", STRING),
         };
         let root = parent.join("search");
         std::fs::create_dir_all(&root)?;
@@ -307,15 +328,22 @@ impl FaqIndex {
 
     fn document(&self, entry: &faq_entry::Model) -> TantivyDocument {
         let f = self.fields;
-        doc!(
+        let (question, answer) = if entry.published {
+            (f.question, f.answer)
+        } else {
+            (f.draft_question, f.draft_answer)
+        };
+        let mut document = doc!(
             f.id => entry.id.to_string(),
-            f.question => entry.question.clone(),
-            f.answer => entry.answer.clone(),
+            question => entry.question.clone(),
+            answer => entry.answer.clone(),
             f.category => category_key(entry.category),
-            f.audience => audience_key(entry.audience),
             f.locale => entry.locale.clone(),
-            f.published => if entry.published { "1" } else { "0" },
-        )
+        );
+        for audience in shown_to(entry.audience) {
+            document.add_text(f.audience, audience_key(*audience));
+        }
+        document
     }
 
     /// Runs `write` on the blocking pool: a commit takes milliseconds of CPU and file work
@@ -451,38 +479,36 @@ impl FaqIndex {
                 IndexRecordOption::WithFreqs,
             ))
         };
+        let mut texts = vec![(f.question, f.answer)];
+        if filter.include_drafts {
+            texts.push((f.draft_question, f.draft_answer));
+        }
         let mut text_clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for t in terms {
-            text_clauses.push((
-                Occur::Should,
-                Box::new(BoostQuery::new(term(f.question, t), QUESTION_BOOST)),
-            ));
-            text_clauses.push((Occur::Should, term(f.answer, t)));
+            for &(question, answer) in &texts {
+                text_clauses.push((
+                    Occur::Should,
+                    Box::new(BoostQuery::new(term(question, t), QUESTION_BOOST)),
+                ));
+                text_clauses.push((Occur::Should, term(answer, t)));
+            }
         }
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> =
-            vec![(Occur::Must, Box::new(BooleanQuery::new(text_clauses)))];
-        if !filter.include_drafts {
-            clauses.push((Occur::Must, term(f.published, "1")));
-        }
+        let text = Box::new(BooleanQuery::new(text_clauses));
+        let mut filters: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         if let Some(audience) = filter.audience {
-            clauses.push((
-                Occur::Must,
-                Box::new(BooleanQuery::new(vec![
-                    (Occur::Should, term(f.audience, &audience_key(audience))),
-                    (
-                        Occur::Should,
-                        term(f.audience, &audience_key(Audience::All)),
-                    ),
-                ])),
-            ));
+            filters.push((Occur::Must, term(f.audience, &audience_key(audience))));
         }
         if let Some(locale) = &filter.locale {
-            clauses.push((Occur::Must, term(f.locale, locale)));
+            filters.push((Occur::Must, term(f.locale, locale)));
         }
         if let Some(category) = filter.category {
-            clauses.push((Occur::Must, term(f.category, &category_key(category))));
+            filters.push((Occur::Must, term(f.category, &category_key(category))));
         }
-        Box::new(BooleanQuery::new(clauses))
+        if filters.is_empty() {
+            return text;
+        }
+        filters.push((Occur::Must, text));
+        Box::new(BooleanQuery::new(filters))
     }
 
     fn run(&self, query: &dyn Query, limit: usize) -> ApiResult<Found> {

@@ -118,6 +118,15 @@ pub async fn filters_and_drafts_follow_the_caller(app: TestApp) {
     assert!(!questions(&buyers).contains(&seller_entry));
     let sellers = search(&app, None, json!({ "q": "배송 시간", "a": "SELLER" })).await;
     assert_eq!(questions(&sellers)[0], seller_entry);
+    // An entry for everyone is shown under either audience.
+    for audience in ["BUYER", "SELLER"] {
+        let hits = search(&app, None, json!({ "q": "비밀번호", "a": audience })).await;
+        assert_eq!(
+            questions(&hits)[0],
+            "비밀번호를 잊어버렸어요.",
+            "{audience}"
+        );
+    }
     // Category and locale narrow the results.
     let refunds = search(&app, None, json!({ "q": "결제", "c": "REFUND" })).await;
     assert_eq!(questions(&refunds), ["환불은 언제 되나요?"]);
@@ -228,7 +237,54 @@ pub async fn an_edit_on_another_instance_reaches_this_instances_search(app: Test
     assert_eq!(hits[0]["entry"]["id"], *made_id);
 }
 
+/// Drafts that match a query better than any published entry are not what a customer's
+/// page is filled from: the index leaves them out before ranking, rather than the database
+/// dropping them after the best `first` were picked and leaving the page short.
+pub async fn drafts_ranked_first_do_not_shorten_a_customers_page(app: TestApp) {
+    let shop = Shop::open(&app).await;
+    let create = "mutation($i: FaqEntryInput!) { createFaqEntry(input: $i) { id } }";
+    let entry = |question: &str, answer: &str, published: bool| {
+        json!({ "i": { "category": "SHIPPING", "audience": "ALL", "locale": "ko",
+            "published": published, "question": question, "answer": answer } })
+    };
+    for n in 0..3 {
+        let draft = entry(
+            &format!("새벽배송 새벽배송 준비 중 {n}"),
+            "새벽배송 새벽배송 새벽배송",
+            false,
+        );
+        ok(&app, &shop.agent, create, draft, "createFaqEntry").await;
+    }
+    let published = entry(
+        "주문 후 언제 받나요?",
+        "새벽배송 지역은 다음 날 받습니다.",
+        true,
+    );
+    ok(&app, &shop.agent, create, published, "createFaqEntry").await;
+
+    let agent = search(
+        &app,
+        Some(&shop.agent.access),
+        json!({ "q": "새벽배송", "n": 1 }),
+    )
+    .await;
+    assert_eq!(agent[0]["entry"]["published"], false, "{agent:?}");
+    for who in [None, Some(shop.buyer_a.access.as_str())] {
+        for filter in [json!({}), json!({ "a": "BUYER", "l": "ko" })] {
+            let mut vars = json!({ "q": "새벽배송", "n": 1 });
+            vars.as_object_mut()
+                .unwrap()
+                .extend(filter.as_object().unwrap().clone());
+            let hits = search(&app, who, vars).await;
+            assert_eq!(questions(&hits), ["주문 후 언제 받나요?"], "{filter}");
+            let highlight = hits[0]["highlight"].as_str().unwrap();
+            assert!(highlight.contains("<b>"), "{highlight}");
+        }
+    }
+}
+
 engine_tests!(
+    drafts_ranked_first_do_not_shorten_a_customers_page,
     the_seed_questions_are_found_first_in_korean_and_english,
     a_two_syllable_query_finds_longer_words_and_highlights_them,
     filters_and_drafts_follow_the_caller,
