@@ -43,45 +43,10 @@ fn script(c: char) -> Script {
 
 /// The tokens of `text`, with byte offsets into it (for highlighting) and positions.
 pub fn analyze(text: &str) -> Vec<Token> {
+    let mut stream = BigramTokenStream::new(text);
     let mut tokens = Vec::new();
-    let mut push = |text: String, from: usize, to: usize| {
-        tokens.push(Token {
-            offset_from: from,
-            offset_to: to,
-            position: tokens.len(),
-            text,
-            position_length: 1,
-        });
-    };
-    let chars: Vec<(usize, char)> = text.char_indices().collect();
-    let end_of = |i: usize| chars.get(i).map_or(text.len(), |&(offset, _)| offset);
-    let mut start = 0;
-    while start < chars.len() {
-        let kind = script(chars[start].1);
-        let mut end = start + 1;
-        while end < chars.len() && script(chars[end].1) == kind {
-            end += 1;
-        }
-        match kind {
-            Script::Cjk if end - start == 1 => {
-                push(chars[start].1.to_string(), chars[start].0, end_of(end));
-            }
-            Script::Cjk => {
-                for i in start..end - 1 {
-                    let pair: String = [chars[i].1, chars[i + 1].1].into_iter().collect();
-                    push(pair, chars[i].0, end_of(i + 2));
-                }
-            }
-            Script::Word => {
-                let (from, to) = (chars[start].0, end_of(end));
-                let word = text[from..to].to_lowercase();
-                if word.len() <= MAX_WORD_BYTES {
-                    push(word, from, to);
-                }
-            }
-            Script::Separator => {}
-        }
-        start = end;
+    while stream.advance() {
+        tokens.push(stream.token.clone());
     }
     tokens
 }
@@ -116,40 +81,135 @@ pub fn words(text: &str) -> Vec<String> {
 #[derive(Debug, Clone, Default)]
 pub struct BigramTokenizer;
 
-/// The token stream of [`BigramTokenizer`].
-pub struct BigramTokenStream {
-    tokens: std::vec::IntoIter<Token>,
-    current: Token,
+/// The token stream of [`BigramTokenizer`]: tokens are cut as they are asked for, each
+/// written into the one token's text. Highlighting runs the analyzer over every hit's
+/// answer, where a `String` per token and a vector of the text's characters were a third
+/// of a search's work (BENCHMARKS.md, change 37).
+pub struct BigramTokenStream<'a> {
+    text: &'a str,
+    rest: std::iter::Peekable<std::str::CharIndices<'a>>,
+    /// The last character read of the Hangul/CJK run being cut, to pair with the next.
+    run: Option<(usize, char)>,
+    /// Whether that run has made a pair yet: a run of one character is a token itself.
+    paired: bool,
+    /// Tokens made so far: the next one's position.
+    made: usize,
+    token: Token,
 }
 
-impl Tokenizer for BigramTokenizer {
-    type TokenStream<'a> = BigramTokenStream;
-
-    fn token_stream<'a>(&'a mut self, text: &'a str) -> BigramTokenStream {
-        BigramTokenStream {
-            tokens: analyze(text).into_iter(),
-            current: Token::default(),
+impl<'a> BigramTokenStream<'a> {
+    fn new(text: &'a str) -> Self {
+        Self {
+            text,
+            rest: text.char_indices().peekable(),
+            run: None,
+            paired: false,
+            made: 0,
+            token: Token::default(),
         }
+    }
+
+    /// Makes the text now in the token the next token, over `text[from..to]`.
+    fn emit(&mut self, from: usize, to: usize) -> bool {
+        self.token.offset_from = from;
+        self.token.offset_to = to;
+        self.token.position = self.made;
+        self.token.position_length = 1;
+        self.made += 1;
+        true
+    }
+
+    /// Cuts the pair that continues the current run, or the run's lone character where it
+    /// ends without one; `false` when the run ended with no token.
+    fn next_in_run(&mut self, from: usize, first: char) -> bool {
+        let next = self.rest.peek().copied();
+        match next {
+            Some((at, second)) if script(second) == Script::Cjk => {
+                self.rest.next();
+                self.run = Some((at, second));
+                self.paired = true;
+                self.token.text.clear();
+                self.token.text.push(first);
+                self.token.text.push(second);
+                self.emit(from, at + second.len_utf8())
+            }
+            _ => {
+                self.run = None;
+                if self.paired {
+                    return false;
+                }
+                self.token.text.clear();
+                self.token.text.push(first);
+                self.emit(from, from + first.len_utf8())
+            }
+        }
+    }
+
+    /// Cuts the word starting with `first` at `from`, lowercased; `false` when it is too
+    /// long to be a token.
+    fn word(&mut self, from: usize, first: char) -> bool {
+        let mut to = from + first.len_utf8();
+        while let Some(&(at, c)) = self.rest.peek() {
+            if script(c) != Script::Word {
+                break;
+            }
+            self.rest.next();
+            to = at + c.len_utf8();
+        }
+        let word = &self.text[from..to];
+        self.token.text.clear();
+        if word.is_ascii() {
+            self.token.text.push_str(word);
+            self.token.text.make_ascii_lowercase();
+        } else {
+            // Whole-word rules (a final sigma) apply, as for every other lowercasing here.
+            self.token.text.push_str(&word.to_lowercase());
+        }
+        self.token.text.len() <= MAX_WORD_BYTES && self.emit(from, to)
     }
 }
 
-impl TokenStream for BigramTokenStream {
+impl Tokenizer for BigramTokenizer {
+    type TokenStream<'a> = BigramTokenStream<'a>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> BigramTokenStream<'a> {
+        BigramTokenStream::new(text)
+    }
+}
+
+impl TokenStream for BigramTokenStream<'_> {
     fn advance(&mut self) -> bool {
-        match self.tokens.next() {
-            Some(token) => {
-                self.current = token;
-                true
+        loop {
+            if let Some((from, first)) = self.run {
+                if self.next_in_run(from, first) {
+                    return true;
+                }
+                continue;
             }
-            None => false,
+            let Some((from, c)) = self.rest.next() else {
+                return false;
+            };
+            match script(c) {
+                Script::Cjk => {
+                    self.run = Some((from, c));
+                    self.paired = false;
+                }
+                Script::Word => {
+                    if self.word(from, c) {
+                        return true;
+                    }
+                }
+                Script::Separator => {}
+            }
         }
     }
 
     fn token(&self) -> &Token {
-        &self.current
+        &self.token
     }
 
     fn token_mut(&mut self) -> &mut Token {
-        &mut self.current
+        &mut self.token
     }
 }
 
@@ -170,6 +230,12 @@ mod tests {
     #[test]
     fn a_one_syllable_run_is_kept_whole() {
         assert_eq!(texts("꼭 환불"), ["꼭", "환불"]);
+    }
+
+    #[test]
+    fn runs_of_one_syllable_at_either_end_and_other_alphabets_are_tokens() {
+        assert_eq!(texts("꼭 ÄRGER 환"), ["꼭", "ärger", "환"]);
+        assert_eq!(texts("환불Ω"), ["환불", "ω"]);
     }
 
     #[test]
