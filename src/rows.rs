@@ -12,8 +12,8 @@
 //! disagree, and a field added to an entity without its column does not compile.
 
 use entity::{
-    account, audit_event, cancellation_request, order, order_item, payment, refund, shipment,
-    shipment_event, store, ticket, ticket_attachment, ticket_message,
+    account, audit_event, cancellation_request, faq_entry, order, order_item, payment, refund,
+    shipment, shipment_event, store, ticket, ticket_attachment, ticket_message,
 };
 use sea_orm::sea_query::{Alias, Expr, SelectStatement};
 use sea_orm::{
@@ -249,6 +249,12 @@ positional! {
         file_name: FileName, content_type: ContentType, size_bytes: SizeBytes, sha256: Sha256,
         created_at: CreatedAt,
     }
+    faq_entry {
+        id: Id, category: Category, audience: Audience, question: Question, answer: Answer,
+        locale: Locale, published: Published, position: Position, view_count: ViewCount,
+        helpful_count: HelpfulCount, not_helpful_count: NotHelpfulCount,
+        created_at: CreatedAt, updated_at: UpdatedAt,
+    }
 }
 
 #[cfg(test)]
@@ -307,5 +313,6 @@ mod tests {
         in_entity_order::<shipment_event::Model>();
         in_entity_order::<ticket_attachment::Model>();
         in_entity_order::<audit_event::Model>();
+        in_entity_order::<faq_entry::Model>();
     }
 }

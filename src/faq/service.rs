@@ -358,14 +358,15 @@ pub async fn search(
         return Ok(Vec::new());
     };
     // The index ranks; the database decides what the caller may see.
-    let mut rows: HashMap<Uuid, faq_entry::Model> = faq_entry::Entity::find()
+    let hits = faq_entry::Entity::find()
         .filter(condition)
-        .filter(faq_entry::Column::Id.is_in(ranked.iter().map(|(id, _)| *id)))
-        .all(&state.db)
-        .await?
-        .into_iter()
-        .map(|row| (row.id, row))
-        .collect();
+        .filter(faq_entry::Column::Id.is_in(ranked.iter().map(|(id, _)| *id)));
+    let mut rows: HashMap<Uuid, faq_entry::Model> =
+        crate::rows::all::<faq_entry::Model>(&state.db, hits)
+            .await?
+            .into_iter()
+            .map(|row| (row.id, row))
+            .collect();
     Ok(ranked
         .into_iter()
         .filter_map(|(id, score)| {
