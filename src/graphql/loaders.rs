@@ -268,10 +268,6 @@ one_per_key!(
     /// The shipment of each order.
     ShipmentByOrder, shipment, OrderId, order_id
 );
-one_per_key!(
-    /// Refunds by id.
-    RefundById, refund, Id, id
-);
 many_per_key!(
     /// Lines of each order, in order.
     ItemsByOrder, order_item, OrderId, order_id, Position
@@ -408,7 +404,6 @@ macro_rules! caller_independent {
         $add!(OrderById);
         $add!(PaymentByOrder);
         $add!(ShipmentByOrder);
-        $add!(RefundById);
         $add!(ItemsByOrder);
         $add!(EventsByShipment);
         $add!(RequestsByOrder);

@@ -31,6 +31,31 @@ pub async fn a_paid_order_is_canceled_at_once_with_a_full_refund(app: TestApp) {
         outbox_kinds(&app, "buyer-a@example.com").await,
         vec!["order.canceled", "refund.completed"]
     );
+    // The request's refund is read with the order's refunds: asking for it on the order
+    // page costs no statement of its own.
+    let refund_id = request["refund"]["id"].clone();
+    let order_page = |requests: &'static str| {
+        let (app, buyer, order) = (&app, &shop.buyer_a, &order);
+        async move {
+            let before = app.state.statements.get();
+            let query = format!(
+                "query($id: ID!) {{ order(id: $id) {{ refunds {{ id }} cancellationRequests {{ {requests} }} }} }}"
+            );
+            let body = app
+                .gql_as(Some(&buyer.access), &query, json!({ "id": order }))
+                .await;
+            (app.state.statements.get() - before, body)
+        }
+    };
+    let (without, _) = order_page("id").await;
+    let (with, body) = order_page("id refund { id }").await;
+    assert_eq!(with, without, "{body}");
+    let seen = &body["data"]["order"];
+    assert_eq!(seen["refunds"][0]["id"], refund_id, "{body}");
+    assert_eq!(
+        seen["cancellationRequests"][0]["refund"]["id"], refund_id,
+        "{body}"
+    );
     // A second request on a canceled order is a clear error.
     let again = request_cancel(&app, &shop.buyer_a, &order).await;
     assert_eq!(error_code(&again), "INVALID_STATE");
