@@ -96,9 +96,9 @@ impl<'a> Columns<'a> {
 ///
 /// sea-orm reads a NULL into an `Option` by first building the error of a NULL where a value
 /// was required, `format!`ting the index into its `String`, and then dropping it: one
-/// allocation per NULL read, 3 % of the queue's work (BENCHMARKS.md, change 35). Formatted
-/// as nothing, the `String` is empty and allocates nothing; [`Columns::value`] names the
-/// position where the error is kept.
+/// allocation per NULL read (1.2 % of the queue's instructions, BENCHMARKS.md, change 35).
+/// Formatted as nothing, the `String` is empty and allocates nothing; [`Columns::value`]
+/// names the position where the error is kept.
 #[derive(Clone, Copy)]
 struct At(usize);
 

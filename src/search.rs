@@ -83,8 +83,8 @@ pub struct BigramTokenizer;
 
 /// The token stream of [`BigramTokenizer`]: tokens are cut as they are asked for, each
 /// written into the one token's text. Highlighting runs the analyzer over every hit's
-/// answer, where a `String` per token and a vector of the text's characters were a third
-/// of a search's work (BENCHMARKS.md, change 37).
+/// answer, where a `String` per token and a vector of the text's characters made the
+/// analyzer 13 % of a search's work (BENCHMARKS.md, change 37).
 pub struct BigramTokenStream<'a> {
     text: &'a str,
     rest: std::iter::Peekable<std::str::CharIndices<'a>>,
