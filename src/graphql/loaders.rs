@@ -49,12 +49,19 @@ impl<L: Loader<Uuid>> Clone for Batcher<L> {
 
 type Loaded<V> = Result<Arc<HashMap<Uuid, V>>, Arc<DbErr>>;
 
+type Told<V> = tokio::sync::watch::Receiver<Option<Loaded<V>>>;
+
 struct BatchState<V> {
     /// Values loaded so far (`None`: no row), when caching.
     cache: HashMap<Uuid, Option<V>>,
     /// Keys waiting for the open batch, and where its result will be told.
     keys: Vec<Uuid>,
-    result: Option<tokio::sync::watch::Receiver<Option<Loaded<V>>>>,
+    result: Option<Told<V>>,
+    /// When caching, the keys of batches being read, with where their result will be told:
+    /// a key asked for again meanwhile (the order page's refunds, asked for by the order
+    /// and again by its requests once those are read) waits for that batch instead of
+    /// being read a second time.
+    loading: HashMap<Uuid, Told<V>>,
 }
 
 impl<L> Batcher<L>
@@ -71,6 +78,7 @@ where
                 cache: HashMap::new(),
                 keys: Vec::new(),
                 result: None,
+                loading: HashMap::new(),
             }),
         }))
     }
@@ -99,21 +107,28 @@ where
                 if let Some(hit) = state.cache.get(&key) {
                     return Ok(hit.clone());
                 }
-                if !state.keys.contains(&key) {
-                    state.keys.push(key);
-                }
                 // A batch whose leader was dropped (its channel closed) is not joined.
-                let open = state
-                    .result
-                    .as_ref()
-                    .filter(|receiver| receiver.has_changed().is_ok())
-                    .cloned();
-                match open {
+                let being_read = state.loading.get(&key).cloned();
+                match being_read.filter(|receiver| receiver.has_changed().is_ok()) {
                     Some(receiver) => (None, receiver),
                     None => {
-                        let (sender, receiver) = tokio::sync::watch::channel(None);
-                        state.result = Some(receiver.clone());
-                        (Some(sender), receiver)
+                        state.loading.remove(&key);
+                        if !state.keys.contains(&key) {
+                            state.keys.push(key);
+                        }
+                        let open = state
+                            .result
+                            .as_ref()
+                            .filter(|receiver| receiver.has_changed().is_ok())
+                            .cloned();
+                        match open {
+                            Some(receiver) => (None, receiver),
+                            None => {
+                                let (sender, receiver) = tokio::sync::watch::channel(None);
+                                state.result = Some(receiver.clone());
+                                (Some(sender), receiver)
+                            }
+                        }
                     }
                 }
             };
@@ -123,13 +138,24 @@ where
                 let keys = {
                     let mut state = self.lock();
                     state.result = None;
-                    std::mem::take(&mut state.keys)
+                    let keys = std::mem::take(&mut state.keys);
+                    if self.0.cache {
+                        for key in &keys {
+                            state.loading.insert(*key, result.clone());
+                        }
+                    }
+                    keys
                 };
                 let loaded = self.0.loader.load(&keys).await.map(Arc::new);
-                if let (true, Ok(values)) = (self.0.cache, &loaded) {
+                if self.0.cache {
                     let mut state = self.lock();
                     for key in &keys {
-                        state.cache.insert(*key, values.get(key).cloned());
+                        state.loading.remove(key);
+                    }
+                    if let Ok(values) = &loaded {
+                        for key in &keys {
+                            state.cache.insert(*key, values.get(key).cloned());
+                        }
                     }
                 }
                 let answer = loaded.clone().map(|values| values.get(&key).cloned());
@@ -528,4 +554,59 @@ where
     T: Clone + Send + Sync + 'static,
 {
     Ok(load_one::<L>(ctx, key).await?.unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+
+    /// Answers every key with itself once `gate` gives a permit, counting its batches.
+    struct Gated {
+        batches: Arc<AtomicUsize>,
+        gate: Arc<tokio::sync::Semaphore>,
+    }
+
+    impl Loader<Uuid> for Gated {
+        type Value = Uuid;
+        type Error = Arc<DbErr>;
+
+        async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Uuid>, Self::Error> {
+            self.batches.fetch_add(1, Ordering::SeqCst);
+            let _permit = self.gate.acquire().await.expect("the gate stays open");
+            Ok(keys.iter().map(|key| (*key, *key)).collect())
+        }
+    }
+
+    /// The order page asks for the order's refunds twice: from the order, and from its
+    /// requests once those are read, possibly while the first read is still under way.
+    #[tokio::test]
+    async fn a_key_asked_for_while_its_batch_is_read_waits_for_that_batch() {
+        let batches = Arc::new(AtomicUsize::new(0));
+        let gate = Arc::new(tokio::sync::Semaphore::new(0));
+        let loader = Gated {
+            batches: batches.clone(),
+            gate: gate.clone(),
+        };
+        let batcher = Batcher::new(loader, true);
+        let key = Uuid::now_v7();
+        let load = |batcher: &Batcher<Gated>| {
+            let batcher = batcher.clone();
+            tokio::spawn(async move { batcher.load_one(key).await })
+        };
+        let first = load(&batcher);
+        // One thread: the first load runs only while this test yields.
+        while batches.load(Ordering::SeqCst) == 0 {
+            tokio::task::yield_now().await;
+        }
+        let second = load(&batcher);
+        for _ in 0..8 {
+            tokio::task::yield_now().await;
+        }
+        gate.add_permits(2);
+        assert_eq!(first.await.expect("first load"), Ok(Some(key)));
+        assert_eq!(second.await.expect("second load"), Ok(Some(key)));
+        assert_eq!(batches.load(Ordering::SeqCst), 1);
+    }
 }
